@@ -1,0 +1,69 @@
+import { createHash, createHmac, timingSafeEqual, type Hash } from 'node:crypto';
+
+// The integrity trailer closes every document we write:
+//
+//   {"version":1,…,"entries":[…],"checksum":"sha256:<64 hex>","signature":"hmac-sha256:<64 hex>"}\n
+//
+// Both digests cover the bytes before `,"checksum"` exactly as they lie on disk, so a
+// reader verifies them without re-serialising anything, and any JSON reader (Go's too)
+// still sees one plain object with two extra string fields. `signature` is present only
+// when the writer was given a key.
+const TRAILER = /,"checksum":"sha256:([0-9a-f]{64})"(?:,"signature":"hmac-sha256:([0-9a-f]{64})")?\}\s*$/;
+const TAIL_BYTES = 200;
+
+export type HmacKey = string | Buffer;
+
+export type Trailer = {
+  /** Length of the covered bytes: everything before `,"checksum"`. */
+  coveredLength: number;
+  checksum: string;
+  signature: string | null;
+};
+
+/** Finds the trailer at the end of `bytes`, or null when there is none. */
+export function findTrailer(bytes: Buffer): Trailer | null {
+  const tailStart = Math.max(0, bytes.length - TAIL_BYTES);
+  const tail = bytes.toString('latin1', tailStart);
+  const m = TRAILER.exec(tail);
+  if (!m) return null;
+  return { coveredLength: tailStart + m.index, checksum: m[1]!, signature: m[2] ?? null };
+}
+
+/** Builds the trailer for the covered bytes (the document without its closing brace). */
+export function trailerFor(covered: Buffer, hmacKey: HmacKey | undefined): { text: string; checksum: string } {
+  const checksum = createHash('sha256').update(covered).digest('hex');
+  let text = `,"checksum":"sha256:${checksum}"`;
+  if (hmacKey !== undefined) text += `,"signature":"hmac-sha256:${sign(covered, hmacKey)}"`;
+  return { text: `${text}}\n`, checksum };
+}
+
+export function sign(covered: Buffer, key: HmacKey): string {
+  return createHmac('sha256', key).update(covered).digest('hex');
+}
+
+export function signatureMatches(covered: Buffer, key: HmacKey, signature: string): boolean {
+  const expected = Buffer.from(sign(covered, key), 'hex');
+  const given = Buffer.from(signature, 'hex');
+  return expected.length === given.length && timingSafeEqual(expected, given);
+}
+
+/**
+ * Hashes the whole file once, taking the checksum of the covered prefix on the way, so a
+ * large snapshot is read through sha256 a single time.
+ */
+export function digestFile(bytes: Buffer, coveredLength: number | null): { contentHash: string; coveredHash: string | null } {
+  const hash: Hash = createHash('sha256');
+  if (coveredLength === null) return { contentHash: hash.update(bytes).digest('hex'), coveredHash: null };
+  hash.update(bytes.subarray(0, coveredLength));
+  const coveredHash = hash.copy().digest('hex');
+  hash.update(bytes.subarray(coveredLength));
+  return { contentHash: hash.digest('hex'), coveredHash };
+}
+
+export function checkHmacKey(key: unknown): HmacKey | undefined {
+  if (key === undefined) return undefined;
+  if (typeof key === 'string' ? key.length === 0 : !Buffer.isBuffer(key) || key.length === 0) {
+    throw new TypeError('Expected the "hmacKey" option to be a non-empty string or Buffer');
+  }
+  return key as HmacKey;
+}

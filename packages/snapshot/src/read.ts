@@ -1,0 +1,185 @@
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { SnapshotError } from './errors.js';
+import { identityOf, type FileIdentity } from './identity.js';
+import { checkHmacKey, digestFile, findTrailer, signatureMatches, type HmacKey } from './integrity.js';
+import { envelopeSchema } from './schema.js';
+import { FORMAT_VERSION, type HandoffSpec } from './spec.js';
+import { parseRfc3339 } from './time.js';
+
+export const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
+const MAX_SAMPLES = 5;
+
+export type ReadOptions = {
+  /** Refuse files larger than this many bytes (default 256 MiB). */
+  maxBytes?: number;
+  /** Require a valid HMAC-SHA256 signature made with this key. */
+  hmacKey?: HmacKey;
+};
+
+export type Snapshot<Entry> = {
+  /** Format version; null for files written by the upstream Go writer. */
+  version: number | null;
+  /** Publish sequence number; null for files that carry none. */
+  seq: number | null;
+  writtenAt: string;
+  writtenAtMs: number;
+  entries: Entry[];
+};
+
+export type ReadResult<Entry> = {
+  snapshot: Snapshot<Entry>;
+  path: string;
+  /** sha256 of the whole file: equal hashes, equal snapshots. */
+  contentHash: string;
+  identity: FileIdentity;
+  size: number;
+  /** Entries dropped because they did not validate, and why (the first few). */
+  invalid: number;
+  invalidSamples: { index: number; reason: string }[];
+  checksum: 'verified' | 'absent';
+  signature: 'verified' | 'absent' | 'not-checked';
+};
+
+function checkMaxBytes(value: unknown): number {
+  if (value === undefined) return DEFAULT_MAX_BYTES;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+    throw new TypeError('Expected the "maxBytes" option to be a positive integer');
+  }
+  return value;
+}
+
+/** Reads the file at `path` whole, refusing anything but a regular file within the cap. */
+async function readRegularFile(path: string, maxBytes: number): Promise<{ bytes: Buffer; identity: FileIdentity }> {
+  let handle;
+  try {
+    // O_NOFOLLOW refuses a symlink, O_NONBLOCK keeps a FIFO from blocking the open.
+    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new SnapshotError('NOT_FOUND', path, `no snapshot at ${path} yet`, { cause: error });
+    if (code === 'ELOOP') throw new SnapshotError('NOT_REGULAR_FILE', path, `${path} is a symbolic link, not a snapshot file; remove it`, { cause: error });
+    throw error;
+  }
+  try {
+    const stats = await handle.stat({ bigint: true });
+    if (!stats.isFile()) {
+      const kind = stats.isDirectory() ? 'a directory' : stats.isFIFO() ? 'a FIFO' : stats.isSocket() ? 'a socket' : 'not a regular file';
+      throw new SnapshotError('NOT_REGULAR_FILE', path, `${path} is ${kind}, not a snapshot file; remove it`);
+    }
+    const size = Number(stats.size);
+    if (size > maxBytes) {
+      throw new SnapshotError('TOO_LARGE', path, `${path} is ${size} bytes, above the ${maxBytes}-byte limit; refusing to read it`);
+    }
+    // The file is never written in place (writers rename whole files over it), so the
+    // size read now is the size of the content.
+    const bytes = Buffer.allocUnsafe(size);
+    let filled = 0;
+    while (filled < size) {
+      const { bytesRead } = await handle.read(bytes, filled, size - filled, filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return { bytes: filled === size ? bytes : bytes.subarray(0, filled), identity: identityOf(stats) };
+  } finally {
+    await handle.close();
+  }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Reads, verifies and validates one handoff file. Throws SnapshotError when it is unusable. */
+export async function readHandoff<Entry>(spec: HandoffSpec<Entry>, path: string, options: ReadOptions = {}): Promise<ReadResult<Entry>> {
+  // Validate options
+  const maxBytes = checkMaxBytes(options.maxBytes);
+  const hmacKey = checkHmacKey(options.hmacKey);
+
+  const { bytes, identity } = await readRegularFile(path, maxBytes);
+  const fail = (code: 'MALFORMED' | 'INVALID_SCHEMA' | 'UNSUPPORTED_VERSION' | 'CHECKSUM_MISMATCH' | 'BAD_SIGNATURE' | 'UNSIGNED', message: string, cause?: unknown) =>
+    new SnapshotError(code, path, message, { cause, bytes });
+
+  // Verify integrity over the raw bytes, before trusting any of them
+  const trailer = findTrailer(bytes);
+  const { contentHash, coveredHash } = digestFile(bytes, trailer?.coveredLength ?? null);
+  if (trailer && coveredHash !== trailer.checksum) {
+    throw fail('CHECKSUM_MISMATCH', `${path}: checksum mismatch (the file says sha256:${trailer.checksum.slice(0, 12)}…, its bytes hash to sha256:${coveredHash!.slice(0, 12)}…); it was altered or damaged after it was written`);
+  }
+  let signature: ReadResult<Entry>['signature'] = 'absent';
+  if (trailer?.signature) {
+    signature = 'not-checked';
+    if (hmacKey !== undefined) {
+      if (!signatureMatches(bytes.subarray(0, trailer.coveredLength), hmacKey, trailer.signature)) {
+        throw fail('BAD_SIGNATURE', `${path}: bad signature: it was not signed with the configured HMAC key (forged, or the publisher uses another key)`);
+      }
+      signature = 'verified';
+    }
+  } else if (hmacKey !== undefined) {
+    throw fail('UNSIGNED', `${path}: unsigned snapshot refused: a signing key is configured, so only snapshots signed with it are accepted (give the publisher the same key)`);
+  }
+
+  // Parse
+  let document: unknown;
+  try {
+    document = JSON.parse(utf8.decode(bytes));
+  } catch (error) {
+    const reason = error instanceof TypeError ? 'not valid UTF-8' : (error as Error).message;
+    throw fail('MALFORMED', `${path}: malformed snapshot (${reason})`, error);
+  }
+  if (typeof document !== 'object' || document === null || Array.isArray(document)) {
+    throw fail('INVALID_SCHEMA', `${path}: invalid snapshot: expected a JSON object with "writtenAt" and "entries", found ${Array.isArray(document) ? 'an array' : document === null ? 'null' : typeof document}`);
+  }
+  const version = (document as { version?: unknown }).version;
+  if (version !== undefined && version !== FORMAT_VERSION) {
+    throw fail('UNSUPPORTED_VERSION', `${path}: snapshot format version ${JSON.stringify(version)} is not supported (this reader knows version ${FORMAT_VERSION}); upgrade the reader`);
+  }
+  const envelope = envelopeSchema.safeParse(document);
+  if (!envelope.success) {
+    const issue = envelope.error.issues[0]!;
+    const where = issue.path.length ? issue.path.join('.') : 'document';
+    throw fail('INVALID_SCHEMA', `${path}: invalid snapshot: ${where}: ${issue.message}`, envelope.error);
+  }
+  if (!trailer && (envelope.data.checksum !== undefined || envelope.data.signature !== undefined)) {
+    throw fail('CHECKSUM_MISMATCH', `${path}: the checksum or signature is not where the writer puts it; the file was edited or re-serialised after it was written`);
+  }
+
+  // Validate entries one by one: a bad entry is dropped and counted, not fatal
+  const entries: Entry[] = [];
+  const invalidSamples: ReadResult<Entry>['invalidSamples'] = [];
+  let invalid = 0;
+  const raw = envelope.data.entries;
+  for (let index = 0; index < raw.length; index++) {
+    const value = raw[index];
+    if (spec.isPlainEntry?.(value)) {
+      entries.push(value);
+      continue;
+    }
+    const parsed = spec.entry.safeParse(value);
+    if (parsed.success) {
+      entries.push(parsed.data);
+      continue;
+    }
+    invalid++;
+    if (invalidSamples.length < MAX_SAMPLES) {
+      const issue = parsed.error.issues[0]!;
+      invalidSamples.push({ index, reason: `${issue.path.join('.') || 'entry'}: ${issue.message}` });
+    }
+  }
+
+  return {
+    snapshot: {
+      version: version === undefined ? null : FORMAT_VERSION,
+      seq: envelope.data.seq ?? null,
+      writtenAt: envelope.data.writtenAt,
+      writtenAtMs: parseRfc3339(envelope.data.writtenAt)!,
+      entries,
+    },
+    path,
+    contentHash,
+    identity,
+    size: bytes.length,
+    invalid,
+    invalidSamples,
+    checksum: trailer ? 'verified' : 'absent',
+    signature,
+  };
+}

@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { parseRfc3339 } from './time.js';
+
+/** The envelope every handoff document shares; entries are validated one by one. */
+export const envelopeSchema = z.looseObject({
+  version: z.number().optional(),
+  seq: z.number().int().nonnegative().optional(),
+  writtenAt: z.string().refine((s) => parseRfc3339(s) !== null, {
+    message: 'writtenAt must be an RFC 3339 time such as 2026-11-21T23:00:00.000Z',
+  }),
+  entries: z.array(z.unknown()),
+  checksum: z.string().optional(),
+  signature: z.string().optional(),
+});
+
+export const MULTIBYTE_STATUSES = ['confirmed', 'suspected', 'unknown'] as const;
+export const MULTIBYTE_EVIDENCE = ['advert', 'path'] as const;
+
+/** One node's multi-byte capability, as the server computes it. */
+export const mbcapEntrySchema = z.object({
+  public_key: z.string().regex(/^[0-9a-fA-F]{2,64}$/, 'public_key must be 2 to 64 hex characters'),
+  status: z.enum(MULTIBYTE_STATUSES),
+  // The Go writer omits an empty evidence; an explicit "" means the same.
+  evidence: z
+    .union([z.enum(MULTIBYTE_EVIDENCE), z.literal('')])
+    .optional()
+    .transform((value) => (value ? value : undefined)),
+});
+
+export type MbcapEntry = z.output<typeof mbcapEntrySchema>;
+export type MultibyteStatus = MbcapEntry['status'];
+export type MultibyteEvidence = NonNullable<MbcapEntry['evidence']>;
+
+const HEX_KEY = /^[0-9a-fA-F]{2,64}$/;
+
+/**
+ * The common well-formed entry, checked without zod (a snapshot holds up to millions of
+ * them); anything else goes through the schema, which also explains what is wrong.
+ */
+export function isPlainMbcapEntry(value: unknown): value is MbcapEntry {
+  if (typeof value !== 'object' || value === null) return false;
+  const entry = value as Record<string, unknown>;
+  const status = entry.status;
+  const evidence = entry.evidence;
+  let keys = 2;
+  if (evidence !== undefined) {
+    if (evidence !== 'advert' && evidence !== 'path') return false;
+    keys = 3;
+  }
+  return (
+    (status === 'confirmed' || status === 'suspected' || status === 'unknown') &&
+    typeof entry.public_key === 'string' &&
+    HEX_KEY.test(entry.public_key) &&
+    Object.keys(entry).length === keys
+  );
+}

@@ -1,0 +1,217 @@
+import { createHash } from 'node:crypto';
+import { open, readdir, rename, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { checkHmacKey, trailerFor, type HmacKey } from './integrity.js';
+import { tempName, tempOwner } from './paths.js';
+import { FORMAT_VERSION, type HandoffSpec } from './spec.js';
+import { parseRfc3339 } from './time.js';
+import { mkdir } from 'node:fs/promises';
+
+export type WriteOptions = {
+  /** Sign the snapshot with HMAC-SHA256 under this key. */
+  hmacKey?: HmacKey;
+  /** File mode of the snapshot (default 0o644), applied whatever the umask. */
+  mode?: number;
+};
+
+export type SnapshotInput<Entry> = {
+  /** Defaults to now. A Date or an RFC 3339 string. */
+  writtenAt?: Date | string;
+  entries: readonly Entry[];
+};
+
+export type WriteResult = {
+  path: string;
+  seq: number;
+  writtenAt: string;
+  entries: number;
+  bytes: number;
+  /** sha256 of the whole file, as readers report it. */
+  contentHash: string;
+  signed: boolean;
+  /** True when a newer write from this process replaced this one before it reached disk. */
+  coalesced: boolean;
+};
+
+type Job<Entry> = {
+  spec: HandoffSpec<Entry>;
+  entries: Entry[];
+  writtenAt: string;
+  hmacKey: HmacKey | undefined;
+  mode: number;
+  waiters: { resolve: (r: WriteResult) => void; reject: (e: unknown) => void }[];
+};
+
+type Lane = { pending: Job<unknown> | null; running: boolean; lastSeq: number };
+
+// One lane per target file: at most one write in flight, and only the newest pending
+// document kept, so a burst of writes costs two disk writes and the last one always wins.
+const lanes = new Map<string, Lane>();
+const liveTemps = new Set<string>();
+
+function prepare<Entry>(spec: HandoffSpec<Entry>, input: SnapshotInput<Entry>, options: WriteOptions): Omit<Job<Entry>, 'waiters'> {
+  // Validate arguments
+  if (typeof input !== 'object' || input === null || !Array.isArray(input.entries)) {
+    throw new TypeError('Expected the snapshot to be an object with an "entries" array');
+  }
+  let writtenAt: string;
+  if (input.writtenAt === undefined) writtenAt = new Date().toISOString();
+  else if (input.writtenAt instanceof Date && !Number.isNaN(input.writtenAt.getTime())) writtenAt = input.writtenAt.toISOString();
+  else if (typeof input.writtenAt === 'string' && parseRfc3339(input.writtenAt) !== null) writtenAt = input.writtenAt;
+  else throw new TypeError('Expected "writtenAt" to be a valid Date or an RFC 3339 string');
+  const mode = options.mode ?? 0o644;
+  if (!Number.isInteger(mode) || mode < 0 || mode > 0o777) throw new RangeError('Expected the "mode" option to be a file mode between 0 and 0o777');
+  const hmacKey = checkHmacKey(options.hmacKey);
+
+  // Canonical entries: what a reader will get back
+  const entries = input.entries.map((value, index) => {
+    if (spec.isPlainEntry?.(value)) return value;
+    const parsed = spec.entry.safeParse(value);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new TypeError(`Invalid entry at index ${index}: ${issue.path.join('.') || 'entry'}: ${issue.message}`);
+    }
+    return parsed.data;
+  });
+  return { spec, entries, writtenAt, hmacKey, mode };
+}
+
+/** Latest-wins, atomic and durable replace of the handoff file at `path`. */
+export function writeHandoff<Entry>(spec: HandoffSpec<Entry>, path: string, input: SnapshotInput<Entry>, options: WriteOptions = {}): Promise<WriteResult> {
+  let job: Job<Entry>;
+  try {
+    job = { ...prepare(spec, input, options), waiters: [] };
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return new Promise((resolve, reject) => {
+    job.waiters.push({ resolve, reject });
+    let lane = lanes.get(path);
+    if (!lane) lanes.set(path, (lane = { pending: null, running: false, lastSeq: 0 }));
+    if (lane.pending) job.waiters.unshift(...lane.pending.waiters);
+    lane.pending = job as Job<unknown>;
+    if (!lane.running) void drain(path, lane);
+  });
+}
+
+async function drain(path: string, lane: Lane): Promise<void> {
+  lane.running = true;
+  try {
+    for (let job = lane.pending; job; job = lane.pending) {
+      lane.pending = null;
+      try {
+        const result = await writeOnce(path, lane, job);
+        const last = job.waiters.length - 1;
+        job.waiters.forEach((w, i) => w.resolve({ ...result, coalesced: i !== last }));
+      } catch (error) {
+        for (const w of job.waiters) w.reject(error);
+      }
+    }
+  } finally {
+    lane.running = false;
+    if (!lane.pending) lanes.delete(path);
+  }
+}
+
+async function writeOnce(path: string, lane: Lane, job: Job<unknown>): Promise<Omit<WriteResult, 'coalesced'>> {
+  const dir = dirname(path);
+  const fileName = path.slice(dir.length + 1);
+  await mkdir(dir, { recursive: true, mode: 0o755 });
+  await sweepTemps(dir, fileName);
+
+  // Sequence: one more than both the file on disk and this process's last write
+  const seq = Math.max(await seqOnDisk(path), lane.lastSeq) + 1;
+
+  // Serialise: the document, then the integrity trailer in place of its closing brace
+  const body = JSON.stringify({ version: FORMAT_VERSION, seq, writtenAt: job.writtenAt, entries: job.entries });
+  const covered = Buffer.from(body.slice(0, -1), 'utf8');
+  const trailer = trailerFor(covered, job.hmacKey);
+  const bytes = Buffer.concat([covered, Buffer.from(trailer.text, 'utf8')]);
+
+  // Write a unique temp file, fsync it, rename it over the target, fsync the directory
+  const temp = join(dir, tempName(fileName));
+  liveTemps.add(temp);
+  try {
+    const handle = await open(temp, 'wx', job.mode);
+    try {
+      await handle.writeFile(bytes);
+      await handle.chmod(job.mode);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, path);
+  } catch (error) {
+    await unlink(temp).catch(() => {});
+    throw error;
+  } finally {
+    liveTemps.delete(temp);
+  }
+  await fsyncDir(dir);
+
+  lane.lastSeq = seq;
+  return {
+    path,
+    seq,
+    writtenAt: job.writtenAt,
+    entries: job.entries.length,
+    bytes: bytes.length,
+    contentHash: createHash('sha256').update(bytes).digest('hex'),
+    signed: job.hmacKey !== undefined,
+  };
+}
+
+/** The `seq` of the file on disk (0 when there is none): our writer puts it in the first bytes. */
+async function seqOnDisk(path: string): Promise<number> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch {
+    return 0;
+  }
+  try {
+    const head = Buffer.alloc(128);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    const m = /^\{"version":\d+,"seq":(\d{1,15}),/.exec(head.toString('latin1', 0, bytesRead));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Removes temp files whose writer process is gone; never one of a live writer. */
+async function sweepTemps(dir: string, fileName: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = tempOwner(fileName, name);
+    if (pid === null || pid === process.pid || isAlive(pid)) continue;
+    const temp = join(dir, name);
+    if (!liveTemps.has(temp)) await unlink(temp).catch(() => {});
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: alive, but another user's.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
