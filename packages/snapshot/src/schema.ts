@@ -8,7 +8,11 @@ export const envelopeSchema = z.looseObject({
   writtenAt: z.string().refine((s) => parseRfc3339(s) !== null, {
     message: 'writtenAt must be an RFC 3339 time such as 2026-11-21T23:00:00.000Z',
   }),
-  entries: z.array(z.unknown()),
+  // Go marshals an empty (nil) slice as null.
+  entries: z
+    .array(z.unknown())
+    .nullable()
+    .transform((entries) => entries ?? []),
   checksum: z.string().optional(),
   signature: z.string().optional(),
 });

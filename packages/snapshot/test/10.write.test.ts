@@ -1,0 +1,168 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readSnapshot, writeSnapshot } from '../src/index.js';
+import { key, scratch } from './helpers.js';
+
+const entries = [
+  { public_key: key(1), status: 'confirmed' as const, evidence: 'advert' as const },
+  { public_key: key(2), status: 'suspected' as const, evidence: 'path' as const },
+  { public_key: key(3), status: 'unknown' as const },
+];
+
+test('round trip: what is written is read back, with seq, writtenAt and a verified checksum', async () => {
+  const s = scratch();
+  try {
+    const written = await writeSnapshot(s.db, { writtenAt: '2026-11-21T23:00:00.000Z', entries });
+    assert.is(written.path, s.file);
+    assert.is(written.seq, 1);
+    assert.is(written.entries, 3);
+    assert.is(written.bytes, statSync(s.file).size);
+    const read = await readSnapshot(s.db);
+    assert.equal(read.snapshot.entries, entries);
+    assert.is(read.snapshot.version, 1);
+    assert.is(read.snapshot.seq, 1);
+    assert.is(read.snapshot.writtenAt, '2026-11-21T23:00:00.000Z');
+    assert.is(read.snapshot.writtenAtMs, Date.parse('2026-11-21T23:00:00.000Z'));
+    assert.is(read.checksum, 'verified');
+    assert.is(read.signature, 'absent');
+    assert.is(read.contentHash, written.contentHash);
+    assert.is(read.invalid, 0);
+    // The bytes on disk: one JSON object, integrity trailer last, newline-terminated
+    const text = readFileSync(s.file, 'utf8');
+    assert.match(text, /^\{"version":1,"seq":1,"writtenAt":"2026-11-21T23:00:00.000Z","entries":\[/);
+    assert.match(text, /,"checksum":"sha256:[0-9a-f]{64}"\}\n$/);
+    assert.is(JSON.parse(text).entries.length, 3);
+  } finally {
+    s.cleanup();
+  }
+});
+
+test('writtenAt defaults to now; entries are written in canonical form', async () => {
+  const s = scratch();
+  try {
+    const before = Date.now();
+    await writeSnapshot(s.db, { entries: [{ public_key: 'AB12', status: 'unknown', evidence: '' } as never] });
+    const read = await readSnapshot(s.db);
+    assert.ok(read.snapshot.writtenAtMs >= before && read.snapshot.writtenAtMs <= Date.now());
+    assert.equal(read.snapshot.entries, [{ public_key: 'AB12', status: 'unknown' }]);
+    assert.not.match(readFileSync(s.file, 'utf8'), /evidence/);
+  } finally {
+    s.cleanup();
+  }
+});
+
+test('misuse is refused before anything is written, naming the problem', async () => {
+  const s = scratch();
+  try {
+    for (const [input, options, message] of [
+      [{ entries: 'x' }, {}, /"entries" array/],
+      [{ entries: [{ public_key: 'zz', status: 'confirmed' }] }, {}, /index 0: public_key/],
+      [{ entries: [{ public_key: 'aa', status: 'maybe' }] }, {}, /index 0: status/],
+      [{ entries: [], writtenAt: 'yesterday' }, {}, /"writtenAt"/],
+      [{ entries: [] }, { hmacKey: '' }, /"hmacKey"/],
+      [{ entries: [] }, { mode: 0o1000 }, /"mode"/],
+    ] as const) {
+      try {
+        await writeSnapshot(s.db, input as never, options as never);
+        assert.unreachable(`accepted ${JSON.stringify(input)}`);
+      } catch (error) {
+        assert.instance(error, Error);
+        assert.match((error as Error).message, message);
+      }
+    }
+    assert.equal(readdirSync(s.dir), [], 'nothing was created');
+  } finally {
+    s.cleanup();
+  }
+});
+
+test('seq only grows, across writes and across process restarts', async () => {
+  const s = scratch();
+  try {
+    assert.is((await writeSnapshot(s.db, { entries })).seq, 1);
+    assert.is((await writeSnapshot(s.db, { entries })).seq, 2);
+    // Another process (a restarted publisher) continues from the file on disk
+    const script = `import('${new URL('../dist/index.js', import.meta.url).href}').then(m => m.writeSnapshot(${JSON.stringify(s.db)}, { entries: [] })).then(r => console.log(r.seq))`;
+    const seq = execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }).trim();
+    assert.is(seq, '3');
+    assert.is((await writeSnapshot(s.db, { entries })).seq, 4);
+    assert.is((await readSnapshot(s.db)).snapshot.seq, 4);
+  } finally {
+    s.cleanup();
+  }
+});
+
+test('1,000 concurrent writes: the last one is on disk, and they coalesce', async () => {
+  const s = scratch();
+  try {
+    const results = await Promise.all(
+      Array.from({ length: 1000 }, (_, i) => writeSnapshot(s.db, { entries: [{ public_key: key(i), status: 'confirmed' }] })),
+    );
+    const read = await readSnapshot(s.db);
+    assert.equal(read.snapshot.entries, [{ public_key: key(999), status: 'confirmed' }]);
+    assert.is(results[999]!.coalesced, false);
+    assert.is(results[999]!.seq, read.snapshot.seq);
+    const diskWrites = results.filter((r) => !r.coalesced).length;
+    assert.ok(diskWrites <= 2, `expected at most 2 disk writes, saw ${diskWrites}`);
+    assert.equal(readdirSync(s.queue), ['snapshot.json'], 'no temp file left');
+  } finally {
+    s.cleanup();
+  }
+});
+
+test('the file mode is 0644 whatever the umask, or the one asked for', async () => {
+  const s = scratch();
+  const old = process.umask(0o077);
+  try {
+    await writeSnapshot(s.db, { entries });
+    assert.is(statSync(s.file).mode & 0o777, 0o644);
+    await writeSnapshot(s.db, { entries }, { mode: 0o640 });
+    assert.is(statSync(s.file).mode & 0o777, 0o640);
+  } finally {
+    process.umask(old);
+    s.cleanup();
+  }
+});
+
+test('a failed write removes its temp file and leaves the previous snapshot', async () => {
+  const s = scratch();
+  try {
+    await writeSnapshot(s.db, { entries });
+    const before = readFileSync(s.file);
+    // A non-empty directory in the way makes the rename fail after the temp file was written.
+    const spec = (await import('../src/mbcap.js')).mbcapHandoff.spec;
+    const { writeHandoff } = await import('../src/write.js');
+    mkdirSync(join(s.queue, 'blocked'));
+    writeFileSync(join(s.queue, 'blocked', 'x'), 'x');
+    await writeHandoff(spec, join(s.queue, 'blocked'), { entries }).then(
+      () => assert.unreachable('rename over a non-empty directory succeeded'),
+      (error: NodeJS.ErrnoException) => assert.ok(['EISDIR', 'ENOTEMPTY', 'EEXIST'].includes(error.code!), error.message),
+    );
+    assert.equal(readdirSync(s.queue).sort(), ['blocked', 'snapshot.json'], 'the temp file is gone');
+    assert.equal(readFileSync(s.file), before);
+  } finally {
+    s.cleanup();
+  }
+});
+
+test('temp files of dead writers are swept by the next write; a live writer\'s are not', async () => {
+  const s = scratch();
+  try {
+    await writeSnapshot(s.db, { entries });
+    // A pid that is certainly gone: a child that already exited.
+    const dead = Number(execFileSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' }).trim());
+    const alive = process.ppid;
+    writeFileSync(join(s.queue, `.snapshot.json.${dead}.0.1.tmp`), '{"half":');
+    writeFileSync(join(s.queue, `.snapshot.json.${dead}.0.2.tmp`), '');
+    writeFileSync(join(s.queue, `.snapshot.json.${alive}.0.1.tmp`), '{"in progress":');
+    await writeSnapshot(s.db, { entries });
+    assert.equal(readdirSync(s.queue).sort(), [`.snapshot.json.${alive}.0.1.tmp`, 'snapshot.json']);
+  } finally {
+    s.cleanup();
+  }
+});
+
+test.run();
