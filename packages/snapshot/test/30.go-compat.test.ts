@@ -1,6 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseRfc3339, readSnapshot, writeSnapshot } from '../src/index.js';
 import { key, scratch } from './helpers.js';
 
@@ -77,5 +81,52 @@ test('files we write keep to what the Go reader needs: one object, RFC 3339 writ
     s.cleanup();
   }
 });
+
+// With a Go toolchain (CI installs Debian's golang-go), the real encoding/json decoder
+// and encoder check both directions.
+const goProgram = fileURLToPath(new URL('./fixtures/go/main.go', import.meta.url));
+const goEnv = { ...process.env, GOCACHE: join(tmpdir(), 'mbcap-gocache'), GOPATH: join(tmpdir(), 'mbcap-gopath'), GOFLAGS: '' };
+const hasGo = spawnSync('go', ['version'], { env: goEnv }).status === 0;
+const go = (...args: string[]) => spawnSync('go', ['run', goProgram, ...args], { env: goEnv, encoding: 'utf8' });
+
+if (hasGo) {
+  test('the Go decoder reads a signed snapshot we wrote', async () => {
+    const s = scratch();
+    try {
+      const entries = [
+        { public_key: key(1), status: 'confirmed' as const, evidence: 'advert' as const },
+        { public_key: 'AB12', status: 'unknown' as const },
+      ];
+      await writeSnapshot(s.db, { writtenAt: '2026-11-21T23:00:00.123Z', entries }, { hmacKey: 'k' });
+      const out = go('read', s.file);
+      assert.is(out.status, 0, out.stderr);
+      assert.equal(JSON.parse(out.stdout), { writtenAtUnixMilli: Date.UTC(2026, 10, 21, 23, 0, 0, 123), entries });
+    } finally {
+      s.cleanup();
+    }
+  });
+
+  test('we read what the Go encoder wrote, in UTC and in other zones', async () => {
+    const s = scratch();
+    try {
+      mkdirSync(s.queue, { recursive: true });
+      for (const zoneMinutes of ['0', '120', '-270']) {
+        const out = go('write', s.file, zoneMinutes);
+        assert.is(out.status, 0, out.stderr);
+        const read = await readSnapshot(s.db);
+        assert.is(read.snapshot.writtenAtMs, Date.UTC(2026, 10, 21, 23, 0, 0, 123));
+        assert.equal(read.snapshot.entries, [
+          { public_key: 'aa11', status: 'confirmed', evidence: 'advert' },
+          { public_key: 'BB22', status: 'suspected', evidence: 'path' },
+          { public_key: 'cc33', status: 'unknown' },
+        ]);
+      }
+    } finally {
+      s.cleanup();
+    }
+  });
+} else {
+  console.log('note: no Go toolchain on PATH; the checks against the real Go encoder and decoder did not run');
+}
 
 test.run();

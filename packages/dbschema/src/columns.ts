@@ -1,0 +1,110 @@
+// The tables and columns of the mesh database: the one place that names them.
+// CoreScope's own tables (nodes, inactive_nodes, transmissions) keep CoreScope's column
+// order and types; the mbcap_* tables are this project's bookkeeping.
+
+/** One column: how to declare it in CREATE TABLE, and how (if at all) to add it later. */
+export type ColumnSpec = {
+  readonly name: string;
+  /** SQL type plus constraints, exactly as CREATE TABLE declares it. */
+  readonly definition: string;
+  /**
+   * Declaration used by `ALTER TABLE … ADD COLUMN` on an existing table, or `null` when
+   * SQLite cannot add the column (PRIMARY KEY). SQLite refuses UNIQUE, NOT NULL without a
+   * default, and non-constant defaults there, so those columns are added plain.
+   */
+  readonly addDefinition: string | null;
+};
+
+export type TableSpec = {
+  readonly name: string;
+  readonly columns: readonly ColumnSpec[];
+};
+
+export type IndexSpec = {
+  readonly name: string;
+  readonly table: string;
+  readonly column: string;
+};
+
+/** Version written to `mbcap_meta.schema_version` by this code. */
+export const SCHEMA_VERSION = 1;
+
+/** Values of `multibyte_sup`. */
+export const MULTIBYTE_SUP = { unknown: 0, suspected: 1, confirmed: 2 } as const;
+
+function col(name: string, definition: string, addDefinition: string | null = definition): ColumnSpec {
+  return { name, definition, addDefinition };
+}
+
+/** Columns of `nodes`; `inactive_nodes` has the same. */
+export const NODE_COLUMNS: readonly ColumnSpec[] = [
+  col('public_key', 'TEXT PRIMARY KEY', null),
+  col('name', 'TEXT'),
+  col('role', 'TEXT'),
+  col('lat', 'REAL'),
+  col('lon', 'REAL'),
+  col('last_seen', 'TEXT'),
+  col('first_seen', 'TEXT'),
+  col('advert_count', 'INTEGER DEFAULT 0'),
+  col('battery_mv', 'INTEGER'),
+  col('temperature_c', 'REAL'),
+  col('multibyte_sup', 'INTEGER DEFAULT 0'),
+  col('multibyte_evidence', 'TEXT'),
+];
+
+/**
+ * Columns of `transmissions`. `path_json` is optional in the field (our importer fills it);
+ * `from_pubkey` and `channel_hash` are left to whoever has them.
+ */
+export const TRANSMISSION_COLUMNS: readonly ColumnSpec[] = [
+  col('id', 'INTEGER PRIMARY KEY AUTOINCREMENT', null),
+  col('raw_hex', 'TEXT NOT NULL', 'TEXT'),
+  col('hash', 'TEXT NOT NULL UNIQUE', 'TEXT'),
+  col('first_seen', 'TEXT NOT NULL', 'TEXT'),
+  col('route_type', 'INTEGER'),
+  col('payload_type', 'INTEGER'),
+  col('payload_version', 'INTEGER'),
+  col('decoded_json', 'TEXT'),
+  col('created_at', "TEXT DEFAULT (datetime('now'))", 'TEXT'),
+  col('path_json', 'TEXT'),
+];
+
+/** `mbcap_meta`: key/value bookkeeping, holds `schema_version`. */
+export const META_COLUMNS: readonly ColumnSpec[] = [
+  col('key', 'TEXT PRIMARY KEY', null),
+  col('value', 'TEXT'),
+];
+
+/** `mbcap_ledger`: one row per snapshot apply, written in the apply's own transaction. */
+export const LEDGER_COLUMNS: readonly ColumnSpec[] = [
+  col('id', 'INTEGER PRIMARY KEY AUTOINCREMENT', null),
+  col('applied_at', 'TEXT NOT NULL', 'TEXT'),
+  col('content_hash', 'TEXT NOT NULL', 'TEXT'),
+  col('seq', 'INTEGER'),
+  col('written_at', 'TEXT NOT NULL', 'TEXT'),
+  col('written_at_ms', 'INTEGER NOT NULL', 'INTEGER'),
+  col('entries_read', 'INTEGER NOT NULL', 'INTEGER'),
+  col('updated_active', 'INTEGER NOT NULL', 'INTEGER'),
+  col('updated_inactive', 'INTEGER NOT NULL', 'INTEGER'),
+  col('skipped', 'INTEGER NOT NULL', 'INTEGER'),
+  col('invalid', 'INTEGER NOT NULL', 'INTEGER'),
+  col('not_found', 'INTEGER NOT NULL', 'INTEGER'),
+  col('forced', 'INTEGER NOT NULL DEFAULT 0'),
+  col('duration_ms', 'REAL'),
+];
+
+/** Every table migrate() maintains, in creation order. */
+export const TABLES: readonly TableSpec[] = [
+  { name: 'nodes', columns: NODE_COLUMNS },
+  { name: 'inactive_nodes', columns: NODE_COLUMNS },
+  { name: 'transmissions', columns: TRANSMISSION_COLUMNS },
+  { name: 'mbcap_meta', columns: META_COLUMNS },
+  { name: 'mbcap_ledger', columns: LEDGER_COLUMNS },
+];
+
+/** Indexes migrate() creates unless an index already leads with the same column. */
+export const INDEXES: readonly IndexSpec[] = [
+  { name: 'idx_transmissions_first_seen', table: 'transmissions', column: 'first_seen' },
+  { name: 'idx_transmissions_payload_type', table: 'transmissions', column: 'payload_type' },
+  { name: 'idx_mbcap_ledger_content_hash', table: 'mbcap_ledger', column: 'content_hash' },
+];

@@ -1,0 +1,25 @@
+/**
+ * @mbcap/dbschema: the one source of truth for the SQLite schema of `<data>/mesh.db`.
+ *
+ *   nodes, inactive_nodes   CoreScope node rows; multibyte_sup (0 unknown, 1 suspected,
+ *                           2 confirmed) and multibyte_evidence are added by migrate()
+ *   transmissions           CoreScope packets; path_json optional
+ *   mbcap_meta              key/value; schema_version = '1'
+ *   mbcap_ledger            one row per snapshot apply, written in the apply's transaction
+ *
+ * The ingestor (the only writer) calls migrate() at start: additive, idempotent, one
+ * transaction, then journal_mode=WAL. It refuses a newer schema_version. The read-only
+ * server calls checkSchema(db, 'server') and reads optional parts via hasTable/hasColumn.
+ */
+
+export { INDEXES, LEDGER_COLUMNS, META_COLUMNS, MULTIBYTE_SUP, NODE_COLUMNS, SCHEMA_VERSION, TABLES, TRANSMISSION_COLUMNS } from './columns.js';
+export type { ColumnSpec, IndexSpec, TableSpec } from './columns.js';
+export { migrate } from './migrate.js';
+export type { MigrationReport } from './migrate.js';
+export { duplicateKeys } from './duplicates.js';
+export { checkSchema } from './check.js';
+export type { SchemaCheck, SchemaNeed } from './check.js';
+export { hasColumn, hasTable, tableColumns } from './introspect.js';
+export { SchemaError } from './errors.js';
+export type { SchemaErrorCode } from './errors.js';
+export { quoteIdent } from './sql.js';
