@@ -20,8 +20,17 @@ export const envelopeSchema = z.looseObject({
 export const MULTIBYTE_STATUSES = ['confirmed', 'suspected', 'unknown'] as const;
 export const MULTIBYTE_EVIDENCE = ['advert', 'path'] as const;
 
+export type MultibyteStatus = (typeof MULTIBYTE_STATUSES)[number];
+export type MultibyteEvidence = (typeof MULTIBYTE_EVIDENCE)[number];
+
 /** One node's multi-byte capability, as the server computes it. */
-export const mbcapEntrySchema = z.object({
+export type MbcapEntry = {
+  public_key: string;
+  status: MultibyteStatus;
+  evidence?: MultibyteEvidence;
+};
+
+export const mbcapEntrySchema: z.ZodType<MbcapEntry> = z.object({
   public_key: z.string().regex(/^[0-9a-fA-F]{2,64}$/, 'public_key must be 2 to 64 hex characters'),
   status: z.enum(MULTIBYTE_STATUSES),
   // The Go writer omits an empty evidence; an explicit "" means the same.
@@ -31,9 +40,6 @@ export const mbcapEntrySchema = z.object({
     .transform((value) => (value ? value : undefined)),
 });
 
-export type MbcapEntry = z.output<typeof mbcapEntrySchema>;
-export type MultibyteStatus = MbcapEntry['status'];
-export type MultibyteEvidence = NonNullable<MbcapEntry['evidence']>;
 
 const HEX_KEY = /^[0-9a-fA-F]{2,64}$/;
 
