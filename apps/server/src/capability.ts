@@ -6,6 +6,7 @@ export type NodeRow = {
   name: string | null;
   role: string | null;
   last_seen: string | null;
+  /** A row of inactive_nodes; the rules treat both tables alike. */
   inactive?: boolean;
 };
 
@@ -25,6 +26,7 @@ export type CapabilityEntry = {
   status: CapabilityStatus;
   /** Absent for unknown, as the Go writer omits it. */
   evidence?: 'advert' | 'path';
+  /** Largest hash size of its adverts (≥ 2), else of its path evidence, else 1. */
   maxHashSize: number;
   name: string | null;
   role: string | null;
@@ -36,26 +38,16 @@ export type CapabilityOptions = {
   since?: Date | null;
 };
 
-export type CapabilityStats = {
-  /** Rows given to add(). */
-  packets: number;
-  /** Rows whose first_seen parsed and lies inside the window. */
-  inWindow: number;
-  /** Rows not usable: first_seen unparseable, or header/path of raw_hex broken. */
-  skipped: number;
-};
+/**
+ * packets: rows given to add(); inWindow: rows whose first_seen lies inside the window;
+ * skipped: rows not usable (first_seen unparseable, or the header or path of raw_hex broken).
+ */
+export type CapabilityStats = { packets: number; inWindow: number; skipped: number };
 
 export type CapabilityAccumulator = {
   add(row: PacketRow): void;
   finish(): CapabilityEntry[];
   stats(): CapabilityStats;
-};
-
-type KeyIndex = {
-  /** Node indices by lowercase full key. */
-  byKey: Map<string, number[]>;
-  /** Node indices whose lowercase key starts with `hop` (already lowercase). */
-  byPrefix(hop: string): number[] | undefined;
 };
 
 const STATUS_RANK: Record<CapabilityStatus, number> = { confirmed: 0, suspected: 1, unknown: 2 };
@@ -93,9 +85,8 @@ export function createCapabilityAccumulator(
   const counts: CapabilityStats = { packets: 0, inWindow: 0, skipped: 0 };
 
   function add(row: PacketRow): void {
-    counts.packets++;
-
     // Window
+    counts.packets++;
     const time = parseFirstSeen(row.first_seen);
     if (time === null) {
       counts.skipped++;
@@ -116,7 +107,8 @@ export function createCapabilityAccumulator(
 
     // Advert evidence
     if (type === PAYLOAD_TYPE.ADVERT) {
-      const key = pubKeyOf(row.decoded_json) ?? (packet.payload.length >= 32 ? toHex(packet.payload.subarray(0, 32)) : null);
+      const payload = packet.payload;
+      const key = pubKeyOf(row.decoded_json) ?? (payload.length >= 32 ? toHex(payload.subarray(0, 32)) : null);
       if (key !== null) raise(advertMax, index.byKey.get(key.toLowerCase()), size);
     }
 
@@ -142,14 +134,14 @@ export function createCapabilityAccumulator(
         lastSeen: node.last_seen ?? null,
       };
     });
-    return entries.sort(
-      (a, b) =>
-        STATUS_RANK[a.status] - STATUS_RANK[b.status] ||
-        (a.public_key < b.public_key ? -1 : a.public_key > b.public_key ? 1 : 0),
-    );
+    return entries.sort((a, b) => STATUS_RANK[a.status] - STATUS_RANK[b.status] || compareKeys(a, b));
   }
 
   return { add, finish, stats: () => ({ ...counts }) };
+}
+
+function compareKeys(a: CapabilityEntry, b: CapabilityEntry): number {
+  return a.public_key < b.public_key ? -1 : a.public_key > b.public_key ? 1 : 0;
 }
 
 function raise(sizes: Uint8Array, ids: readonly number[] | undefined, size: number): void {
@@ -158,7 +150,7 @@ function raise(sizes: Uint8Array, ids: readonly number[] | undefined, size: numb
 }
 
 /** Key indices by lowercase full key, and by lowercase prefix: 1-3 bytes eagerly, other lengths on first use. */
-function indexKeys(nodes: readonly NodeRow[]): KeyIndex {
+function indexKeys(nodes: readonly NodeRow[]) {
   const keys = nodes.map((node) => (typeof node.public_key === 'string' ? node.public_key.toLowerCase() : ''));
   const longest = keys.reduce((max, key) => Math.max(max, key.length), 0);
   const byKey = new Map<string, number[]>();
@@ -174,7 +166,8 @@ function indexKeys(nodes: readonly NodeRow[]): KeyIndex {
   return {
     byKey,
     // A hop longer than every key matches nothing; no index is built for it.
-    byPrefix: (hop) => (hop.length > longest ? undefined : (byLength.get(hop.length) ?? build(hop.length)).get(hop)),
+    byPrefix: (hop: string): number[] | undefined =>
+      (hop.length > longest ? undefined : (byLength.get(hop.length) ?? build(hop.length)).get(hop)),
   };
 }
 
@@ -209,23 +202,25 @@ function hopsOf(pathJson: string | null | undefined, fromRaw: readonly string[])
 }
 
 // 2026-03-18T09:03:20.704Z, 2026-03-26 20:56:05, …+02:00; no zone means UTC (SQLite datetime()).
-const TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(?:[Zz]|([+-])(\d{2})(?::?(\d{2}))?)?$/;
+const TIME = /^\s*(\d{4})-(\d\d)-(\d\d)(?:[Tt ](\d\d):(\d\d)(?::(\d\d)(?:[.,](\d+))?)?)?\s*(?:[Zz]|([+-])(\d\d)(?::?(\d\d))?)?\s*$/;
+const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+// 400 Gregorian years are exactly 146097 days: shifting by them keeps the leap rules.
+const FOUR_CENTURIES = 146_097 * 86_400_000;
 
-/** Milliseconds since the epoch, or null when `text` is not an ISO 8601 date-time. */
+/** Milliseconds since the epoch, or null when `text` is not an ISO 8601 date(-time). */
 export function parseFirstSeen(text: unknown): number | null {
-  if (typeof text !== 'string') return null;
-  const m = TIME.exec(text.trim());
+  const m = typeof text === 'string' ? TIME.exec(text) : null;
   if (m === null) return null;
-  const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i] ?? 0)) as [
-    number, number, number, number, number, number,
-  ];
-  const ms = Number(((m[7] ?? '') + '000').slice(0, 3));
-  const date = new Date(Date.UTC(2000, month - 1, day, hour, minute, second, ms));
-  date.setUTCFullYear(year);
-  // Date.UTC rolls 02-30 over into March and 24:00 into the next day; refuse instead.
-  if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day || hour > 23 || minute > 59 || second > 59) {
+  const year = +m[1]!, month = +m[2]!, day = +m[3]!;
+  const hour = +(m[4] ?? 0), minute = +(m[5] ?? 0), second = +(m[6] ?? 0);
+  const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 1 : 0;
+  // Date.UTC would roll 02-30 into March and 24:00 into the next day; refuse instead.
+  if (month < 1 || month > 12 || day < 1 || day > DAYS[month - 1]! + leap || hour > 23 || minute > 59 || second > 59) {
     return null;
   }
-  const offsetMinutes = m[8] === undefined ? 0 : (m[8] === '-' ? -1 : 1) * (Number(m[9]) * 60 + Number(m[10] ?? 0));
-  return date.getTime() - offsetMinutes * 60_000;
+  const ms = m[7] === undefined ? 0 : +(m[7] + '00').slice(0, 3);
+  // Date.UTC reads years 0-99 as 1900-1999 (Go's zero time is 0001-01-01).
+  const date = Date.UTC(year < 100 ? year + 400 : year, month - 1, day, hour, minute, second, ms);
+  const offset = m[8] === undefined ? 0 : (m[8] === '-' ? -1 : 1) * (+m[9]! * 60 + +(m[10] ?? 0)) * 60_000;
+  return date - (year < 100 ? FOUR_CENTURIES : 0) - offset;
 }

@@ -101,7 +101,12 @@ test('a zero-hop flood advert with pl=0x40 confirms; pl=0x00 confirms nothing', 
 test('suspected by a multi-byte hop; unknown with only 1-byte traffic', () => {
   const r = run(
     [node(A), node(B), node(C)],
-    [traffic(2, ['0000', B.slice(0, 4)]), traffic(3, [C.slice(0, 6)]), advert(A, 1, { hops: [A.slice(0, 2)] }), traffic(1, [A.slice(0, 2)])],
+    [
+      traffic(2, ['0000', B.slice(0, 4)]),
+      traffic(3, [C.slice(0, 6)]),
+      advert(A, 1, { hops: [A.slice(0, 2)] }),
+      traffic(1, [A.slice(0, 2)]),
+    ],
   );
   assert.equal(r.status(B), ['suspected', 'path', 2]);
   assert.equal(r.status(C), ['suspected', 'path', 3]);
@@ -130,12 +135,14 @@ test('prefix collisions make every node sharing the prefix suspected', () => {
 test('nodes of every role and inactive nodes are rated; name, role and lastSeen pass through', () => {
   const roles = ['companion', 'repeater', 'room', 'sensor', null];
   const keys = roles.map((_, i) => key(`d${i}d${i}`));
-  const nodes = roles.map((role, i) => node(keys[i]!, { role, name: i === 4 ? null : `n${i}`, last_seen: i === 4 ? null : AT }));
+  const named = (i: number) => (i === 4 ? null : `n${i}`);
+  const seen = (i: number) => (i === 4 ? null : AT);
+  const nodes = roles.map((role, i) => node(keys[i]!, { role, name: named(i), last_seen: seen(i) }));
   const inactive = node(key('eeee'), { inactive: true });
   const r = run([...nodes, inactive], [...keys.map((k) => advert(k, 2)), advert(inactive.public_key, 3)]);
   roles.forEach((role, i) => {
     const entry = r.get(keys[i]!);
-    assert.equal([entry.status, entry.role, entry.name, entry.lastSeen], ['confirmed', role, i === 4 ? null : `n${i}`, i === 4 ? null : AT]);
+    assert.equal([entry.status, entry.role, entry.name, entry.lastSeen], ['confirmed', role, named(i), seen(i)]);
   });
   assert.equal(r.status(inactive.public_key), ['confirmed', 'advert', 3]);
 });
@@ -175,18 +182,31 @@ test('window: first_seen compared as a time in every shape, never as a string', 
 
 test('first_seen shapes parse to the same instant', () => {
   const instant = Date.UTC(2026, 2, 26, 20, 56, 5);
-  for (const text of ['2026-03-26 20:56:05', '2026-03-26T20:56:05Z', '2026-03-26T20:56:05.000Z', '2026-03-26T22:56:05+02:00', '2026-03-26T20:56:05.000000000Z', '2026-03-26T19:56:05-0100']) {
+  const shapes = [
+    '2026-03-26 20:56:05',
+    '2026-03-26T20:56:05Z',
+    '2026-03-26T20:56:05.000Z',
+    '2026-03-26T22:56:05+02:00',
+    '2026-03-26T20:56:05.000000000Z',
+    '2026-03-26T19:56:05-0100',
+  ];
+  for (const text of shapes) {
     assert.is(parseFirstSeen(text), instant, text);
   }
-  for (const bad of ['', 'now', '2026-13-01 00:00:00', '2026-03-26 24:00:00', '2026-03-26T20:56:05Zjunk', null, 1_774_000_000]) {
-    assert.is(parseFirstSeen(bad), null, String(bad));
+  const bad = ['', 'now', '2026-13-01 00:00:00', '2026-03-26 24:00:00', '2026-02-29T00:00:00Z', '2026-03-26T20:56:05Zjunk'];
+  for (const text of [...bad, null, 1_774_000_000]) {
+    assert.is(parseFirstSeen(text), null, String(text));
   }
 });
 
 test('decoded_json without pubKey, or unreadable, falls back to the payload key', () => {
   const r = run(
     [node(A), node(B), node(C)],
-    [advert(A, 2, { decodedJson: '{"name":"x"}' }), advert(B, 2, { decodedJson: 'not json' }), advert(C, 2, { decodedJson: null })],
+    [
+      advert(A, 2, { decodedJson: '{"name":"x"}' }),
+      advert(B, 2, { decodedJson: 'not json' }),
+      advert(C, 2, { decodedJson: null }),
+    ],
   );
   assert.equal([r.get(A).status, r.get(B).status, r.get(C).status], ['confirmed', 'confirmed', 'confirmed']);
   const viaJson = run([node(A), node(B)], [advert(A, 2, { decodedJson: JSON.stringify({ pubKey: B.toUpperCase() }) })]);
@@ -257,7 +277,8 @@ test('broken raw_hex is skipped and counted; an advert too short for a key confi
 
 test('entries sorted confirmed, suspected, unknown, then by public_key', () => {
   const keys = ['ff01', 'ee02', 'dd03', 'cc04', 'bb05', 'aa06'].map(key);
-  const r = run(keys.map((k) => node(k)), [advert(keys[0]!, 2), advert(keys[3]!, 2), traffic(2, [keys[1]!.slice(0, 4), keys[4]!.slice(0, 4)])]);
+  const rows = [advert(keys[0]!, 2), advert(keys[3]!, 2), traffic(2, [keys[1]!.slice(0, 4), keys[4]!.slice(0, 4)])];
+  const r = run(keys.map((k) => node(k)), rows);
   assert.equal(r.entries.map((e) => e.public_key.slice(0, 4)), ['cc04', 'ff01', 'bb05', 'ee02', 'aa06', 'dd03']);
 });
 

@@ -23,3 +23,5 @@ export { hasColumn, hasTable, tableColumns } from './introspect.js';
 export { SchemaError } from './errors.js';
 export type { SchemaErrorCode } from './errors.js';
 export { quoteIdent } from './sql.js';
+export { openDatabase, DatabaseOpenError } from './open.js';
+export type { OpenOptions } from './open.js';

@@ -13,6 +13,10 @@ export type RouteType = (typeof ROUTE_TYPE)[keyof typeof ROUTE_TYPE];
 /**
  * Payload type, header bits 2-5, numbered as the project's DOMAIN.md does. TRACE (8) matters
  * most: its path bytes are SNR values, not node hashes.
+ *
+ * Firmware `Packet.h` (and CoreScope's decoder) number some differently: 1 RESPONSE, 2 TXT_MSG,
+ * 3 ACK, 8 PATH, 9 TRACE, 10 MULTIPART, 11 CONTROL. CoreScope's capability code skips type 8
+ * as "TRACE" too, so these stay as DOMAIN.md has them until that is settled.
  */
 export const PAYLOAD_TYPE = {
   REQ: 0,

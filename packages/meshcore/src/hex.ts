@@ -1,12 +1,8 @@
+import { Buffer } from 'node:buffer';
+
 const DIGITS = '0123456789abcdef';
 const BYTE_TO_HEX: readonly string[] = Array.from({ length: 256 }, (_, b) => DIGITS[b >> 4]! + DIGITS[b & 0x0f]!);
-
-// Char code → nibble value, -1 for anything that is not a hex digit.
-const NIBBLE = new Int8Array(128).fill(-1);
-for (let i = 0; i < 16; i++) {
-  NIBBLE[DIGITS.charCodeAt(i)] = i;
-  NIBBLE[DIGITS.toUpperCase().charCodeAt(i)] = i;
-}
+const HEX_TEXT = /^[0-9a-fA-F]*$/;
 
 /** Lowercase hex of `bytes`. */
 export function toHex(bytes: Uint8Array): string {
@@ -15,26 +11,23 @@ export function toHex(bytes: Uint8Array): string {
   return out;
 }
 
-/** Bytes of a hex string (either case), or null when the text is not whole bytes of hex. */
+/**
+ * Bytes of a hex string (either case), or null when the text is not whole bytes of hex.
+ * The result may share a pooled ArrayBuffer with other small results: `slice()` it to keep
+ * it apart.
+ */
 export function fromHex(text: string): Uint8Array | null {
   if (typeof text !== 'string' || text.length % 2 !== 0) return null;
-  const out = new Uint8Array(text.length / 2);
-  for (let i = 0; i < out.length; i++) {
-    const hi = nibble(text.charCodeAt(2 * i));
-    const lo = nibble(text.charCodeAt(2 * i + 1));
-    if (hi < 0 || lo < 0) return null;
-    out[i] = (hi << 4) | lo;
-  }
-  return out;
+  // Node's native decoder is several times faster than a JS loop, and pooled, which matters
+  // at a million packets. It stops at the first non-hex digit (the length check below sees
+  // that) but reads a wide character by its low byte, so non-ASCII text is refused first.
+  if (Buffer.byteLength(text, 'utf8') !== text.length) return null;
+  const buffer = Buffer.from(text, 'hex');
+  if (buffer.length * 2 !== text.length) return null;
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.length);
 }
 
 /** True when `text` is a non-empty string of hex digits (any length, either case). */
 export function isHex(text: unknown): text is string {
-  if (typeof text !== 'string' || text.length === 0) return false;
-  for (let i = 0; i < text.length; i++) if (nibble(text.charCodeAt(i)) < 0) return false;
-  return true;
-}
-
-function nibble(code: number): number {
-  return code < 128 ? NIBBLE[code]! : -1;
+  return typeof text === 'string' && text.length > 0 && HEX_TEXT.test(text);
 }

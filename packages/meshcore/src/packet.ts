@@ -15,7 +15,7 @@ export type DecodedPacket = {
   hopCount: number;
   /** One lowercase hex string of `hashSize` bytes per hop. */
   hops: string[];
-  /** View of the bytes after the path (not a copy). */
+  /** The bytes after the path: a view, not a copy (of the input, or of a pooled buffer for hex); slice() to keep. */
   payload: Uint8Array;
 };
 

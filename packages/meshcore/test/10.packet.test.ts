@@ -33,6 +33,14 @@ test('hex helpers: lowercase out, either case in, null on bad hex', () => {
   assert.is(fromHex('zz'), null);
   assert.is(fromHex('0x12'), null);
   assert.is(fromHex('1 2 '), null);
+  assert.is(fromHex('\u0161\u0161'), null, 'wide characters whose low byte is a hex digit');
+  assert.is(fromHex('\u3061\u3062ab'), null);
+  for (let code = 0; code < 0x3000; code++) {
+    const ch = String.fromCharCode(code);
+    const digit = /^[0-9a-fA-F]$/.test(ch);
+    assert.is(fromHex(`${ch}0`) !== null, digit, `U+${code.toString(16)} first`);
+    assert.is(fromHex(`0${ch}`) !== null, digit, `U+${code.toString(16)} second`);
+  }
 });
 
 test('header byte: route bits 0-1, payload type bits 2-5, version bits 6-7', () => {
@@ -130,7 +138,7 @@ test('uppercase hex in, lowercase hops out; the payload is a view on the input b
   const packet = decodePacket(bytes)!;
   assert.equal(packet.hops, ['abcd']);
   assert.is(packet.payload.buffer, bytes.buffer);
-  assert.is(packet.payload.byteOffset, 4);
+  assert.is(packet.payload.byteOffset, bytes.byteOffset + 4);
 });
 
 test('encode then decode round-trips every route type, hash size and hop count', () => {

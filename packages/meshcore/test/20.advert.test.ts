@@ -28,7 +28,8 @@ function throwsWith(fn: () => unknown, kind: typeof TypeError | typeof RangeErro
 }
 
 test('hand-built advert with location, both features and a name', () => {
-  const appData = 'f2' + le32(-33_868_820) + le32(151_209_296) + '3412' + 'cdab' + toHex(new TextEncoder().encode('Rpt Øst'));
+  const name = toHex(new TextEncoder().encode('Rpt Øst'));
+  const appData = 'f2' + le32(-33_868_820) + le32(151_209_296) + '3412' + 'cdab' + name;
   const advert = decodeAdvert(fromHex(fixedPart() + appData)!)!;
   assert.is(advert.publicKey, KEY);
   assert.is(advert.timestamp, 0x64000102);
@@ -90,7 +91,8 @@ test('truncated app data yields what could be read', () => {
 });
 
 test('roles by type', () => {
-  assert.equal([0, 1, 2, 3, 4, 5, 15].map(advertRole), ['unknown', 'companion', 'repeater', 'room', 'sensor', 'unknown', 'unknown']);
+  const roles = [0, 1, 2, 3, 4, 5, 15].map(advertRole);
+  assert.equal(roles, ['unknown', 'companion', 'repeater', 'room', 'sensor', 'unknown', 'unknown']);
 });
 
 test('encode then decode round-trips with and without location, features and name', () => {

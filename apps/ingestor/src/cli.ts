@@ -1,0 +1,18 @@
+/**
+ * mbcap-ingestor: the only process that writes the mesh database. It owns the schema
+ * (migrate) and applies the server's capability snapshot to nodes / inactive_nodes,
+ * exactly once, in one transaction with its ledger row.
+ */
+import { createParser } from '@mbcap/cli';
+import { applyCommand } from './commands/apply.js';
+import { migrateCommand } from './commands/migrate.js';
+import { runCommand } from './commands/run.js';
+import { statusCommand } from './commands/status.js';
+
+await createParser('mbcap-ingestor', '$0 <command> --db PATH [options]\n\nThe only writer of the mesh database: schema migrations and the snapshot apply.')
+  .command(migrateCommand)
+  .command(applyCommand)
+  .command(runCommand)
+  .command(statusCommand)
+  .demandCommand(1, 'name a command: migrate, apply, run or status')
+  .parseAsync();

@@ -1,0 +1,99 @@
+import type { CommandModule } from 'yargs';
+import { createLogger, formatDuration, parseDuration, type Logger } from '@mbcap/cli';
+import { createSnapshotConsumer, type ConsumerEvent } from '@mbcap/snapshot';
+import type { Database } from 'better-sqlite3';
+import { describeOutcome } from '../describe.js';
+import { readOptions, withRead, type ReadArgs } from '../options.js';
+import { openForWrite } from '../session.js';
+import { applyRead, type TickOutcome } from '../tick.js';
+
+type Args = ReadArgs & { cron: string; watch: boolean; poll: string };
+
+class SchemaMissing extends Error {}
+
+function logOutcome(log: Logger, outcome: TickOutcome, dbPath: string) {
+  const line = describeOutcome(outcome, dbPath);
+  if (outcome.status === 'malformed' || outcome.status === 'schema-missing') log.warn(outcome.status, line, { ...outcome });
+  else log.info(outcome.status, line, { ...outcome });
+}
+
+export const runCommand: CommandModule<object, Args> = {
+  command: 'run',
+  describe: 'Apply each new snapshot as it is published (watch), and on a maintenance tick (cron)',
+  builder: (y) =>
+    withRead(y)
+      .option('cron', { type: 'string', default: '*/5 * * * *', describe: 'Maintenance tick, a cron expression (5 fields, or 6 with seconds first)' })
+      .option('watch', { type: 'boolean', default: true, describe: 'Watch the snapshot directory; --no-watch relies on the tick and the poll alone' })
+      .option('poll', { type: 'string', default: '2s', describe: 'Also look at the file this often, as a safety net (0 for never)' }) as never,
+  handler: async (args) => {
+    const log = createLogger({ format: args['log-format'] });
+    const options = readOptions(args);
+    const pollMs = parseDuration(args.poll, '--poll');
+    const db: Database = openForWrite(args.db, log, { migrate: args.migrate });
+    let lastSchemaProblem = '';
+
+    const consumer = createSnapshotConsumer(args.db, {
+      cron: args.cron,
+      watch: args.watch,
+      pollMs,
+      read: { hmacKey: options.hmacKey, maxBytes: options.maxBytes },
+      handler: (result) => {
+        const outcome = applyRead(db, result, { maxFutureMs: options.maxFutureMs });
+        if (outcome.status === 'schema-missing') {
+          // Logged once per distinct problem; retried with backoff until someone migrates.
+          const line = describeOutcome(outcome, args.db);
+          if (line !== lastSchemaProblem) logOutcome(log, outcome, args.db);
+          lastSchemaProblem = line;
+          throw new SchemaMissing(line);
+        }
+        lastSchemaProblem = '';
+        logOutcome(log, outcome, args.db);
+      },
+      onEvent: (event: ConsumerEvent) => {
+        switch (event.type) {
+          case 'ready':
+            log.info('ready', `watching ${event.path}${event.watching ? '' : ' (watch off)'}; tick ${event.cron ?? 'off'}; poll ${event.pollMs ? formatDuration(event.pollMs) : 'off'}`, { path: event.path, cron: event.cron, pollMs: event.pollMs, watching: event.watching });
+            break;
+          case 'absent':
+            log.info('no-snapshot', `no snapshot at ${event.path} yet; waiting for the first publish`, { path: event.path });
+            break;
+          case 'rejected': {
+            const kept = event.copy ? `kept a copy at ${event.copy}; ` : '';
+            log.warn('malformed', `snapshot malformed (${event.error.code}: ${event.error.message}); ${kept}database untouched; waiting for the next publish`, { code: event.error.code, copy: event.copy });
+            break;
+          }
+          case 'failed':
+            if (!(event.error instanceof SchemaMissing)) {
+              log.error('apply-failed', `could not ${event.stage === 'read' ? 'read' : 'apply'} the snapshot: ${(event.error as Error)?.message ?? event.error}; retrying in ${formatDuration(event.retryInMs)}`, { stage: event.stage });
+            }
+            break;
+          case 'watch-error':
+            log.warn('watch-error', `watching failed (${(event.error as Error)?.message}); the poll and the tick still run`);
+            break;
+          case 'handled':
+            break;
+        }
+      },
+    });
+
+    // Stop: finish the apply in flight (it is one synchronous transaction), close, exit 0
+    let stopping = false;
+    const stop = async (signal: string) => {
+      if (stopping) {
+        log.warn('stop', `${signal} again: exiting now; SQLite rolls back anything uncommitted`);
+        process.exit(130);
+      }
+      stopping = true;
+      log.info('stop', `${signal}: stopping after the apply in flight`);
+      await consumer.stop();
+      db.close();
+      log.info('stopped', 'stopped; database closed');
+      process.exit(0);
+    };
+    process.on('SIGINT', () => void stop('SIGINT'));
+    process.on('SIGTERM', () => void stop('SIGTERM'));
+
+    await consumer.start();
+    await new Promise(() => {});
+  },
+};

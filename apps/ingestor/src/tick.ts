@@ -1,0 +1,102 @@
+// One maintenance tick: read the current snapshot and apply it. Every outcome is a value
+// (never a throw) so the loop around it keeps running.
+import type { Database } from 'better-sqlite3';
+import { checkSchema } from '@mbcap/dbschema';
+import { mbcapHandoff, SnapshotError, type HmacKey, type MbcapEntry, type ReadResult } from '@mbcap/snapshot';
+import { applySnapshot, type ApplyCounts, type ApplyOptions } from './apply.js';
+
+export type TickStatus = 'applied' | 'unchanged' | 'no-snapshot' | 'malformed' | 'schema-missing' | 'stale';
+
+export type TickOutcome = {
+  status: TickStatus;
+  read: number;
+  updatedActive: number;
+  updatedInactive: number;
+  alreadyCurrent: number;
+  skipped: number;
+  invalid: number;
+  notFound: number;
+  durationMs: number;
+  seq: number | null;
+  writtenAt: string | null;
+  contentHash: string | null;
+  /** Why nothing was applied, in words (malformed, stale, schema-missing). */
+  reason?: string;
+  /** For malformed: the SnapshotError code, or FUTURE for a writtenAt too far ahead. */
+  code?: string;
+  /** For malformed: where a copy of the refused file was kept. */
+  copy?: string | null;
+  /** For schema-missing: the missing tables and columns. */
+  missing?: string[];
+  forced?: boolean;
+  /** For applied: ms from the snapshot's writtenAt to the commit. */
+  lagMs?: number;
+  /** For unchanged: when it was applied. */
+  appliedAt?: string;
+};
+
+export type TickOptions = ApplyOptions & {
+  hmacKey?: HmacKey;
+  maxBytes?: number;
+  /** Keep copies of refused files (default true). */
+  keepRejected?: boolean;
+};
+
+const ZERO: ApplyCounts = { read: 0, updatedActive: 0, updatedInactive: 0, alreadyCurrent: 0, skipped: 0, invalid: 0, notFound: 0 };
+
+function outcome(status: TickStatus, counts: ApplyCounts, started: number, read: ReadResult<MbcapEntry> | null, extra: Partial<TickOutcome> = {}): TickOutcome {
+  return {
+    status,
+    ...counts,
+    durationMs: Math.round((performance.now() - started) * 100) / 100,
+    seq: read?.snapshot.seq ?? null,
+    writtenAt: read?.snapshot.writtenAt ?? null,
+    contentHash: read?.contentHash ?? null,
+    ...extra,
+  };
+}
+
+/** Reads the snapshot beside `dbPath` and applies it (the `apply` command, the cron tick). */
+export async function tick(db: Database, dbPath: string, options: TickOptions = {}): Promise<TickOutcome> {
+  const started = performance.now();
+  const missing = checkSchema(db, 'apply').missing;
+  if (missing.length) return outcome('schema-missing', ZERO, started, null, { missing, reason: `missing ${missing.join(', ')}` });
+
+  let read: ReadResult<MbcapEntry>;
+  try {
+    read = await mbcapHandoff.read(dbPath, { hmacKey: options.hmacKey, maxBytes: options.maxBytes });
+  } catch (error) {
+    if (!(error instanceof SnapshotError)) throw error;
+    if (error.code === 'NOT_FOUND') return outcome('no-snapshot', ZERO, started, null);
+    const copy = options.keepRejected === false ? null : await mbcapHandoff.keepRejected(dbPath, error).catch(() => null);
+    return outcome('malformed', ZERO, started, null, { code: error.code, reason: error.message, copy });
+  }
+  return applyChecked(db, read, options, started);
+}
+
+/** Applies a snapshot already read (the watch path of `run`). */
+export function applyRead(db: Database, read: ReadResult<MbcapEntry>, options: ApplyOptions = {}): TickOutcome {
+  const started = performance.now();
+  const missing = checkSchema(db, 'apply').missing;
+  if (missing.length) return outcome('schema-missing', ZERO, started, null, { missing, reason: `missing ${missing.join(', ')}` });
+  return applyChecked(db, read, options, started);
+}
+
+function applyChecked(db: Database, read: ReadResult<MbcapEntry>, options: ApplyOptions, started: number): TickOutcome {
+  const decision = applySnapshot(db, read, options);
+  switch (decision.status) {
+    case 'applied':
+      return outcome('applied', decision.counts, started, read, { forced: decision.forced, lagMs: Date.now() - read.snapshot.writtenAtMs });
+    case 'unchanged':
+      return outcome('unchanged', decision.counts, started, read, { appliedAt: decision.appliedAt, reason: `already applied at ${decision.appliedAt}` });
+    case 'stale':
+      return outcome('stale', decision.counts, started, read, {
+        reason: `written ${read.snapshot.writtenAt}${read.snapshot.seq === null ? '' : ` (seq ${read.snapshot.seq})`}, before the last applied snapshot, written ${decision.last.written_at}${decision.last.seq === null ? '' : ` (seq ${decision.last.seq})`}`,
+      });
+    case 'future':
+      return outcome('malformed', decision.counts, started, read, {
+        code: 'FUTURE',
+        reason: `writtenAt ${read.snapshot.writtenAt} is ${Math.round(decision.aheadMs / 1000)} s ahead of this clock (more than allowed); check the publisher's clock`,
+      });
+  }
+}

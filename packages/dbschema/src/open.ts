@@ -1,0 +1,52 @@
+// openDatabase(): the one way both processes open `mesh.db`, with errors a person can act on.
+
+import Database from 'better-sqlite3';
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+
+export type OpenOptions = {
+  /** Open read-only (the server). */
+  readonly?: boolean;
+  /** Create the file when missing (only `migrate` does). */
+  create?: boolean;
+  /** How long to wait for a lock before SQLITE_BUSY, in ms (default 5000). */
+  busyTimeoutMs?: number;
+};
+
+/** Thrown when the database cannot be opened; `code` says why. */
+export class DatabaseOpenError extends Error {
+  override readonly name = 'DatabaseOpenError';
+  constructor(
+    message: string,
+    readonly code: 'NOT_FOUND' | 'CANNOT_OPEN',
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export function openDatabase(path: string, options: OpenOptions = {}): Database.Database {
+  // Validate arguments
+  if (typeof path !== 'string' || path.length === 0) throw new TypeError('Expected the database path to be a non-empty string');
+  const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+  if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) throw new RangeError('Expected the "busyTimeoutMs" option to be a non-negative integer');
+
+  const file = resolve(path);
+  if (!options.create && !existsSync(file)) {
+    throw new DatabaseOpenError(`database not found: ${file} (create it with: mbcap-ingestor migrate --db ${path})`, 'NOT_FOUND');
+  }
+  if (options.create && !existsSync(dirname(file))) {
+    throw new DatabaseOpenError(`cannot create ${file}: the directory ${dirname(file)} does not exist`, 'NOT_FOUND');
+  }
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: !options.create, timeout: busyTimeoutMs });
+    // Fail now, not at the first query, when the file is not a database.
+    db.prepare('SELECT count(*) FROM sqlite_master').get();
+    return db;
+  } catch (error) {
+    db?.close();
+    const reason = (error as Error).message;
+    throw new DatabaseOpenError(`cannot open database ${file}: ${reason}`, 'CANNOT_OPEN', { cause: error });
+  }
+}
