@@ -10,7 +10,7 @@ export function withDb<T>(y: Argv<T>) {
   return y
     .option('db', {
       type: 'string',
-      demandOption: 'give the SQLite database with --db PATH',
+      demandOption: true,
       describe: 'Path of the SQLite database; the snapshot is read from <its dir>/mbcap-snapshot/snapshot.json',
       requiresArg: true,
     })

@@ -1,0 +1,92 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+
+const bin = fileURLToPath(new URL('../bin/mbcap-ingestor.js', import.meta.url));
+
+export type Result = { code: number | null; stdout: string; stderr: string };
+
+/** Runs `mbcap-ingestor ARGS…` to completion, as an operator would. */
+export function ingestor(...args: string[]): Result {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 30_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** `apply --json`: the outcome object, with the exit code and log checked. */
+export function applyJson(db: string, ...args: string[]): Record<string, unknown> & { status: string; stderr: string } {
+  const r = ingestor('apply', '--db', db, '--json', ...args);
+  if (r.code !== 0) throw new Error(`apply exited ${r.code}: ${r.stderr}`);
+  return { ...JSON.parse(r.stdout), stderr: r.stderr };
+}
+
+/** Starts `mbcap-ingestor run …` in the background; collects its log. */
+export function startRun(...args: string[]): { child: ChildProcess; log: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [bin, 'run', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  child.stdout!.on('data', (chunk) => (log += chunk));
+  child.stderr!.on('data', (chunk) => (log += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  return { child, log: () => log, exited };
+}
+
+export function scratch() {
+  const dir = mkdtempSync(join(tmpdir(), 'mbcap-ingestor-'));
+  return { dir, db: join(dir, 'mesh.db'), queue: join(dir, 'mbcap-snapshot'), file: join(dir, 'mbcap-snapshot', 'snapshot.json'), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export type NodeSeed = { key: string; sup?: number; evidence?: string | null; inactive?: boolean };
+
+/** A migrated database with the given nodes. */
+export function seedDb(db: string, nodes: NodeSeed[]): void {
+  const r = ingestor('migrate', '--db', db);
+  if (r.code !== 0) throw new Error(`migrate failed: ${r.stderr}`);
+  const conn = new Database(db);
+  try {
+    for (const n of nodes) {
+      conn
+        .prepare(`INSERT INTO ${n.inactive ? 'inactive_nodes' : 'nodes'} (public_key, name, multibyte_sup, multibyte_evidence) VALUES (?, ?, ?, ?)`)
+        .run(n.key, `node ${n.key}`, n.sup ?? 0, n.evidence ?? null);
+    }
+  } finally {
+    conn.close();
+  }
+}
+
+/** public_key → [multibyte_sup, multibyte_evidence, table] for every node row. */
+export function capabilities(db: string): Record<string, [number, string | null, string]> {
+  const conn = new Database(db, { readonly: true });
+  try {
+    const out: Record<string, [number, string | null, string]> = {};
+    for (const table of ['nodes', 'inactive_nodes']) {
+      for (const row of conn.prepare(`SELECT public_key, multibyte_sup, multibyte_evidence FROM ${table}`).all() as { public_key: string; multibyte_sup: number; multibyte_evidence: string | null }[]) {
+        out[row.public_key] = [row.multibyte_sup, row.multibyte_evidence, table];
+      }
+    }
+    return out;
+  } finally {
+    conn.close();
+  }
+}
+
+export function ledgerRows(db: string): Record<string, unknown>[] {
+  const conn = new Database(db, { readonly: true });
+  try {
+    return conn.prepare('SELECT * FROM mbcap_ledger ORDER BY id').all() as Record<string, unknown>[];
+  } finally {
+    conn.close();
+  }
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function eventually(check: () => boolean, ms = 5000): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (check()) return true;
+    await sleep(20);
+  }
+  return check();
+}
