@@ -1,7 +1,6 @@
 // Options the commands share, and how they are turned into values.
-import { readFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
-import { LOG_FORMATS, parseDuration, type LogFormat } from '@mbcap/cli';
+import { LOG_FORMATS, parseDuration, readKeyFile, type LogFormat } from '@mbcap/cli';
 
 export type CommonArgs = { db: string; 'log-format': LogFormat };
 export type ReadArgs = CommonArgs & { 'hmac-key-file'?: string; 'max-bytes': number; 'max-future': string; migrate: boolean };
@@ -43,21 +42,6 @@ export function withRead<T>(y: Argv<T>) {
       default: true,
       describe: 'Bring the schema up to date first; --no-migrate leaves it alone (a legacy database then gives schema-missing)',
     });
-}
-
-/** The HMAC key from --hmac-key-file, or undefined; throws an Error a person can act on. */
-export function readKeyFile(path: string | undefined): Buffer | undefined {
-  if (path === undefined) return undefined;
-  let text: Buffer;
-  try {
-    text = readFileSync(path);
-  } catch (error) {
-    throw new Error(`cannot read the HMAC key file ${path}: ${(error as Error).message}`);
-  }
-  let end = text.length;
-  while (end > 0 && /\s/.test(String.fromCharCode(text[end - 1]!))) end--;
-  if (end === 0) throw new Error(`the HMAC key file ${path} is empty`);
-  return text.subarray(0, end);
 }
 
 export function readOptions(args: ReadArgs) {

@@ -1,4 +1,5 @@
 import { decodePacket, PAYLOAD_TYPE, toHex } from '@mbcap/meshcore';
+import { parseFirstSeen } from './time.js';
 
 /** A row of `nodes` or `inactive_nodes`; `public_key` is kept exactly as stored. */
 export type NodeRow = {
@@ -199,28 +200,4 @@ function hopsOf(pathJson: string | null | undefined, fromRaw: readonly string[])
     // Unreadable path_json: the raw bytes still hold the path.
   }
   return fromRaw;
-}
-
-// 2026-03-18T09:03:20.704Z, 2026-03-26 20:56:05, …+02:00; no zone means UTC (SQLite datetime()).
-const TIME = /^\s*(\d{4})-(\d\d)-(\d\d)(?:[Tt ](\d\d):(\d\d)(?::(\d\d)(?:[.,](\d+))?)?)?\s*(?:[Zz]|([+-])(\d\d)(?::?(\d\d))?)?\s*$/;
-const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-// 400 Gregorian years are exactly 146097 days: shifting by them keeps the leap rules.
-const FOUR_CENTURIES = 146_097 * 86_400_000;
-
-/** Milliseconds since the epoch, or null when `text` is not an ISO 8601 date(-time). */
-export function parseFirstSeen(text: unknown): number | null {
-  const m = typeof text === 'string' ? TIME.exec(text) : null;
-  if (m === null) return null;
-  const year = +m[1]!, month = +m[2]!, day = +m[3]!;
-  const hour = +(m[4] ?? 0), minute = +(m[5] ?? 0), second = +(m[6] ?? 0);
-  const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 1 : 0;
-  // Date.UTC would roll 02-30 into March and 24:00 into the next day; refuse instead.
-  if (month < 1 || month > 12 || day < 1 || day > DAYS[month - 1]! + leap || hour > 23 || minute > 59 || second > 59) {
-    return null;
-  }
-  const ms = m[7] === undefined ? 0 : +(m[7] + '00').slice(0, 3);
-  // Date.UTC reads years 0-99 as 1900-1999 (Go's zero time is 0001-01-01).
-  const date = Date.UTC(year < 100 ? year + 400 : year, month - 1, day, hour, minute, second, ms);
-  const offset = m[8] === undefined ? 0 : (m[8] === '-' ? -1 : 1) * (+m[9]! * 60 + +(m[10] ?? 0)) * 60_000;
-  return date - (year < 100 ? FOUR_CENTURIES : 0) - offset;
 }

@@ -3,12 +3,12 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
   createCapabilityAccumulator,
-  parseFirstSeen,
   type CapabilityEntry,
   type CapabilityOptions,
   type NodeRow,
   type PacketRow,
-} from '../src/capability.ts';
+} from '../src/capability.js';
+import { parseFirstSeen } from '../src/time.js';
 
 const AT = '2026-03-27T12:00:00.000Z';
 

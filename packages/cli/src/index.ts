@@ -6,3 +6,4 @@ export { parseDuration, formatDuration } from './duration.js';
 export { createLogger, LOG_FORMATS } from './log.js';
 export type { Logger, LogFormat, LogLevel } from './log.js';
 export { createParser } from './parser.js';
+export { readKeyFile } from './keyfile.js';

@@ -1,9 +1,9 @@
 import type { CommandModule } from 'yargs';
-import { formatDuration } from '@mbcap/cli';
+import { formatDuration, readKeyFile } from '@mbcap/cli';
 import { hasTable, openDatabase } from '@mbcap/dbschema';
 import { mbcapHandoff, SnapshotError } from '@mbcap/snapshot';
 import { recentApplies, type LedgerRow } from '../ledger.js';
-import { readKeyFile, withDb, type CommonArgs } from '../options.js';
+import { withDb, type CommonArgs } from '../options.js';
 
 type Args = CommonArgs & { json: boolean; history: number; 'hmac-key-file'?: string };
 
