@@ -1,0 +1,14 @@
+/**
+ * mbcap-server: the read-only side. It computes every node's multi-byte capability from
+ * the stored packets, publishes the result as the snapshot beside the database, and
+ * serves a small HTTP API. It never writes the database: it opens it read-only.
+ */
+import { createParser } from '@mbcap/cli';
+import { publishCommand } from './commands/publish.js';
+import { runCommand } from './commands/run.js';
+
+await createParser('mbcap-server', '$0 <command> --db PATH [options]\n\nRead-only capability analytics: publishes the snapshot the ingestor applies, and serves an HTTP API.')
+  .command(publishCommand)
+  .command(runCommand)
+  .demandCommand(1, 'name a command: publish or run')
+  .parseAsync();

@@ -1,0 +1,86 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawn } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { advert, keyWith, message, minutesAgo, scratch, seedDb, startServer } from './helpers.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+test('a failed publish makes /healthz 503 with the error, keeps serving, and recovers', async () => {
+  const s = scratch();
+  seedDb(s.db, { nodes: [{ key: keyWith('a1') }], packets: [] });
+  // A file where the snapshot directory should be: every publish fails
+  writeFileSync(join(s.dir, 'mbcap-snapshot'), 'in the way');
+  const run = startServer('--db', s.db, '--port', '0', '--interval', '1s');
+  try {
+    const port = await run.port();
+    const health = async () => {
+      const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+      return { status: res.status, body: (await res.json()) as { status: string; lastPublish: { error: string | null } | null } };
+    };
+    let h = await health();
+    for (let i = 0; i < 100 && h.body.lastPublish === null; i++) h = await health();
+    assert.is(h.status, 503);
+    assert.is(h.body.status, 'failing');
+    assert.match(h.body.lastPublish!.error!, /EEXIST|ENOTDIR|not a directory|file already exists/i);
+    assert.match(run.log(), /error publish failed after .*; the previous snapshot stays in place; next try in 1 s/);
+    assert.is((await fetch(`http://127.0.0.1:${port}/api/nodes`)).status, 200, 'the API keeps serving');
+    rmSync(join(s.dir, 'mbcap-snapshot'));
+    for (let i = 0; i < 100 && h.status !== 200; i++) {
+      await sleep(50);
+      h = await health();
+    }
+    assert.is(h.status, 200);
+    assert.is(h.body.status, 'ok');
+  } finally {
+    run.child.kill('SIGKILL');
+    s.cleanup();
+  }
+});
+
+// A writer that keeps SQLite busy the way the ingestor does: transactions of inserts.
+const WRITER = `
+  const Database = (await import('better-sqlite3')).default;
+  const db = new Database(process.argv[1], { timeout: 5000 });
+  const insert = db.prepare('INSERT INTO transmissions (raw_hex, hash, first_seen, payload_type) VALUES (?, ?, ?, ?)');
+  const end = Date.now() + Number(process.argv[2]);
+  let n = 0;
+  while (Date.now() < end) {
+    db.transaction(() => { for (let i = 0; i < 500; i++, n++) insert.run(process.argv[3], 'w' + n, new Date().toISOString(), 1); })();
+  }
+  db.close();
+  console.log(n);
+`;
+
+test('while another process writes, publishes and requests never see SQLITE_BUSY', async () => {
+  const s = scratch();
+  const a = keyWith('a1b2');
+  seedDb(s.db, { nodes: [{ key: a }, { key: keyWith('c3d4') }], packets: [{ raw_hex: advert(a, 2), first_seen: minutesAgo(3) }] });
+  const run = startServer('--db', s.db, '--port', '0', '--interval', '1s');
+  try {
+    const port = await run.port();
+    const writer = spawn(process.execPath, ['--input-type=module', '-e', WRITER, s.db, '3000', message(2, ['c3d4'])], { cwd: new URL('..', import.meta.url), stdio: ['ignore', 'pipe', 'pipe'] });
+    let written = '';
+    let writerErr = '';
+    writer.stdout.on('data', (c) => (written += c));
+    writer.stderr.on('data', (c) => (writerErr += c));
+    const statuses: number[] = [];
+    const start = Date.now();
+    while (Date.now() - start < 3000) {
+      for (const path of ['/api/nodes', '/healthz']) statuses.push((await fetch(`http://127.0.0.1:${port}${path}`)).status);
+    }
+    await new Promise((r) => writer.on('close', r));
+    assert.is(writerErr, '');
+    assert.ok(Number(written) > 1000, `the writer wrote ${written} rows`);
+    assert.ok(statuses.length > 50, `${statuses.length} requests`);
+    assert.equal([...new Set(statuses)], [200]);
+    assert.not.match(run.log(), /SQLITE_BUSY|publish failed/);
+    assert.ok((run.log().match(/published snapshot seq/g) ?? []).length >= 2, run.log());
+  } finally {
+    run.child.kill('SIGKILL');
+    s.cleanup();
+  }
+});
+
+test.run();
