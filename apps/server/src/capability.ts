@@ -1,4 +1,4 @@
-import { decodePacket, PAYLOAD_TYPE, toHex } from '@mbcap/meshcore';
+import { PAYLOAD_TYPE, peekHops, peekPacket, peekPayload } from '@mbcap/meshcore';
 import { parseFirstSeen } from './time.js';
 
 /** A row of `nodes` or `inactive_nodes`; `public_key` is kept exactly as stored. */
@@ -97,7 +97,8 @@ export function createCapabilityAccumulator(
     counts.inWindow++;
 
     // Header and path; 1-byte traffic is evidence of nothing
-    const packet = decodePacket(row.raw_hex);
+    const raw = row.raw_hex;
+    const packet = peekPacket(raw);
     if (packet === null) {
       counts.skipped++;
       return;
@@ -106,16 +107,15 @@ export function createCapabilityAccumulator(
     if (size < 2) return;
     const type = row.payload_type ?? packet.payloadType;
 
-    // Advert evidence
+    // Advert evidence: the payload is read only when decoded_json has no key
     if (type === PAYLOAD_TYPE.ADVERT) {
-      const payload = packet.payload;
-      const key = pubKeyOf(row.decoded_json) ?? (payload.length >= 32 ? toHex(payload.subarray(0, 32)) : null);
+      const key = pubKeyOf(row.decoded_json) ?? peekPayload(raw, packet, 32);
       if (key !== null) raise(advertMax, index.byKey.get(key.toLowerCase()), size);
     }
 
     // Path evidence; TRACE path bytes are SNR values, not hashes
     if (type === PAYLOAD_TYPE.TRACE) return;
-    for (const hop of hopsOf(row.path_json, packet.hops)) {
+    for (const hop of hopsOf(row.path_json) ?? peekHops(raw, packet)) {
       if (typeof hop === 'string' && hop !== '') raise(pathMax, index.byPrefix(hop.toLowerCase()), size);
     }
   }
@@ -190,14 +190,14 @@ function pubKeyOf(decodedJson: string | null): string | null {
   }
 }
 
-/** path_json's hops when it holds a non-empty array of strings, else the hops of raw_hex. */
-function hopsOf(pathJson: string | null | undefined, fromRaw: readonly string[]): readonly string[] {
-  if (typeof pathJson !== 'string' || pathJson === '' || pathJson === '[]') return fromRaw;
+/** path_json's hops when it holds a non-empty array of strings, else null (use raw_hex's). */
+function hopsOf(pathJson: string | null | undefined): readonly string[] | null {
+  if (typeof pathJson !== 'string' || pathJson === '' || pathJson === '[]') return null;
   try {
     const value: unknown = JSON.parse(pathJson);
     if (Array.isArray(value) && value.length > 0 && value.every((hop) => typeof hop === 'string')) return value;
   } catch {
     // Unreadable path_json: the raw bytes still hold the path.
   }
-  return fromRaw;
+  return null;
 }

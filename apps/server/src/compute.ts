@@ -31,9 +31,19 @@ export function computeCapabilities(source: ServerDatabase, options: ComputeOpti
 
   // Packets: first_seen comes in several text shapes (zones, a space for the T), so the
   // window is decided by the accumulator on parsed times, never by SQL string comparison.
+  // Rows come as arrays (raw mode) into one reused object: no object per row.
   const accumulator = createCapabilityAccumulator(nodes, { since });
-  const columns = `raw_hex, payload_type, decoded_json, first_seen${source.hasPathJson ? ', path_json' : ''}`;
-  for (const row of db.prepare(`SELECT ${columns} FROM transmissions`).iterate() as Iterable<PacketRow>) accumulator.add(row);
+  const pathJson = source.hasPathJson ? 'path_json' : 'NULL';
+  const row: PacketRow = { raw_hex: '', payload_type: null, decoded_json: null, first_seen: '', path_json: null };
+  const rows = db.prepare(`SELECT raw_hex, payload_type, decoded_json, first_seen, ${pathJson} FROM transmissions`).raw().iterate();
+  for (const [rawHex, payloadType, decodedJson, firstSeen, path] of rows as Iterable<[string, number | null, string | null, string, string | null]>) {
+    row.raw_hex = rawHex;
+    row.payload_type = payloadType;
+    row.decoded_json = decodedJson;
+    row.first_seen = firstSeen;
+    row.path_json = path;
+    accumulator.add(row);
+  }
 
   const entries = accumulator.finish();
   const counts = { confirmed: 0, suspected: 0, unknown: 0 };

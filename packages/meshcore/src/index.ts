@@ -43,3 +43,5 @@ export { decodePacket, encodePacket } from './packet.js';
 export type { DecodedPacket, PacketInput } from './packet.js';
 export { decodePathLength, encodePathLength, MAX_HOPS } from './path.js';
 export type { PathLength } from './path.js';
+export { peekPacket, peekHops, peekPayload } from './peek.js';
+export type { PacketPeek } from './peek.js';

@@ -1,0 +1,91 @@
+// A large synthetic mesh database for the benchmarks: N nodes, M transmissions with a
+// realistic mix (adverts, relayed messages, ACKs, TRACE; most 1-byte, some 2- and 3-byte),
+// built once and cached in the temp directory by its size.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { encodeAdvert, encodePacket, PAYLOAD_TYPE, ROUTE_TYPE, toHex } from '@mbcap/meshcore';
+
+const ingestor = new URL('../../apps/ingestor/bin/mbcap-ingestor.js', import.meta.url).pathname;
+
+function rng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Path of a cached database with `nodes` nodes and `packets` transmissions (built if missing). */
+export function meshDb({ nodes, packets, seed = 1 }) {
+  const dir = join(tmpdir(), 'mbcap-bench-cache');
+  const path = join(dir, `mesh-${nodes}n-${packets}p-s${seed}.db`);
+  if (existsSync(path)) return path;
+  mkdirSync(dir, { recursive: true });
+  const building = `${path}.building`;
+  rmSync(building, { force: true });
+  const migrated = spawnSync(process.execPath, [ingestor, 'migrate', '--db', building], { encoding: 'utf8' });
+  if (migrated.status !== 0) throw new Error(migrated.stderr);
+
+  const random = rng(seed);
+  const hex = (bytes) => Array.from({ length: bytes }, () => Math.floor(random() * 256).toString(16).padStart(2, '0')).join('');
+  const keys = Array.from({ length: nodes }, () => hex(32));
+  const sizes = keys.map(() => (random() < 0.8 ? 1 : random() < 0.8 ? 2 : 3));
+  const db = new Database(building);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = OFF');
+  const roles = ['companion', 'repeater', 'room', 'sensor'];
+  db.transaction(() => {
+    const active = db.prepare('INSERT INTO nodes (public_key, name, role, last_seen) VALUES (?, ?, ?, ?)');
+    const inactive = db.prepare('INSERT INTO inactive_nodes (public_key, name, role, last_seen) VALUES (?, ?, ?, ?)');
+    keys.forEach((key, i) => (i % 10 === 9 ? inactive : active).run(key, `node ${i}`, roles[i % 4], new Date().toISOString()));
+  })();
+
+  const insert = db.prepare('INSERT INTO transmissions (raw_hex, hash, first_seen, route_type, payload_type, payload_version, decoded_json, path_json) VALUES (?, ?, ?, ?, ?, 0, ?, ?)');
+  const now = Date.now();
+  const pick = () => Math.floor(random() * nodes);
+  const BATCH = 20_000;
+  for (let done = 0; done < packets; done += BATCH) {
+    db.transaction(() => {
+      for (let i = done; i < Math.min(packets, done + BATCH); i++) {
+        const r = random();
+        const origin = pick();
+        const hashSize = sizes[origin];
+        const hops = Array.from({ length: Math.floor(random() * 5) }, () => keys[pick()].slice(0, hashSize * 2));
+        const firstSeen = new Date(now - Math.floor(random() * 10 * 86_400_000)).toISOString();
+        let type;
+        let payload;
+        let decoded = null;
+        if (r < 0.1) {
+          type = PAYLOAD_TYPE.ADVERT;
+          payload = encodeAdvert({ publicKey: keys[origin], timestamp: Math.floor(now / 1000), type: (origin % 4) + 1, name: `node ${origin}` });
+          decoded = JSON.stringify({ type: 'ADVERT', pubKey: keys[origin], name: `node ${origin}` });
+        } else if (r < 0.2) {
+          type = PAYLOAD_TYPE.TRACE;
+          payload = Uint8Array.from({ length: 9 }, () => Math.floor(random() * 256));
+          // The path of a TRACE holds one SNR byte a hop
+          for (let h = 0; h < hops.length; h++) hops[h] = hex(1);
+        } else if (r < 0.4) {
+          type = PAYLOAD_TYPE.ACK;
+          payload = Uint8Array.from({ length: 4 }, () => Math.floor(random() * 256));
+          hops.length = 0;
+        } else {
+          type = r < 0.8 ? PAYLOAD_TYPE.TXT_MSG : PAYLOAD_TYPE.GRP_TXT;
+          payload = Uint8Array.from({ length: 20 + Math.floor(random() * 60) }, () => Math.floor(random() * 256));
+        }
+        const raw = toHex(encodePacket({ routeType: ROUTE_TYPE.FLOOD, payloadType: type, hashSize: type === PAYLOAD_TYPE.TRACE ? 1 : hashSize, hops, payload }));
+        insert.run(raw, `b${i}`, firstSeen, ROUTE_TYPE.FLOOD, type, decoded, JSON.stringify(hops));
+      }
+    })();
+  }
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  db.close();
+  renameSync(building, path);
+  for (const suffix of ['-wal', '-shm']) rmSync(`${building}${suffix}`, { force: true });
+  return path;
+}
