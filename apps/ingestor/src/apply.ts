@@ -122,6 +122,7 @@ export function applySnapshot(db: Database, read: ReadResult<MbcapEntry>, option
       not_found: counts.notFound,
       forced: forced ? 1 : 0,
       duration_ms: performance.now() - started,
+      file_identity: JSON.stringify(read.identity),
     });
     return { status: 'applied', counts, ledgerId, forced } as const;
   });

@@ -17,6 +17,7 @@ export type LedgerRow = {
   not_found: number;
   forced: number;
   duration_ms: number | null;
+  file_identity: string | null;
 };
 
 export type NewLedgerRow = Omit<LedgerRow, 'id'>;
@@ -37,9 +38,9 @@ export function recordApply(db: Database, row: NewLedgerRow): number {
   const result = db
     .prepare(
       `INSERT INTO mbcap_ledger (applied_at, content_hash, seq, written_at, written_at_ms, entries_read,
-         updated_active, updated_inactive, skipped, invalid, not_found, forced, duration_ms)
+         updated_active, updated_inactive, skipped, invalid, not_found, forced, duration_ms, file_identity)
        VALUES (@applied_at, @content_hash, @seq, @written_at, @written_at_ms, @entries_read,
-         @updated_active, @updated_inactive, @skipped, @invalid, @not_found, @forced, @duration_ms)`,
+         @updated_active, @updated_inactive, @skipped, @invalid, @not_found, @forced, @duration_ms, @file_identity)`,
     )
     .run(row);
   return Number(result.lastInsertRowid);

@@ -2,7 +2,8 @@
 // (never a throw) so the loop around it keeps running.
 import type { Database } from 'better-sqlite3';
 import { checkSchema } from '@mbcap/dbschema';
-import { mbcapHandoff, SnapshotError, type HmacKey, type MbcapEntry, type ReadResult } from '@mbcap/snapshot';
+import { mbcapHandoff, sameIdentity, SnapshotError, statIdentity, type FileIdentity, type HmacKey, type MbcapEntry, type ReadResult } from '@mbcap/snapshot';
+import { lastApplied } from './ledger.js';
 import { applySnapshot, type ApplyCounts, type ApplyOptions } from './apply.js';
 
 export type TickStatus = 'applied' | 'unchanged' | 'no-snapshot' | 'malformed' | 'schema-missing' | 'stale';
@@ -61,6 +62,20 @@ export async function tick(db: Database, dbPath: string, options: TickOptions = 
   const started = performance.now();
   const missing = checkSchema(db, 'apply').missing;
   if (missing.length) return outcome('schema-missing', ZERO, started, null, { missing, reason: `missing ${missing.join(', ')}` });
+
+  // The file applied last, untouched since: unchanged, without reading a byte of it
+  if (!options.force) {
+    const last = lastApplied(db);
+    const identity = await statIdentity(mbcapHandoff.snapshotPath(dbPath)).catch(() => null);
+    if (last?.file_identity && identity && sameIdentity(JSON.parse(last.file_identity) as FileIdentity, identity)) {
+      return {
+        ...outcome('unchanged', { ...ZERO, read: last.entries_read }, started, null, { appliedAt: last.applied_at, reason: `already applied at ${last.applied_at}` }),
+        seq: last.seq,
+        writtenAt: last.written_at,
+        contentHash: last.content_hash,
+      };
+    }
+  }
 
   let read: ReadResult<MbcapEntry>;
   try {

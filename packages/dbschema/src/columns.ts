@@ -91,6 +91,9 @@ export const LEDGER_COLUMNS: readonly ColumnSpec[] = [
   col('not_found', 'INTEGER NOT NULL', 'INTEGER'),
   col('forced', 'INTEGER NOT NULL DEFAULT 0'),
   col('duration_ms', 'REAL'),
+  // The snapshot file's identity (device, inode, size, times) when it was applied: an
+  // unchanged identity means an unchanged file, so a tick can skip it without reading it.
+  col('file_identity', 'TEXT'),
 ];
 
 /** Every table migrate() maintains, in creation order. */

@@ -9,7 +9,7 @@ const NODE = ['public_key', 'name', 'role', 'lat', 'lon', 'last_seen', 'first_se
 const TRANSMISSION = ['id', 'raw_hex', 'hash', 'first_seen', 'route_type', 'payload_type',
   'payload_version', 'decoded_json', 'created_at', 'path_json'];
 const LEDGER = ['id', 'applied_at', 'content_hash', 'seq', 'written_at', 'written_at_ms', 'entries_read',
-  'updated_active', 'updated_inactive', 'skipped', 'invalid', 'not_found', 'forced', 'duration_ms'];
+  'updated_active', 'updated_inactive', 'skipped', 'invalid', 'not_found', 'forced', 'duration_ms', 'file_identity'];
 
 let t: TempDir;
 test.before.each(() => {
