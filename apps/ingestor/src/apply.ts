@@ -1,8 +1,8 @@
 // Applies one validated snapshot to nodes / inactive_nodes, exactly once, all or nothing.
-import type { Database, Statement } from 'better-sqlite3';
-import { hasTable, MULTIBYTE_SUP } from '@mbcap/dbschema';
+import type { Database } from 'better-sqlite3';
 import type { MbcapEntry, ReadResult } from '@mbcap/snapshot';
 import { lastApplied, recordApply, type LedgerRow } from './ledger.js';
+import { writeRows } from './write-rows.js';
 
 export type ApplyOptions = {
   /** Apply whatever the ledger says (operators only). */
@@ -31,36 +31,6 @@ export type ApplyDecision =
 
 export const DEFAULT_MAX_FUTURE_MS = 10 * 60_000;
 
-type Statements = {
-  updateActive: Statement;
-  updateInactive: Statement | null;
-  exists: Statement;
-};
-const statements = new WeakMap<Database, Statements>();
-
-function prepare(db: Database): Statements {
-  let s = statements.get(db);
-  if (s) return s;
-  // Only rows whose value differs are written: an unchanged row costs no page write.
-  const update = (table: string) =>
-    db.prepare(`UPDATE ${table} SET multibyte_sup = ?, multibyte_evidence = ? WHERE public_key = ? AND (multibyte_sup IS NOT ? OR multibyte_evidence IS NOT ?)`);
-  const inactive = hasTable(db, 'inactive_nodes');
-  s = {
-    updateActive: update('nodes'),
-    updateInactive: inactive ? update('inactive_nodes') : null,
-    exists: inactive
-      ? db.prepare('SELECT 1 FROM nodes WHERE public_key = ? UNION ALL SELECT 1 FROM inactive_nodes WHERE public_key = ? LIMIT 1').pluck()
-      : db.prepare('SELECT 1 FROM nodes WHERE public_key = ? AND ? IS NOT NULL').pluck(),
-  };
-  statements.set(db, s);
-  return s;
-}
-
-/** Forgets the prepared statements of `db` (after a migration changed the schema). */
-export function resetStatements(db: Database): void {
-  statements.delete(db);
-}
-
 function emptyCounts(read: ReadResult<MbcapEntry>): ApplyCounts {
   return { read: read.snapshot.entries.length, updatedActive: 0, updatedInactive: 0, alreadyCurrent: 0, skipped: 0, invalid: read.invalid, notFound: 0 };
 }
@@ -82,7 +52,6 @@ export function applySnapshot(db: Database, read: ReadResult<MbcapEntry>, option
   const aheadMs = snapshot.writtenAtMs - now();
   if (aheadMs > maxFutureMs) return { status: 'future', counts, aheadMs };
 
-  const stmts = prepare(db);
   const run = db.transaction(() => {
     // Exactly once: decide inside the write transaction, so two appliers cannot both apply.
     const last = lastApplied(db);
@@ -93,19 +62,7 @@ export function applySnapshot(db: Database, read: ReadResult<MbcapEntry>, option
       if (older || tieOlder) return { status: 'stale', counts, last } as const;
     }
 
-    for (const entry of snapshot.entries) {
-      if (entry.status === 'unknown') {
-        counts.skipped++;
-        continue;
-      }
-      const sup = MULTIBYTE_SUP[entry.status];
-      const evidence = entry.evidence ?? null;
-      const key = entry.public_key;
-      if (stmts.updateActive.run(sup, evidence, key, sup, evidence).changes > 0) counts.updatedActive++;
-      else if (stmts.updateInactive && stmts.updateInactive.run(sup, evidence, key, sup, evidence).changes > 0) counts.updatedInactive++;
-      else if (stmts.exists.get(key, key) !== undefined) counts.alreadyCurrent++;
-      else counts.notFound++;
-    }
+    writeRows(db, snapshot.entries, counts);
 
     const forced = Boolean(options.force);
     const ledgerId = recordApply(db, {

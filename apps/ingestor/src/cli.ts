@@ -5,6 +5,7 @@
  */
 import { createParser } from '@mbcap/cli';
 import { applyCommand } from './commands/apply.js';
+import { importCommand } from './commands/import.js';
 import { migrateCommand } from './commands/migrate.js';
 import { runCommand } from './commands/run.js';
 import { statusCommand } from './commands/status.js';
@@ -14,5 +15,6 @@ await createParser('mbcap-ingestor', '$0 <command> --db PATH [options]\n\nThe on
   .command(applyCommand)
   .command(runCommand)
   .command(statusCommand)
-  .demandCommand(1, 'name a command: migrate, apply, run or status')
+  .command(importCommand)
+  .demandCommand(1, 'name a command: migrate, apply, run, status or import')
   .parseAsync();

@@ -29,12 +29,17 @@ export function findTrailer(bytes: Buffer): Trailer | null {
   return { coveredLength: tailStart + m.index, checksum: m[1]!, signature: m[2] ?? null };
 }
 
-/** Builds the trailer for the covered bytes (the document without its closing brace). */
-export function trailerFor(covered: Buffer, hmacKey: HmacKey | undefined): { text: string; checksum: string } {
-  const checksum = createHash('sha256').update(covered).digest('hex');
+/**
+ * Builds the trailer for the covered bytes (the document without its closing brace), and
+ * the sha256 of the whole file (covered bytes and trailer) from the same pass.
+ */
+export function trailerFor(covered: Buffer, hmacKey: HmacKey | undefined): { bytes: Buffer; checksum: string; contentHash: string } {
+  const hash = createHash('sha256').update(covered);
+  const checksum = hash.copy().digest('hex');
   let text = `,"checksum":"sha256:${checksum}"`;
   if (hmacKey !== undefined) text += `,"signature":"hmac-sha256:${sign(covered, hmacKey)}"`;
-  return { text: `${text}}\n`, checksum };
+  const bytes = Buffer.from(`${text}}\n`, 'utf8');
+  return { bytes, checksum, contentHash: hash.update(bytes).digest('hex') };
 }
 
 export function sign(covered: Buffer, key: HmacKey): string {

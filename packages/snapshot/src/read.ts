@@ -87,6 +87,8 @@ async function readRegularFile(path: string, maxBytes: number): Promise<{ bytes:
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+const EMPTY = Buffer.alloc(0);
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 /** Reads, verifies and validates one handoff file. Throws SnapshotError when it is unusable. */
 export async function readHandoff<Entry>(spec: HandoffSpec<Entry>, path: string, options: ReadOptions = {}): Promise<ReadResult<Entry>> {
@@ -94,9 +96,18 @@ export async function readHandoff<Entry>(spec: HandoffSpec<Entry>, path: string,
   const maxBytes = checkMaxBytes(options.maxBytes);
   const hmacKey = checkHmacKey(options.hmacKey);
 
-  const { bytes, identity } = await readRegularFile(path, maxBytes);
+  const file = await readRegularFile(path, maxBytes);
+  const identity = file.identity;
+  let bytes = file.bytes;
+  const size = bytes.length;
+  // Once decoded, the raw bytes are let go (a large snapshot should not sit in memory as
+  // bytes, text and objects at once); a refusal after that rebuilds them from the text,
+  // which a fatal UTF-8 decode round-trips exactly, but for a byte-order mark.
+  let text: string | null = null;
+  let bom = false;
+  const rawBytes = () => (text === null ? bytes : Buffer.concat([bom ? BOM : EMPTY, Buffer.from(text, 'utf8')]));
   const fail = (code: 'MALFORMED' | 'INVALID_SCHEMA' | 'UNSUPPORTED_VERSION' | 'CHECKSUM_MISMATCH' | 'BAD_SIGNATURE' | 'UNSIGNED', message: string, cause?: unknown) =>
-    new SnapshotError(code, path, message, { cause, bytes });
+    new SnapshotError(code, path, message, { cause, bytes: rawBytes() });
 
   // Verify integrity over the raw bytes, before trusting any of them
   const trailer = findTrailer(bytes);
@@ -117,13 +128,20 @@ export async function readHandoff<Entry>(spec: HandoffSpec<Entry>, path: string,
     throw fail('UNSIGNED', `${path}: unsigned snapshot refused: a signing key is configured, so only snapshots signed with it are accepted (give the publisher the same key)`);
   }
 
-  // Parse
+  // Decode and parse
   let document: unknown;
   try {
-    document = JSON.parse(utf8.decode(bytes));
+    text = utf8.decode(bytes);
   } catch (error) {
-    const reason = error instanceof TypeError ? 'not valid UTF-8' : (error as Error).message;
-    throw fail('MALFORMED', `${path}: malformed snapshot (${reason})`, error);
+    throw fail('MALFORMED', `${path}: malformed snapshot (not valid UTF-8)`, error);
+  }
+  bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+  bytes = EMPTY;
+  file.bytes = EMPTY;
+  try {
+    document = JSON.parse(text);
+  } catch (error) {
+    throw fail('MALFORMED', `${path}: malformed snapshot (${(error as Error).message})`, error);
   }
   if (typeof document !== 'object' || document === null || Array.isArray(document)) {
     throw fail('INVALID_SCHEMA', `${path}: invalid snapshot: expected a JSON object with "writtenAt" and "entries", found ${Array.isArray(document) ? 'an array' : document === null ? 'null' : typeof document}`);
@@ -141,6 +159,9 @@ export async function readHandoff<Entry>(spec: HandoffSpec<Entry>, path: string,
   if (!trailer && (envelope.data.checksum !== undefined || envelope.data.signature !== undefined)) {
     throw fail('CHECKSUM_MISMATCH', `${path}: the checksum or signature is not where the writer puts it; the file was edited or re-serialised after it was written`);
   }
+
+  // No refusal from here on: the text can go
+  text = null;
 
   // Validate entries one by one: a bad entry is dropped and counted, not fatal
   const entries: Entry[] = [];
@@ -176,7 +197,7 @@ export async function readHandoff<Entry>(spec: HandoffSpec<Entry>, path: string,
     path,
     contentHash,
     identity,
-    size: bytes.length,
+    size,
     invalid,
     invalidSamples,
     checksum: trailer ? 'verified' : 'absent',

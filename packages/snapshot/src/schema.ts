@@ -57,10 +57,9 @@ export function isPlainMbcapEntry(value: unknown): value is MbcapEntry {
     if (evidence !== 'advert' && evidence !== 'path') return false;
     keys = 3;
   }
-  return (
-    (status === 'confirmed' || status === 'suspected' || status === 'unknown') &&
-    typeof entry.public_key === 'string' &&
-    HEX_KEY.test(entry.public_key) &&
-    Object.keys(entry).length === keys
-  );
+  if (!(status === 'confirmed' || status === 'suspected' || status === 'unknown') || typeof entry.public_key !== 'string' || !HEX_KEY.test(entry.public_key)) return false;
+  // No other own key (counted without allocating an array)
+  let count = 0;
+  for (const key in entry) if (Object.hasOwn(entry, key)) count++;
+  return count === keys;
 }

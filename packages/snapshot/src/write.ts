@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { open, readdir, rename, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { checkHmacKey, trailerFor, type HmacKey } from './integrity.js';
@@ -123,10 +122,9 @@ async function writeOnce(path: string, lane: Lane, job: Job<unknown>): Promise<O
   const seq = Math.max(await seqOnDisk(path), lane.lastSeq) + 1;
 
   // Serialise: the document, then the integrity trailer in place of its closing brace
-  const body = JSON.stringify({ version: FORMAT_VERSION, seq, writtenAt: job.writtenAt, entries: job.entries });
-  const covered = Buffer.from(body.slice(0, -1), 'utf8');
+  const body = Buffer.from(JSON.stringify({ version: FORMAT_VERSION, seq, writtenAt: job.writtenAt, entries: job.entries }), 'utf8');
+  const covered = body.subarray(0, body.length - 1);
   const trailer = trailerFor(covered, job.hmacKey);
-  const bytes = Buffer.concat([covered, Buffer.from(trailer.text, 'utf8')]);
 
   // Write a unique temp file, fsync it, rename it over the target, fsync the directory
   const temp = join(dir, tempName(fileName));
@@ -134,7 +132,7 @@ async function writeOnce(path: string, lane: Lane, job: Job<unknown>): Promise<O
   try {
     const handle = await open(temp, 'wx', job.mode);
     try {
-      await handle.writeFile(bytes);
+      await handle.writev([covered, trailer.bytes]);
       await handle.chmod(job.mode);
       await handle.sync();
     } finally {
@@ -155,8 +153,8 @@ async function writeOnce(path: string, lane: Lane, job: Job<unknown>): Promise<O
     seq,
     writtenAt: job.writtenAt,
     entries: job.entries.length,
-    bytes: bytes.length,
-    contentHash: createHash('sha256').update(bytes).digest('hex'),
+    bytes: covered.length + trailer.bytes.length,
+    contentHash: trailer.contentHash,
     signed: job.hmacKey !== undefined,
   };
 }

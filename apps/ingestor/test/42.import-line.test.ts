@@ -1,0 +1,98 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { encodeAdvert, encodePacket, toHex } from '@mbcap/meshcore';
+import { decodeLine, type LineOutcome } from '../src/import-line.ts';
+import { parseTime } from '../src/import-time.ts';
+
+const REAL = fileURLToPath(new URL('../../../../shared/data/real-packets.jsonl', import.meta.url));
+const NOW = '2026-04-01T12:00:00.000Z';
+const clock = () => NOW;
+const KEY = 'ab'.repeat(32);
+
+function packet(outcome: LineOutcome) {
+  if (outcome.kind !== 'packet') throw new Error(`expected a packet, got ${JSON.stringify(outcome)}`);
+  return outcome;
+}
+
+function reason(text: string): string {
+  const outcome = decodeLine(text, clock);
+  if (outcome.kind !== 'bad') throw new Error(`expected a bad line, got ${outcome.kind}`);
+  return outcome.reason;
+}
+
+test('an advert: the CoreScope row, decoded_json in its order, and the node it implies', () => {
+  const payload = encodeAdvert({ publicKey: KEY, timestamp: 1_774_000_000, type: 3, lat: 37.5, lon: -121.9, name: 'Niles BBS' });
+  const raw = toHex(encodePacket({ routeType: 1, payloadType: 4, hashSize: 2, hops: ['a1b2', 'c3d4'], payload }));
+  const { row, node } = packet(decodeLine(JSON.stringify({ raw_hex: raw.toUpperCase(), first_seen: '2026-03-30 08:00:00' }), clock));
+  assert.equal(row, {
+    raw_hex: raw,
+    hash: row.hash,
+    first_seen: '2026-03-30 08:00:00',
+    route_type: 1,
+    payload_type: 4,
+    payload_version: 0,
+    decoded_json: JSON.stringify({ type: 'ADVERT', pubKey: KEY, name: 'Niles BBS', flags: 0x93, role: 'room', lat: 37.5, lon: -121.9, timestamp: 1_774_000_000 }),
+    path_json: '["a1b2","c3d4"]',
+  });
+  assert.match(row.hash, /^[0-9a-f]{16}$/);
+  assert.equal(node, { public_key: KEY, name: 'Niles BBS', role: 'room', lat: 37.5, lon: -121.9, seen: '2026-03-30 08:00:00', seenMs: Date.UTC(2026, 2, 30, 8) });
+});
+
+test('other payloads: a small honest decoded_json, no node; first_seen from the clock when absent', () => {
+  const raw = toHex(encodePacket({ routeType: 0, transportCodes: [1, 2], payloadType: 5, hashSize: 1, hops: ['aa'], payload: '11223344' }));
+  const { row, node } = packet(decodeLine(`{"raw_hex":"${raw}","hash":"given"}`, clock));
+  assert.equal([row.decoded_json, row.path_json, row.first_seen, row.hash, node], ['{"type":"GRP_TXT"}', '["aa"]', NOW, 'given', null]);
+  const trace = packet(decodeLine(`{"raw_hex":"${toHex(encodePacket({ routeType: 2, payloadType: 8, hashSize: 1, hops: ['f4', '10'], payload: '00' }))}"}`, clock));
+  assert.equal([trace.row.decoded_json, trace.row.path_json], ['{"type":"TRACE"}', '["f4","10"]']);
+  assert.is(packet(decodeLine(`{"raw_hex":"2e00${'00'.repeat(4)}"}`, clock)).row.decoded_json, '{"type":"TYPE_11"}');
+});
+
+test('the hash: the same packet on another path hashes the same; CoreScope\'s real hashes', () => {
+  const payload = encodeAdvert({ publicKey: KEY, timestamp: 1, type: 2 });
+  const near = toHex(encodePacket({ routeType: 1, payloadType: 4, hashSize: 1, hops: [], payload }));
+  const far = toHex(encodePacket({ routeType: 1, payloadType: 4, hashSize: 1, hops: ['01', '02', '03'], payload }));
+  assert.is(packet(decodeLine(`{"raw_hex":"${near}"}`, clock)).row.hash, packet(decodeLine(`{"raw_hex":"${far}"}`, clock)).row.hash);
+  for (const line of readFileSync(REAL, 'utf8').trim().split('\n')) {
+    const { raw_hex, hash } = JSON.parse(line) as { raw_hex: string; hash: string };
+    assert.is(packet(decodeLine(JSON.stringify({ raw_hex }), clock)).row.hash, hash);
+  }
+});
+
+test('an advert cut after the key still names its node; shorter ones are bad', () => {
+  const raw = '1100' + KEY + '0102';
+  const { row, node } = packet(decodeLine(`{"raw_hex":"${raw}"}`, clock));
+  assert.equal(JSON.parse(row.decoded_json), { type: 'ADVERT', pubKey: KEY, name: null, flags: null, role: null, lat: null, lon: null, timestamp: null });
+  assert.equal([node!.public_key, node!.name, node!.role], [KEY, null, null]);
+  assert.is(reason('{"raw_hex":"1100' + KEY.slice(0, 62) + '"}'), 'ADVERT payload is 31 bytes, too short for a public key (32)');
+});
+
+test('bad lines say why', () => {
+  assert.match(reason('{"raw_hex": '), /^not JSON \(/);
+  assert.is(reason('"text"'), 'not a JSON object');
+  assert.is(reason('null'), 'not a JSON object');
+  assert.is(reason('{"raw_hex":null}'), 'no raw_hex');
+  assert.is(reason('{"raw_hex":17}'), 'raw_hex is not a string (number)');
+  assert.is(reason('{"raw_hex":""}'), 'raw_hex is not hex (empty)');
+  assert.is(reason('{"raw_hex":"110"}'), 'raw_hex is not hex (odd length 3)');
+  assert.is(reason('{"raw_hex":"11 00"}'), 'raw_hex is not hex (" " at character 3)');
+  assert.is(reason('{"raw_hex":"10010203"}'), 'not a valid MeshCore packet: 4 bytes end before the path-length byte (offset 5, after the transport codes)');
+  assert.is(reason('{"raw_hex":"1142aabbcc"}'), 'not a valid MeshCore packet: path claims 4 bytes, 3 present');
+  assert.is(reason('{"raw_hex":"11c1aa"}'), 'not a valid MeshCore packet: path-length byte 0xc1 uses the reserved hash size 0b11');
+  assert.is(reason('{"raw_hex":"1200","first_seen":"2026-02-30T00:00:00Z"}'), 'first_seen is not an ISO 8601 time ("2026-02-30T00:00:00Z")');
+  assert.is(reason('{"raw_hex":"1200","first_seen":1774000000}'), 'first_seen is not an ISO 8601 time (1774000000)');
+  assert.is(reason('{"raw_hex":"1200","hash":42}'), 'hash is not a string (number)');
+  assert.equal(decodeLine('   ', clock), { kind: 'blank' });
+});
+
+test('times in every shape CoreScope writes, compared as instants', () => {
+  assert.is(parseTime('2026-03-27T17:49:45.533Z'), Date.UTC(2026, 2, 27, 17, 49, 45, 533));
+  assert.is(parseTime('2026-03-27 05:49:44'), Date.UTC(2026, 2, 27, 5, 49, 44));
+  assert.is(parseTime('2026-03-27T19:49:44+02:00'), Date.UTC(2026, 2, 27, 17, 49, 44));
+  assert.is(parseTime('2026-03-27T17:49:44.123456789Z'), Date.UTC(2026, 2, 27, 17, 49, 44, 123));
+  assert.is(parseTime('2024-02-29'), Date.UTC(2024, 1, 29));
+  for (const bad of ['2025-02-29', '2026-13-01', 'yesterday', '', '2026-03-27T24:00:00Z', null, 5]) assert.is(parseTime(bad), null, String(bad));
+});
+
+test.run();
