@@ -41,7 +41,18 @@ export const mbcapEntrySchema: z.ZodType<MbcapEntry> = z.object({
 });
 
 
-const HEX_KEY = /^[0-9a-fA-F]{2,64}$/;
+const HEX_DIGIT = new Uint8Array(128);
+for (const c of '0123456789abcdefABCDEF') HEX_DIGIT[c.charCodeAt(0)] = 1;
+
+function isHexKey(key: string): boolean {
+  const n = key.length;
+  if (n < 2 || n > 64) return false;
+  for (let i = 0; i < n; i++) {
+    const c = key.charCodeAt(i);
+    if (c > 127 || HEX_DIGIT[c] === 0) return false;
+  }
+  return true;
+}
 
 /**
  * The common well-formed entry, checked without zod (a snapshot holds up to millions of
@@ -57,7 +68,7 @@ export function isPlainMbcapEntry(value: unknown): value is MbcapEntry {
     if (evidence !== 'advert' && evidence !== 'path') return false;
     keys = 3;
   }
-  if (!(status === 'confirmed' || status === 'suspected' || status === 'unknown') || typeof entry.public_key !== 'string' || !HEX_KEY.test(entry.public_key)) return false;
+  if (!(status === 'confirmed' || status === 'suspected' || status === 'unknown') || typeof entry.public_key !== 'string' || !isHexKey(entry.public_key)) return false;
   // No other own key (counted without allocating an array)
   let count = 0;
   for (const key in entry) if (Object.hasOwn(entry, key)) count++;

@@ -1,4 +1,4 @@
-import { open, readdir, rename, unlink } from 'node:fs/promises';
+import { open, readdir, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { checkHmacKey, trailerFor, type HmacKey } from './integrity.js';
 import { tempName, tempOwner } from './paths.js';
@@ -62,16 +62,27 @@ function prepare<Entry>(spec: HandoffSpec<Entry>, input: SnapshotInput<Entry>, o
   if (!Number.isInteger(mode) || mode < 0 || mode > 0o777) throw new RangeError('Expected the "mode" option to be a file mode between 0 and 0o777');
   const hmacKey = checkHmacKey(options.hmacKey);
 
-  // Canonical entries: what a reader will get back
-  const entries = input.entries.map((value, index) => {
-    if (spec.isPlainEntry?.(value)) return value;
+  // Canonical entries: what a reader will get back. The common case, every entry already
+  // canonical, keeps the caller's array (copied, so a later change by the caller cannot
+  // reach a write still pending).
+  const source = input.entries;
+  const isPlain = spec.isPlainEntry;
+  let first = 0;
+  if (isPlain) while (first < source.length && isPlain(source[first])) first++;
+  const entries: Entry[] = source.slice(0, first);
+  for (let index = first; index < source.length; index++) {
+    const value = source[index];
+    if (isPlain?.(value)) {
+      entries.push(value);
+      continue;
+    }
     const parsed = spec.entry.safeParse(value);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
       throw new TypeError(`Invalid entry at index ${index}: ${issue.path.join('.') || 'entry'}: ${issue.message}`);
     }
-    return parsed.data;
-  });
+    entries.push(parsed.data);
+  }
   return { spec, entries, writtenAt, hmacKey, mode };
 }
 
@@ -124,15 +135,19 @@ async function writeOnce(path: string, lane: Lane, job: Job<unknown>): Promise<O
   // Serialise: the document, then the integrity trailer in place of its closing brace
   const body = Buffer.from(JSON.stringify({ version: FORMAT_VERSION, seq, writtenAt: job.writtenAt, entries: job.entries }), 'utf8');
   const covered = body.subarray(0, body.length - 1);
-  const trailer = trailerFor(covered, job.hmacKey);
 
   // Write a unique temp file, fsync it, rename it over the target, fsync the directory
   const temp = join(dir, tempName(fileName));
+  let trailer: ReturnType<typeof trailerFor> = { bytes: Buffer.alloc(0), checksum: '', contentHash: '' };
   liveTemps.add(temp);
   try {
     const handle = await open(temp, 'wx', job.mode);
     try {
-      await handle.writev([covered, trailer.bytes]);
+      // The body goes to disk on the thread pool while this thread hashes it for the trailer.
+      const writing = writeAll(handle, covered, 0);
+      trailer = trailerFor(covered, job.hmacKey);
+      await writing;
+      await writeAll(handle, trailer.bytes, covered.length);
       await handle.chmod(job.mode);
       await handle.sync();
     } finally {
@@ -157,6 +172,14 @@ async function writeOnce(path: string, lane: Lane, job: Job<unknown>): Promise<O
     contentHash: trailer.contentHash,
     signed: job.hmacKey !== undefined,
   };
+}
+
+/** Writes all of `bytes` at `position`, however many calls the kernel takes. */
+async function writeAll(handle: FileHandle, bytes: Buffer, position: number): Promise<void> {
+  for (let done = 0; done < bytes.length; ) {
+    const { bytesWritten } = await handle.write(bytes, done, bytes.length - done, position + done);
+    done += bytesWritten;
+  }
 }
 
 /** The `seq` of the file on disk (0 when there is none): our writer puts it in the first bytes. */

@@ -1,0 +1,89 @@
+#!/usr/bin/env node
+// Every benchmark, ours against its baseline measured in the same run, as one table.
+//
+//   npm run bench [-- --quick | --full]
+//
+// --quick: small sizes, under a minute (CI runs it as a smoke check; it asserts nothing).
+// default: 10k and 200k entries; --full adds 1M. Writes bench/results.json.
+import { spawn } from 'node:child_process';
+import { cpus, totalmem } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, full: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } } });
+if (values.help) {
+  console.log('usage: npm run bench -- [--quick | --full]\n\n  --quick  small sizes, under a minute\n  --full   adds the 1M-entry and 1M-packet runs (several minutes)\nWrites bench/results.json.');
+  process.exit(0);
+}
+if (values.quick && values.full) {
+  console.error('bench: --quick and --full exclude each other');
+  process.exit(2);
+}
+const mode = values.quick ? 'quick' : values.full ? 'full' : 'default';
+
+function bench(script, args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [new URL(script, import.meta.url).pathname, ...args, '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1))) : reject(new Error(`${script} ${args.join(' ')} exited ${code}`))));
+  });
+}
+
+const plan = {
+  quick: { apply: [[10_000, 1]], publish: [[10_000, 3]], compute: [[2_000, 20_000, 1]], reaction: [1_000, 10, 5] },
+  default: { apply: [[10_000, 3], [200_000, 3]], publish: [[10_000, 5], [200_000, 5]], compute: [[20_000, 200_000, 3]], reaction: [10_000, 100, 50] },
+  full: { apply: [[10_000, 3], [200_000, 3], [1_000_000, 1]], publish: [[10_000, 5], [200_000, 5], [1_000_000, 3]], compute: [[20_000, 200_000, 3], [20_000, 1_000_000, 3]], reaction: [10_000, 100, 50] },
+}[mode];
+
+const rows = [];
+const row = (what, size, ours, baseline, ratio, target, ok) => rows.push({ what, size, ours, baseline, ratio, target, ok });
+const started = Date.now();
+const results = { mode, machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version }, runs: [] };
+
+for (const [entries, runs] of plan.apply) {
+  console.error(`bench: apply, ${entries} entries…`);
+  const r = await bench('./apply.mjs', ['--entries', String(entries), '--runs', String(runs)]);
+  results.runs.push(r);
+  const at200k = entries === 200_000;
+  row('apply, all rows change', entries, `${r.allChange.oursMs} ms`, `${r.allChange.baselineMs} ms (parse + bare UPDATE loop)`, r.allChange.ratio, at200k ? '≤ 1.0' : '', at200k ? r.allChange.ratio <= 1 : null);
+  row('apply, 1 % of rows change', entries, `${r.fewChange.oursMs} ms`, `${r.fewChange.baselineMs} ms (bare loop updates all)`, r.fewChange.ratio, '', null);
+  row('apply, nothing changed', entries, `${r.unchanged.oursMs} ms`, `${r.unchanged.fullApplyMs} ms (the full apply)`, `${r.unchanged.percent} %`, '≤ 2 %', r.unchanged.percent <= 2);
+  row('memory: apply peak RSS', entries, `${r.memory.peakRssMb} MB`, `${r.memory.fileMb} MB (snapshot file)`, `${r.memory.ratio}×`, entries === 1_000_000 ? '≤ 3×' : '', entries === 1_000_000 ? r.memory.ratio <= 3 : null);
+}
+for (const [entries, runs] of plan.publish) {
+  console.error(`bench: publish, ${entries} entries…`);
+  const r = await bench('./publish.mjs', ['--entries', String(entries), '--runs', String(runs)]);
+  results.runs.push(r);
+  row('publish (writeSnapshot, durable)', entries, `${r.oursMs} ms`, `${r.baselineMs} ms (stringify + write + fsync + rename + dir fsync)`, r.ratio, '≤ 1.3', r.ratio <= 1.3);
+}
+for (const [nodes, packets, runs] of plan.compute) {
+  console.error(`bench: compute, ${packets} packets, ${nodes} nodes…`);
+  const r = await bench('./compute.mjs', ['--nodes', String(nodes), '--packets', String(packets), '--runs', String(runs)]);
+  results.runs.push(r);
+  const at1m = packets === 1_000_000;
+  row('compute (mbcap-server publish)', `${packets} packets, ${nodes} nodes`, `${r.oursMs} ms, ${r.peakRssMb} MB peak`, `${r.baselineMs} ms (bare iterate())`, r.ratio, at1m ? '≤ 1.5, ≤ 300 MB' : '', at1m ? r.ratio <= 1.5 && r.peakRssMb <= 300 : null);
+}
+{
+  const [entries, publishes, bursts] = plan.reaction;
+  console.error(`bench: reaction, ${entries} entries…`);
+  const r = await bench('./reaction.mjs', ['--entries', String(entries), '--publishes', String(publishes), '--bursts', String(bursts)]);
+  results.runs.push({ what: 'reaction', ...r });
+  row('reaction: file replaced → rows committed', `${entries}, ${publishes} publishes`, `p50 ${r.p50} ms, p99 ${r.p99} ms`, '–', '', 'p50 ≤ 50, p99 ≤ 250 ms', r.p50 <= 50 && r.p99 <= 250);
+  row('burst: 5 publishes 5 ms apart', `${bursts} bursts`, `${r.burstsApplied}/${r.bursts} last applied, ≤ ${r.burstMaxDelay} ms after`, '–', '', `${bursts}/${bursts}, ≤ 500 ms`, r.burstsApplied === r.bursts && r.burstMaxDelay <= 500);
+}
+
+// The table
+const header = ['what', 'size', 'ours', 'baseline (same run)', 'ratio', 'target', ''];
+const cells = rows.map((r) => [r.what, String(r.size), r.ours, r.baseline, String(r.ratio), r.target, r.ok === null ? '' : r.ok ? 'met' : 'MISSED']);
+const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
+const line = (c) => `| ${c.map((x, i) => x.padEnd(widths[i])).join(' | ')} |`;
+console.log(line(header));
+console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+for (const c of cells) console.log(line(c));
+console.log(`\n${mode} run, ${results.machine.cpus} × ${results.machine.cpu}, ${results.machine.memoryGb} GiB, Node ${results.machine.node}, ${Math.round((Date.now() - started) / 1000)} s`);
+results.rows = rows;
+results.finishedAt = new Date().toISOString();
+writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
+console.log('results: bench/results.json');
+
