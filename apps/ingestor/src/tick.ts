@@ -8,15 +8,8 @@ import { applySnapshot, type ApplyCounts, type ApplyOptions } from './apply.js';
 
 export type TickStatus = 'applied' | 'unchanged' | 'no-snapshot' | 'malformed' | 'schema-missing' | 'stale';
 
-export type TickOutcome = {
+export type TickOutcome = ApplyCounts & {
   status: TickStatus;
-  read: number;
-  updatedActive: number;
-  updatedInactive: number;
-  alreadyCurrent: number;
-  skipped: number;
-  invalid: number;
-  notFound: number;
   durationMs: number;
   seq: number | null;
   writtenAt: string | null;

@@ -1,31 +1,16 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { decodePacket, encodePacket, PAYLOAD_TYPE } from '@mbcap/meshcore';
 import { generateMesh, toJsonLines, type MeshState } from '@mbcap/meshgen';
-import { scratch } from './helpers.js';
+import { ingestorWithInput, migrated } from './helpers.js';
 
-const bin = fileURLToPath(new URL('../bin/mbcap-ingestor.js', import.meta.url));
 const REAL = fileURLToPath(new URL('../../../../shared/data/real-packets.jsonl', import.meta.url));
 
-type Result = { code: number | null; stdout: string; stderr: string };
-
-/** `mbcap-ingestor ARGS…` as an operator runs it, optionally with stdin. */
-function ingestor(args: string[], input?: string): Result {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 60_000, input });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function migrated(): ReturnType<typeof scratch> {
-  const s = scratch();
-  const r = ingestor(['migrate', '--db', s.db]);
-  if (r.code !== 0) throw new Error(`migrate failed: ${r.stderr}`);
-  return s;
-}
+const ingestor = ingestorWithInput;
 
 /** `import --json`: the summary, with the exit code checked. */
 function importJson(db: string, file: string, input?: string): Record<string, number | string> & { stderr: string } {

@@ -11,8 +11,21 @@ export type Result = { code: number | null; stdout: string; stderr: string };
 
 /** Runs `mbcap-ingestor ARGS…` to completion, as an operator would. */
 export function ingestor(...args: string[]): Result {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 30_000 });
+  return ingestorWithInput(args);
+}
+
+/** The same, with `input` on its stdin. */
+export function ingestorWithInput(args: string[], input?: string): Result {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 60_000, input });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A scratch directory with a migrated, empty database. */
+export function migrated(): ReturnType<typeof scratch> {
+  const s = scratch();
+  const r = ingestor('migrate', '--db', s.db);
+  if (r.code !== 0) throw new Error(`migrate failed: ${r.stderr}`);
+  return s;
 }
 
 /** `apply --json`: the outcome object, with the exit code and log checked. */

@@ -1,5 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { throwsWith } from './helpers.js';
 import {
   decodeHeader,
   decodePacket,
@@ -14,16 +15,6 @@ import {
 
 const PAYLOAD = 'deadbeef';
 
-function throwsWith(fn: () => unknown, kind: typeof TypeError | typeof RangeError, field: string): void {
-  try {
-    fn();
-  } catch (error) {
-    assert.instance(error, kind);
-    assert.match((error as Error).message, `"${field}"`);
-    return;
-  }
-  assert.unreachable(`expected a ${kind.name} naming "${field}"`);
-}
 
 test('hex helpers: lowercase out, either case in, null on bad hex', () => {
   assert.is(toHex(new Uint8Array([0, 0x0f, 0xab, 0xff])), '000fabff');

@@ -1,5 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { throwsWith } from './helpers.js';
 import { advertRole, decodeAdvert, encodeAdvert, fromHex, toHex, type AdvertInput } from '../src/index.ts';
 
 const KEY = 'a1'.repeat(16) + '0f'.repeat(16);
@@ -16,16 +17,6 @@ function le32(value: number): string {
   return toHex(bytes);
 }
 
-function throwsWith(fn: () => unknown, kind: typeof TypeError | typeof RangeError, field: string): void {
-  try {
-    fn();
-  } catch (error) {
-    assert.instance(error, kind);
-    assert.match((error as Error).message, `"${field}"`);
-    return;
-  }
-  assert.unreachable(`expected a ${kind.name} naming "${field}"`);
-}
 
 test('hand-built advert with location, both features and a name', () => {
   const name = toHex(new TextEncoder().encode('Rpt Øst'));
