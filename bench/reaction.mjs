@@ -5,10 +5,11 @@
 //
 // A real ingestor process watches a real directory; this process publishes with
 // writeSnapshot and reads the ingestor's JSON log. Latency = the log line's time, taken
-// right after the commit, minus the snapshot's writtenAt, taken before serialising: an
-// upper bound on "file replaced → rows committed".
+// right after the commit, minus the moment the file was replaced: the snapshot's change
+// time (ctime), which the rename sets. Also reported: from the start of the publish
+// (writtenAt, before serialising and fsync), an upper bound.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -72,11 +73,14 @@ function waitApplied(seq, ms) {
 
 // 1. Single publishes, every row changing each time
 const latencies = [];
+const fromStart = [];
 for (let i = 0; i < PUBLISHES; i++) {
   const writtenAt = new Date();
-  const { seq } = await writeSnapshot(db, { writtenAt, entries: entriesFor(i) });
+  const { seq, path } = await writeSnapshot(db, { writtenAt, entries: entriesFor(i) });
+  const replacedAt = statSync(path).ctimeMs;
   if (!(await waitApplied(seq, 5000))) throw new Error(`seq ${seq} not applied within 5 s`);
-  latencies.push(applied.get(seq) - writtenAt.getTime());
+  latencies.push(Math.max(0, applied.get(seq) - replacedAt));
+  fromStart.push(applied.get(seq) - writtenAt.getTime());
   await sleep(20);
 }
 
@@ -100,14 +104,16 @@ child.kill('SIGTERM');
 await new Promise((r) => child.on('close', r));
 rmSync(dir, { recursive: true, force: true });
 
-const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)];
+const pct = (xs, p) => Math.round([...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)]);
 const result = {
   entries: N,
   publishes: PUBLISHES,
   p50: pct(latencies, 50),
   p90: pct(latencies, 90),
   p99: pct(latencies, 99),
-  max: Math.max(...latencies),
+  max: Math.round(Math.max(...latencies)),
+  fromPublishStartP50: pct(fromStart, 50),
+  fromPublishStartP99: pct(fromStart, 99),
   bursts: BURSTS,
   burstsApplied: burstsOk,
   burstMaxDelay: burstDelays.length ? Math.max(...burstDelays) : null,
@@ -115,6 +121,7 @@ const result = {
 };
 if (values.json) console.log(JSON.stringify(result));
 else {
-  console.log(`reaction, ${N} entries, ${PUBLISHES} publishes (every row changes): p50 ${result.p50} ms, p90 ${result.p90} ms, p99 ${result.p99} ms, max ${result.max} ms  (target p99 <= 250 ms)`);
+  console.log(`reaction, ${N} entries, ${PUBLISHES} publishes (every row changes), file replaced → rows committed: p50 ${result.p50} ms, p90 ${result.p90} ms, p99 ${result.p99} ms, max ${result.max} ms  (target p50 <= 50, p99 <= 250 ms)`);
+  console.log(`          from the start of the publish (serialising and fsync included): p50 ${result.fromPublishStartP50} ms, p99 ${result.fromPublishStartP99} ms`);
   console.log(`bursts of 5 publishes 5 ms apart: last applied in ${burstsOk}/${BURSTS}, ${result.burstP50Delay} ms median / ${result.burstMaxDelay} ms max after the burst  (target ${BURSTS}/${BURSTS}, <= 500 ms)`);
 }
