@@ -183,7 +183,7 @@ test('a writtenAt far in the future is refused like a malformed file, so it cann
     const out = applyJson(s.db);
     assert.is(out.status, 'malformed');
     assert.is(out.code, 'FUTURE');
-    assert.match(out.stderr, /snapshot malformed \(FUTURE: writtenAt .* is 3600 s ahead of this clock/);
+    assert.match(out.stderr, /snapshot malformed \(FUTURE: writtenAt .* is 3[56]\d\d s ahead of this clock/);
     assert.is(applyJson(s.db, '--force').status, 'malformed', 'not even forced');
     assert.is(applyJson(s.db, '--max-future', '2h').status, 'applied', 'the tolerance is configurable');
     await writeSnapshot(s.db, { entries: [{ public_key: 'bb22', status: 'suspected', evidence: 'path' }] });
