@@ -59,6 +59,8 @@ async function readRegularFile(path: string, maxBytes: number): Promise<{ bytes:
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new SnapshotError('NOT_FOUND', path, `no snapshot at ${path} yet`, { cause: error });
     if (code === 'ELOOP') throw new SnapshotError('NOT_REGULAR_FILE', path, `${path} is a symbolic link, not a snapshot file; remove it`, { cause: error });
+    // A socket cannot be opened at all (nor a device with no driver behind it)
+    if (code === 'ENXIO') throw new SnapshotError('NOT_REGULAR_FILE', path, `${path} is a socket or a device, not a snapshot file; remove it`, { cause: error });
     throw error;
   }
   try {

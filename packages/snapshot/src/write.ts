@@ -1,3 +1,4 @@
+import { constants } from 'node:fs';
 import { open, readdir, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { checkHmacKey, trailerFor, type HmacKey } from './integrity.js';
@@ -186,7 +187,8 @@ async function writeAll(handle: FileHandle, bytes: Buffer, position: number): Pr
 async function seqOnDisk(path: string): Promise<number> {
   let handle;
   try {
-    handle = await open(path, 'r');
+    // O_NONBLOCK: a FIFO put in its place must not block the publish forever
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch {
     return 0;
   }

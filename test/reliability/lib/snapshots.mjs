@@ -1,0 +1,51 @@
+// Snapshots for a model: every node of the mesh with a random status, and the model the
+// database must hold once the snapshot is applied (unknown is never written).
+import { EVIDENCE_CODE, SUP_OF_STATUS } from './meshdb.mjs';
+
+/**
+ * Entries for every key (in a shuffled-free, index order), random statuses; returns the
+ * entries and the model after applying them to `before`.
+ */
+export function randomSnapshot(rng, keys, before, options = {}) {
+  const unknownShare = options.unknownShare ?? 0.3;
+  const after = Uint8Array.from(before);
+  const entries = new Array(keys.length);
+  for (let i = 0; i < keys.length; i++) {
+    const r = rng.float();
+    if (r < unknownShare) {
+      entries[i] = { public_key: keys[i], status: 'unknown' };
+      continue;
+    }
+    const confirmed = r < unknownShare + (1 - unknownShare) / 2;
+    const status = confirmed ? 'confirmed' : 'suspected';
+    // Now and then no evidence, the way the Go writer leaves it out
+    const evidence = rng.chance(0.05) ? null : confirmed ? 'advert' : 'path';
+    entries[i] = evidence ? { public_key: keys[i], status, evidence } : { public_key: keys[i], status };
+    after[i] = SUP_OF_STATUS[status] * 4 + EVIDENCE_CODE[evidence ?? 'null'];
+  }
+  return { entries, after };
+}
+
+/** Applies entries to a model the way the ingestor must: last non-unknown entry of a key wins. */
+export function applyToModel(before, entries, keyIndex) {
+  const after = Uint8Array.from(before);
+  for (const e of entries) {
+    if (e.status === 'unknown') continue;
+    const i = keyIndex.get(e.public_key);
+    if (i === undefined) continue;
+    after[i] = SUP_OF_STATUS[e.status] * 4 + EVIDENCE_CODE[e.evidence ?? 'null'];
+  }
+  return after;
+}
+
+/** How many rows change between two models, split by table (odd index: inactive_nodes). */
+export function changedRows(before, after) {
+  let active = 0;
+  let inactive = 0;
+  for (let i = 0; i < before.length; i++) {
+    if (before[i] === after[i]) continue;
+    if (i % 2 === 1) inactive++;
+    else active++;
+  }
+  return { active, inactive };
+}
