@@ -25,7 +25,7 @@ test('run applies a publish by watching alone, within moments, and stops cleanly
   const run = startRun('--db', s.db, '--cron', FAR_AWAY, '--poll', '0');
   try {
     await ready(run);
-    assert.match(run.log(), /no snapshot at .* yet; waiting for the first publish/);
+    assert.ok(await eventually(() => /no snapshot at .* yet; waiting for the first publish/.test(run.log()), 3000), run.log());
     await writeSnapshot(s.db, { entries: [{ public_key: 'aa11', status: 'confirmed', evidence: 'advert' }, { public_key: 'bb22', status: 'suspected', evidence: 'path' }] });
     assert.ok(await eventually(() => capabilities(s.db).bb22?.[0] === 1, 3000), `not applied:\n${run.log()}`);
     assert.equal(capabilities(s.db), { aa11: [2, 'advert', 'nodes'], bb22: [1, 'path', 'inactive_nodes'] });

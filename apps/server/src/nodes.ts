@@ -23,21 +23,32 @@ export type ApiNode = {
 
 const SUP_OF_STATUS: Record<NodeStatus, string> = { unknown: 'coalesce(multibyte_sup, 0) NOT IN (1, 2)', suspected: 'multibyte_sup = 1', confirmed: 'multibyte_sup = 2' };
 
+type Row = Omit<ApiNode, 'inactive' | 'multi_byte_status' | 'multi_byte_evidence'> & { multibyte_sup: number | null; multibyte_evidence: string | null };
+
+/**
+ * Active nodes first, then inactive ones, each in key order: paged across the two tables
+ * through their primary-key indexes, so no request sorts the union of both.
+ */
 export function listNodes(source: ServerDatabase, query: NodeQuery): { total: number; nodes: ApiNode[] } {
   const { db } = source;
   const where = query.status === null ? '' : `WHERE ${SUP_OF_STATUS[query.status]}`;
-  const select = (table: string, inactive: 0 | 1) =>
-    `SELECT public_key, name, role, lat, lon, last_seen, first_seen, advert_count, multibyte_sup, multibyte_evidence, ${inactive} AS inactive FROM ${table} ${where}`;
-  const union = source.hasInactive ? `${select('nodes', 0)} UNION ALL ${select('inactive_nodes', 1)}` : select('nodes', 0);
-  const total = db.prepare(`SELECT count(*) FROM (${union})`).pluck().get() as number;
-  const rows = db.prepare(`${union} ORDER BY inactive, public_key LIMIT ? OFFSET ?`).all(query.limit, query.offset) as (Omit<ApiNode, 'inactive' | 'multi_byte_status' | 'multi_byte_evidence'> & { inactive: number; multibyte_sup: number | null; multibyte_evidence: string | null })[];
-  return {
-    total,
-    nodes: rows.map(({ multibyte_sup, multibyte_evidence, inactive, ...row }) => ({
-      ...row,
-      inactive: inactive === 1,
-      multi_byte_status: STATUS_OF_SUP[multibyte_sup === 1 || multibyte_sup === 2 ? multibyte_sup : 0],
-      multi_byte_evidence: multibyte_evidence,
-    })),
-  };
+  const tables = source.hasInactive ? (['nodes', 'inactive_nodes'] as const) : (['nodes'] as const);
+  const nodes: ApiNode[] = [];
+  let total = 0;
+  let skip = query.offset;
+  for (const table of tables) {
+    const count = db.prepare(`SELECT count(*) FROM ${table} ${where}`).pluck().get() as number;
+    total += count;
+    const want = query.limit - nodes.length;
+    if (want > 0 && skip < count) {
+      const rows = db
+        .prepare(`SELECT public_key, name, role, lat, lon, last_seen, first_seen, advert_count, multibyte_sup, multibyte_evidence FROM ${table} ${where} ORDER BY public_key LIMIT ? OFFSET ?`)
+        .all(want, skip) as Row[];
+      for (const { multibyte_sup, multibyte_evidence, ...row } of rows) {
+        nodes.push({ ...row, inactive: table === 'inactive_nodes', multi_byte_status: STATUS_OF_SUP[multibyte_sup === 1 || multibyte_sup === 2 ? multibyte_sup : 0], multi_byte_evidence: multibyte_evidence });
+      }
+    }
+    skip = Math.max(0, skip - count);
+  }
+  return { total, nodes };
 }

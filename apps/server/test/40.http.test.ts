@@ -67,6 +67,10 @@ test('GET /api/nodes: both tables, the persisted capability, filters and pages',
     assert.is(page.body.total, 4);
     assert.is(page.body.nodes.length, 2);
     assert.equal(page.body.nodes[0].public_key, all.body.nodes[1].public_key);
+    // A page across the two tables: the last active nodes, then the inactive one
+    const across = await get('/api/nodes?limit=5&offset=2');
+    assert.equal(across.body.nodes.map((n: { public_key: string; inactive: boolean }) => [n.public_key, n.inactive]), [[all.body.nodes[2].public_key, false], [D, true]]);
+    assert.equal((await get('/api/nodes?offset=4')).body.nodes, []);
   }));
 
 test('bad query values are 400 with a message; unknown paths 404; writes 405', () =>

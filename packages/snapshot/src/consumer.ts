@@ -1,7 +1,7 @@
 import { watch, type FSWatcher } from 'chokidar';
 import cron, { type ScheduledTask } from 'node-cron';
 import { basename, dirname } from 'node:path';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { SnapshotError } from './errors.js';
 import { sameIdentity, statIdentity, type FileIdentity } from './identity.js';
 import { readHandoff, type ReadOptions, type ReadResult } from './read.js';
@@ -16,7 +16,8 @@ export type ConsumerEvent =
   | { type: 'handled'; path: string; reason: TriggerReason; result: ReadResult<unknown> }
   | { type: 'rejected'; path: string; reason: TriggerReason; error: SnapshotError; copy: string | null }
   | { type: 'failed'; path: string; reason: TriggerReason; stage: 'read' | 'handler'; error: unknown; retryInMs: number }
-  | { type: 'watch-error'; path: string; error: unknown };
+  | { type: 'watch-error'; path: string; error: unknown }
+  | { type: 'rewatched'; path: string };
 
 export type ConsumerOptions<Entry> = {
   /** Called once for each new snapshot content; a throw is retried with backoff. */
@@ -111,6 +112,7 @@ export function createConsumer<Entry>(spec: HandoffSpec<Entry>, path: string, op
   }
 
   async function runOnce(reason: TriggerReason) {
+    await rewatchIfMoved();
     // Skip a file already handled or already reported, without reading it
     const identity = await statIdentity(path).catch(() => null);
     if (identity === null) {
@@ -150,7 +152,46 @@ export function createConsumer<Entry>(spec: HandoffSpec<Entry>, path: string, op
     }
   }
 
-  function onWatchEvent(_event: string, changed: string) {
+  // Watch the directory, not the file: a rename replaces the file's inode. A directory
+  // removed and made again is a new inode the old watch never sees: watch it anew.
+  let watchedDir: string | null = null;
+  async function startWatcher() {
+    watchedDir = await dirInode();
+    const w = watch(dir, {
+      ignoreInitial: true,
+      depth: 0,
+      atomic: false,
+      ignored: (p: string) => p !== dir && basename(p) !== fileName,
+    });
+    w.on('all', onWatchEvent);
+    w.on('error', (error) => emit({ type: 'watch-error', path, error }));
+    await new Promise<void>((resolve) => w.once('ready', resolve));
+    if (stopping) await w.close();
+    else watcher = w;
+  }
+
+  // The inode number alone can come back for the new directory; with its birth time, not.
+  async function dirInode(): Promise<string | null> {
+    return stat(dir).then((s) => `${s.ino}:${s.birthtimeMs}`, () => null);
+  }
+
+  async function rewatchIfMoved() {
+    if (!watcher || stopping) return;
+    const inode = await dirInode();
+    if (inode === null || inode === watchedDir) return;
+    const old = watcher;
+    watcher = null;
+    await old.close();
+    if (stopping) return;
+    await startWatcher();
+    emit({ type: 'rewatched', path });
+  }
+
+  function onWatchEvent(event: string, changed: string) {
+    if (event === 'unlinkDir' && changed === dir) {
+      watchedDir = 'removed';
+      return;
+    }
     if (basename(changed) !== fileName) return;
     trigger('watch');
     for (const ms of RECHECK_MS) later(ms, 'recheck');
@@ -161,18 +202,7 @@ export function createConsumer<Entry>(spec: HandoffSpec<Entry>, path: string, op
       if (watcher || task || pollTimer) throw new Error('consumer already started');
       stopping = false;
       await mkdir(dir, { recursive: true, mode: 0o755 });
-      if (options.watch !== false) {
-        // Watch the directory, not the file: a rename replaces the file's inode.
-        watcher = watch(dir, {
-          ignoreInitial: true,
-          depth: 0,
-          atomic: false,
-          ignored: (p: string) => p !== dir && basename(p) !== fileName,
-        });
-        watcher.on('all', onWatchEvent);
-        watcher.on('error', (error) => emit({ type: 'watch-error', path, error }));
-        await new Promise<void>((resolve) => watcher!.once('ready', resolve));
-      }
+      if (options.watch !== false) await startWatcher();
       if (cronExpression !== null) {
         task = cron.createTask(cronExpression, () => trigger('tick'), { noOverlap: true, name: `consume ${path}` });
         await task.start();

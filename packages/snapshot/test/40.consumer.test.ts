@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createSnapshotConsumer, writeSnapshot, type ConsumerEvent, type ConsumerOptions, type MbcapEntry, type ReadResult } from '../src/index.js';
 import { eventually, key, scratch, sleep } from './helpers.js';
@@ -180,6 +180,23 @@ test('stop waits for the handler in flight', async () => {
   assert.ok(finished, 'the handler finished before stop resolved');
   await started;
   s.cleanup();
+});
+
+test('a snapshot directory removed and made again is watched anew', async () => {
+  const s = scratch();
+  const { c, seen } = consumer(s.db, { pollMs: 100 });
+  try {
+    await c.start();
+    rmSync(s.queue, { recursive: true });
+    mkdirSync(s.queue);
+    assert.ok(await eventually(() => types(seen).includes('rewatched'), 3000), 'watched anew');
+    await writeSnapshot(s.db, { entries: one(9) });
+    assert.ok(await eventually(() => seen.results.length === 1, 3000));
+    assert.equal(seen.results[0]!.snapshot.entries, one(9));
+  } finally {
+    await c.stop();
+    s.cleanup();
+  }
 });
 
 test('misuse is refused with a message naming the option', () => {

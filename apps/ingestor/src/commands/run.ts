@@ -70,6 +70,9 @@ export const runCommand: CommandModule<object, Args> = {
           case 'watch-error':
             log.warn('watch-error', `watching failed (${(event.error as Error)?.message}); the poll and the tick still run`);
             break;
+          case 'rewatched':
+            log.warn('rewatched', `the snapshot directory was removed and made again; watching ${event.path} anew`);
+            break;
           case 'handled':
             break;
         }
