@@ -1,11 +1,11 @@
-import { constants } from 'node:fs';
-import { open, readdir, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { closeSync, constants, fchmodSync, fsync, openSync, writeSync } from 'node:fs';
+import { mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { dirname, join } from 'node:path';
 import { checkHmacKey, trailerFor, type HmacKey } from './integrity.js';
 import { tempName, tempOwner } from './paths.js';
 import { FORMAT_VERSION, type HandoffSpec } from './spec.js';
 import { parseRfc3339 } from './time.js';
-import { mkdir } from 'node:fs/promises';
 
 export type WriteOptions = {
   /** Sign the snapshot with HMAC-SHA256 under this key. */
@@ -138,21 +138,21 @@ async function writeOnce(path: string, lane: Lane, job: Job<unknown>): Promise<O
   const covered = body.subarray(0, body.length - 1);
 
   // Write a unique temp file, fsync it, rename it over the target, fsync the directory
+  // (Copying into the page cache is done in place: for a large buffer it takes a few ms
+  // here, several times that through the thread pool. The fsync, which may wait on the
+  // disk, goes to the thread pool.)
   const temp = join(dir, tempName(fileName));
-  let trailer: ReturnType<typeof trailerFor> = { bytes: Buffer.alloc(0), checksum: '', contentHash: '' };
+  const trailer = trailerFor(covered, job.hmacKey);
   liveTemps.add(temp);
   try {
-    const handle = await open(temp, 'wx', job.mode);
+    const fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, job.mode);
     try {
-      // The body goes to disk on the thread pool while this thread hashes it for the trailer.
-      const writing = writeAll(handle, covered, 0);
-      trailer = trailerFor(covered, job.hmacKey);
-      await writing;
-      await writeAll(handle, trailer.bytes, covered.length);
-      await handle.chmod(job.mode);
-      await handle.sync();
+      writeAllSync(fd, covered, 0);
+      writeAllSync(fd, trailer.bytes, covered.length);
+      fchmodSync(fd, job.mode);
+      await promisify(fsync)(fd);
     } finally {
-      await handle.close();
+      closeSync(fd);
     }
     await rename(temp, path);
   } catch (error) {
@@ -176,11 +176,8 @@ async function writeOnce(path: string, lane: Lane, job: Job<unknown>): Promise<O
 }
 
 /** Writes all of `bytes` at `position`, however many calls the kernel takes. */
-async function writeAll(handle: FileHandle, bytes: Buffer, position: number): Promise<void> {
-  for (let done = 0; done < bytes.length; ) {
-    const { bytesWritten } = await handle.write(bytes, done, bytes.length - done, position + done);
-    done += bytesWritten;
-  }
+function writeAllSync(fd: number, bytes: Buffer, position: number): void {
+  for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done, position + done);
 }
 
 /** The `seq` of the file on disk (0 when there is none): our writer puts it in the first bytes. */
