@@ -7,19 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { encodeAdvert, encodePacket, PAYLOAD_TYPE, ROUTE_TYPE, toHex } from '@mbcap/meshcore';
+import { createRng } from '@mbcap/meshgen';
 
 const ingestor = new URL('../../apps/ingestor/bin/mbcap-ingestor.js', import.meta.url).pathname;
-
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Path of a cached database with `nodes` nodes and `packets` transmissions (built if missing). */
 export function meshDb({ nodes, packets, seed = 1 }) {
@@ -32,7 +22,8 @@ export function meshDb({ nodes, packets, seed = 1 }) {
   const migrated = spawnSync(process.execPath, [ingestor, 'migrate', '--db', building], { encoding: 'utf8' });
   if (migrated.status !== 0) throw new Error(migrated.stderr);
 
-  const random = rng(seed);
+  const source = createRng(seed);
+  const random = () => source.next();
   const hex = (bytes) => Array.from({ length: bytes }, () => Math.floor(random() * 256).toString(16).padStart(2, '0')).join('');
   const keys = Array.from({ length: nodes }, () => hex(32));
   const sizes = keys.map(() => (random() < 0.8 ? 1 : random() < 0.8 ? 2 : 3));

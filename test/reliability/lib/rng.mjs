@@ -2,22 +2,13 @@
 // the same run. Each campaign forks its own stream by name, so `--only X --seed N` makes
 // the same choices as X did inside the full run with seed N.
 import { createHash } from 'node:crypto';
-
-/** A generator of floats in [0, 1) from a 32-bit seed (mulberry32). */
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { createRng as createMeshRng } from '@mbcap/meshgen';
 
 /** A seeded random source with the helpers the campaigns use. */
 export function createRng(seed) {
-  const next = mulberry32(seed);
+  // The same mulberry32 stream the synthetic mesh uses
+  const base = createMeshRng(seed >>> 0);
+  const next = () => base.next();
   const rng = {
     seed,
     float: next,
