@@ -1,7 +1,7 @@
-import { watch, type FSWatcher } from 'chokidar';
 import cron, { type ScheduledTask } from 'node-cron';
 import { basename, dirname } from 'node:path';
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
+import { watchDir, type DirWatch } from './dir-watch.js';
 import { SnapshotError } from './errors.js';
 import { sameIdentity, statIdentity, type FileIdentity } from './identity.js';
 import { readHandoff, type ReadOptions, type ReadResult } from './read.js';
@@ -75,7 +75,7 @@ export function createConsumer<Entry>(spec: HandoffSpec<Entry>, path: string, op
   let requested: TriggerReason | null = null;
   let running: Promise<void> | null = null;
   let stopping = false;
-  let watcher: FSWatcher | null = null;
+  let dirWatch: DirWatch | null = null;
   let task: ScheduledTask | null = null;
   let pollTimer: NodeJS.Timeout | null = null;
   const timers = new Set<NodeJS.Timeout>();
@@ -152,57 +152,21 @@ export function createConsumer<Entry>(spec: HandoffSpec<Entry>, path: string, op
     }
   }
 
-  // Watch the directory, not the file: a rename replaces the file's inode. A directory
-  // removed and made again is a new inode the old watch never sees: watch it anew.
-  let watchedDir: string | null = null;
-  async function startWatcher() {
-    watchedDir = await dirInode();
-    const w = watch(dir, {
-      ignoreInitial: true,
-      depth: 0,
-      atomic: false,
-      ignored: (p: string) => p !== dir && basename(p) !== fileName,
-    });
-    w.on('all', onWatchEvent);
-    w.on('error', (error) => emit({ type: 'watch-error', path, error }));
-    await new Promise<void>((resolve) => w.once('ready', resolve));
-    if (stopping) await w.close();
-    else watcher = w;
-  }
-
-  // The inode number alone can come back for the new directory; with its birth time, not.
-  async function dirInode(): Promise<string | null> {
-    return stat(dir).then((s) => `${s.ino}:${s.birthtimeMs}`, () => null);
-  }
-
   async function rewatchIfMoved() {
-    if (!watcher || stopping) return;
-    const inode = await dirInode();
-    if (inode === null || inode === watchedDir) return;
-    const old = watcher;
-    watcher = null;
-    await old.close();
-    if (stopping) return;
-    await startWatcher();
-    emit({ type: 'rewatched', path });
+    if (dirWatch && !stopping && (await dirWatch.renew())) emit({ type: 'rewatched', path });
   }
 
-  function onWatchEvent(event: string, changed: string) {
-    if (event === 'unlinkDir' && changed === dir) {
-      watchedDir = 'removed';
-      return;
-    }
-    if (basename(changed) !== fileName) return;
+  function onFileEvent() {
     trigger('watch');
     for (const ms of RECHECK_MS) later(ms, 'recheck');
   }
 
   return {
     async start() {
-      if (watcher || task || pollTimer) throw new Error('consumer already started');
+      if (dirWatch || task || pollTimer) throw new Error('consumer already started');
       stopping = false;
       await mkdir(dir, { recursive: true, mode: 0o755 });
-      if (options.watch !== false) await startWatcher();
+      if (options.watch !== false) dirWatch = await watchDir(dir, fileName, onFileEvent, (error) => emit({ type: 'watch-error', path, error }));
       if (cronExpression !== null) {
         task = cron.createTask(cronExpression, () => trigger('tick'), { noOverlap: true, name: `consume ${path}` });
         await task.start();
@@ -211,7 +175,7 @@ export function createConsumer<Entry>(spec: HandoffSpec<Entry>, path: string, op
         pollTimer = setInterval(() => trigger('poll'), pollMs);
         pollTimer.unref();
       }
-      emit({ type: 'ready', path, watching: watcher !== null, cron: cronExpression, pollMs });
+      emit({ type: 'ready', path, watching: dirWatch !== null, cron: cronExpression, pollMs });
       await this.runNow('start');
     },
     trigger,
@@ -229,8 +193,8 @@ export function createConsumer<Entry>(spec: HandoffSpec<Entry>, path: string, op
       pollTimer = null;
       if (task) await task.destroy();
       task = null;
-      if (watcher) await watcher.close();
-      watcher = null;
+      await dirWatch?.close();
+      dirWatch = null;
       while (running) await running;
     },
   };

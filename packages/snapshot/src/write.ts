@@ -1,9 +1,10 @@
-import { closeSync, constants, fchmodSync, fsync, openSync, writeSync } from 'node:fs';
-import { mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
+import { closeSync, constants, fchmodSync, fsync, openSync } from 'node:fs';
+import { mkdir, rename, unlink } from 'node:fs/promises';
 import { promisify } from 'node:util';
+import { fsyncDir, liveTemps, seqOnDisk, sweepTemps, writeAllSync } from './disk.js';
 import { dirname, join } from 'node:path';
 import { checkHmacKey, trailerFor, type HmacKey } from './integrity.js';
-import { tempName, tempOwner } from './paths.js';
+import { tempName } from './paths.js';
 import { FORMAT_VERSION, type HandoffSpec } from './spec.js';
 import { parseRfc3339 } from './time.js';
 
@@ -47,7 +48,6 @@ type Lane = { pending: Job<unknown> | null; running: boolean; lastSeq: number };
 // One lane per target file: at most one write in flight, and only the newest pending
 // document kept, so a burst of writes costs two disk writes and the last one always wins.
 const lanes = new Map<string, Lane>();
-const liveTemps = new Set<string>();
 
 function prepare<Entry>(spec: HandoffSpec<Entry>, input: SnapshotInput<Entry>, options: WriteOptions): Omit<Job<Entry>, 'waiters'> {
   // Validate arguments
@@ -173,65 +173,4 @@ async function writeOnce(path: string, lane: Lane, job: Job<unknown>): Promise<O
     contentHash: trailer.contentHash,
     signed: job.hmacKey !== undefined,
   };
-}
-
-/** Writes all of `bytes` at `position`, however many calls the kernel takes. */
-function writeAllSync(fd: number, bytes: Buffer, position: number): void {
-  for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done, position + done);
-}
-
-/** The `seq` of the file on disk (0 when there is none): our writer puts it in the first bytes. */
-async function seqOnDisk(path: string): Promise<number> {
-  let handle;
-  try {
-    // O_NONBLOCK: a FIFO put in its place must not block the publish forever
-    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch {
-    return 0;
-  }
-  try {
-    const head = Buffer.alloc(128);
-    const { bytesRead } = await handle.read(head, 0, head.length, 0);
-    const m = /^\{"version":\d+,"seq":(\d{1,15}),/.exec(head.toString('latin1', 0, bytesRead));
-    return m ? Number(m[1]) : 0;
-  } catch {
-    return 0;
-  } finally {
-    await handle.close();
-  }
-}
-
-/** Removes temp files whose writer process is gone; never one of a live writer. */
-async function sweepTemps(dir: string, fileName: string): Promise<void> {
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    const pid = tempOwner(fileName, name);
-    if (pid === null || pid === process.pid || isAlive(pid)) continue;
-    const temp = join(dir, name);
-    if (!liveTemps.has(temp)) await unlink(temp).catch(() => {});
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: alive, but another user's.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-async function fsyncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }
