@@ -2,7 +2,7 @@
 // hash is already stored is a duplicate: counted, not stored, and its advert ignored.
 
 import type { Database, Statement } from 'better-sqlite3';
-import { hasColumn, hasTable } from '@mbcap/dbschema';
+import { hasColumn, hasTable, type NodeRecord } from '@mbcap/dbschema';
 import type { NodeUpsert, TransmissionRow } from './import-line.js';
 import { parseTime } from './import-time.js';
 
@@ -17,16 +17,7 @@ export type BatchCounts = {
 };
 
 type NodeTable = 'nodes' | 'inactive_nodes';
-type StoredNode = {
-  public_key: string;
-  name: string | null;
-  role: string | null;
-  lat: number | null;
-  lon: number | null;
-  last_seen: string | null;
-  first_seen: string | null;
-  advert_count: number | null;
-};
+type StoredNode = Omit<NodeRecord, 'multibyte_sup' | 'multibyte_evidence'>;
 
 export type ImportWriter = { write(batch: readonly DecodedLine[]): BatchCounts };
 

@@ -1,4 +1,5 @@
 // GET /api/nodes: nodes of both tables with the capability the ingestor persisted.
+import type { NodeRecord } from '@mbcap/dbschema';
 import type { ServerDatabase } from './database.js';
 
 export const STATUS_OF_SUP = ['unknown', 'suspected', 'confirmed'] as const;
@@ -6,15 +7,7 @@ export type NodeStatus = (typeof STATUS_OF_SUP)[number];
 
 export type NodeQuery = { status: NodeStatus | null; limit: number; offset: number };
 
-export type ApiNode = {
-  public_key: string;
-  name: string | null;
-  role: string | null;
-  lat: number | null;
-  lon: number | null;
-  last_seen: string | null;
-  first_seen: string | null;
-  advert_count: number | null;
+export type ApiNode = Omit<NodeRecord, 'multibyte_sup' | 'multibyte_evidence'> & {
   inactive: boolean;
   /** Field names as in the upstream API. */
   multi_byte_status: NodeStatus;
@@ -23,7 +16,7 @@ export type ApiNode = {
 
 const SUP_OF_STATUS: Record<NodeStatus, string> = { unknown: 'coalesce(multibyte_sup, 0) NOT IN (1, 2)', suspected: 'multibyte_sup = 1', confirmed: 'multibyte_sup = 2' };
 
-type Row = Omit<ApiNode, 'inactive' | 'multi_byte_status' | 'multi_byte_evidence'> & { multibyte_sup: number | null; multibyte_evidence: string | null };
+
 
 /**
  * Active nodes first, then inactive ones, each in key order: paged across the two tables
@@ -43,7 +36,7 @@ export function listNodes(source: ServerDatabase, query: NodeQuery): { total: nu
     if (want > 0 && skip < count) {
       const rows = db
         .prepare(`SELECT public_key, name, role, lat, lon, last_seen, first_seen, advert_count, multibyte_sup, multibyte_evidence FROM ${table} ${where} ORDER BY public_key LIMIT ? OFFSET ?`)
-        .all(want, skip) as Row[];
+        .all(want, skip) as NodeRecord[];
       for (const { multibyte_sup, multibyte_evidence, ...row } of rows) {
         nodes.push({ ...row, inactive: table === 'inactive_nodes', multi_byte_status: STATUS_OF_SUP[multibyte_sup === 1 || multibyte_sup === 2 ? multibyte_sup : 0], multi_byte_evidence: multibyte_evidence });
       }

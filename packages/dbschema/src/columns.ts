@@ -52,6 +52,20 @@ export const NODE_COLUMNS: readonly ColumnSpec[] = [
   col('multibyte_evidence', 'TEXT'),
 ];
 
+/** A row of `nodes` or `inactive_nodes` as SQLite returns it (the columns both apps read). */
+export type NodeRecord = {
+  public_key: string;
+  name: string | null;
+  role: string | null;
+  lat: number | null;
+  lon: number | null;
+  last_seen: string | null;
+  first_seen: string | null;
+  advert_count: number | null;
+  multibyte_sup: number | null;
+  multibyte_evidence: string | null;
+};
+
 /**
  * Columns of `transmissions`. `path_json` is optional in the field (our importer fills it);
  * `from_pubkey` and `channel_hash` are left to whoever has them.

@@ -13,7 +13,7 @@
  */
 
 export { INDEXES, LEDGER_COLUMNS, META_COLUMNS, MULTIBYTE_SUP, NODE_COLUMNS, SCHEMA_VERSION, TABLES, TRANSMISSION_COLUMNS } from './columns.js';
-export type { ColumnSpec, IndexSpec, TableSpec } from './columns.js';
+export type { ColumnSpec, IndexSpec, NodeRecord, TableSpec } from './columns.js';
 export { migrate } from './migrate.js';
 export type { MigrationReport } from './migrate.js';
 export { duplicateKeys } from './duplicates.js';
