@@ -1,5 +1,6 @@
 import type { ConsumerOptions } from './consumer.js';
 import { defineHandoff } from './handoff.js';
+import { mbcapCodec } from './mbcap-codec.js';
 import { QUEUE_DIR_NAME, SNAPSHOT_FILE_NAME } from './paths.js';
 import { isPlainMbcapEntry, mbcapEntrySchema, type MbcapEntry } from './schema.js';
 import type { ReadOptions } from './read.js';
@@ -11,6 +12,7 @@ export const mbcapHandoff = defineHandoff<MbcapEntry>({
   fileName: SNAPSHOT_FILE_NAME,
   entry: mbcapEntrySchema,
   isPlainEntry: isPlainMbcapEntry,
+  codec: mbcapCodec,
 });
 
 /** Atomically and durably replaces the snapshot beside `dbPath`. */

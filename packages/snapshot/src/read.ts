@@ -1,14 +1,16 @@
+import { isUtf8 } from 'node:buffer';
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { SnapshotError } from './errors.js';
 import { identityOf, type FileIdentity } from './identity.js';
 import { checkHmacKey, digestFile, findTrailer, signatureMatches, type HmacKey } from './integrity.js';
+import { EntrySink, parseDocument, type ParsedDocument } from './parse.js';
 import { envelopeSchema } from './schema.js';
+import type { EntryTable } from './table.js';
 import { FORMAT_VERSION, type HandoffSpec } from './spec.js';
 import { parseRfc3339 } from './time.js';
 
 export const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
-const MAX_SAMPLES = 5;
 
 export type ReadOptions = {
   /** Refuse files larger than this many bytes (default 256 MiB). */
@@ -24,7 +26,12 @@ export type Snapshot<Entry> = {
   seq: number | null;
   writtenAt: string;
   writtenAtMs: number;
-  entries: Entry[];
+  /** How many valid entries the snapshot holds. */
+  count: number;
+  /** The entries, in file order (built on first use when the handoff packs them). */
+  readonly entries: Entry[];
+  /** The entries packed, when the handoff has a codec: no object per entry. */
+  table: EntryTable | null;
 };
 
 export type ReadResult<Entry> = {
@@ -88,9 +95,7 @@ async function readRegularFile(path: string, maxBytes: number): Promise<{ bytes:
   }
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-const EMPTY = Buffer.alloc(0);
-const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+const BOM = [0xef, 0xbb, 0xbf];
 
 /** Reads, verifies and validates one handoff file. Throws SnapshotError when it is unusable. */
 export async function readHandoff<Entry>(spec: HandoffSpec<Entry>, path: string, options: ReadOptions = {}): Promise<ReadResult<Entry>> {
@@ -98,18 +103,10 @@ export async function readHandoff<Entry>(spec: HandoffSpec<Entry>, path: string,
   const maxBytes = checkMaxBytes(options.maxBytes);
   const hmacKey = checkHmacKey(options.hmacKey);
 
-  const file = await readRegularFile(path, maxBytes);
-  const identity = file.identity;
-  let bytes = file.bytes;
+  const { bytes, identity } = await readRegularFile(path, maxBytes);
   const size = bytes.length;
-  // Once decoded, the raw bytes are let go (a large snapshot should not sit in memory as
-  // bytes, text and objects at once); a refusal after that rebuilds them from the text,
-  // which a fatal UTF-8 decode round-trips exactly, but for a byte-order mark.
-  let text: string | null = null;
-  let bom = false;
-  const rawBytes = () => (text === null ? bytes : Buffer.concat([bom ? BOM : EMPTY, Buffer.from(text, 'utf8')]));
   const fail = (code: 'MALFORMED' | 'INVALID_SCHEMA' | 'UNSUPPORTED_VERSION' | 'CHECKSUM_MISMATCH' | 'BAD_SIGNATURE' | 'UNSIGNED', message: string, cause?: unknown) =>
-    new SnapshotError(code, path, message, { cause, bytes: rawBytes() });
+    new SnapshotError(code, path, message, { cause, bytes });
 
   // Verify integrity over the raw bytes, before trusting any of them
   const trailer = findTrailer(bytes);
@@ -130,20 +127,17 @@ export async function readHandoff<Entry>(spec: HandoffSpec<Entry>, path: string,
     throw fail('UNSIGNED', `${path}: unsigned snapshot refused: a signing key is configured, so only snapshots signed with it are accepted (give the publisher the same key)`);
   }
 
-  // Decode and parse
-  let document: unknown;
-  try {
-    text = utf8.decode(bytes);
-  } catch (error) {
-    throw fail('MALFORMED', `${path}: malformed snapshot (not valid UTF-8)`, error);
-  }
-  bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
-  bytes = EMPTY;
-  file.bytes = EMPTY;
-  try {
-    document = JSON.parse(text);
-  } catch (error) {
-    throw fail('MALFORMED', `${path}: malformed snapshot (${(error as Error).message})`, error);
+  // Parse: from the bytes, entry by entry, or (for an irregular document) whole
+  if (!isUtf8(bytes)) throw fail('MALFORMED', `${path}: malformed snapshot (not valid UTF-8)`);
+  const start = BOM.every((b, i) => bytes[i] === b) ? BOM.length : 0;
+  let parsed: ParsedDocument<Entry> | null = parseDocument(bytes, start, spec);
+  let document: unknown = parsed?.envelope;
+  if (!parsed) {
+    try {
+      document = JSON.parse(bytes.toString('utf8', start));
+    } catch (error) {
+      throw fail('MALFORMED', `${path}: malformed snapshot (${(error as Error).message})`, error);
+    }
   }
   if (typeof document !== 'object' || document === null || Array.isArray(document)) {
     throw fail('INVALID_SCHEMA', `${path}: invalid snapshot: expected a JSON object with "writtenAt" and "entries", found ${Array.isArray(document) ? 'an array' : document === null ? 'null' : typeof document}`);
@@ -162,40 +156,26 @@ export async function readHandoff<Entry>(spec: HandoffSpec<Entry>, path: string,
     throw fail('CHECKSUM_MISMATCH', `${path}: the checksum or signature is not where the writer puts it; the file was edited or re-serialised after it was written`);
   }
 
-  // No refusal from here on: the text can go
-  text = null;
-
-  // Validate entries one by one: a bad entry is dropped and counted, not fatal
-  const entries: Entry[] = [];
-  const invalidSamples: ReadResult<Entry>['invalidSamples'] = [];
-  let invalid = 0;
-  const raw = envelope.data.entries;
-  for (let index = 0; index < raw.length; index++) {
-    const value = raw[index];
-    if (spec.isPlainEntry?.(value)) {
-      entries.push(value);
-      continue;
-    }
-    const parsed = spec.entry.safeParse(value);
-    if (parsed.success) {
-      entries.push(parsed.data);
-      continue;
-    }
-    invalid++;
-    if (invalidSamples.length < MAX_SAMPLES) {
-      const issue = parsed.error.issues[0]!;
-      invalidSamples.push({ index, reason: `${issue.path.join('.') || 'entry'}: ${issue.message}` });
-    }
+  // Entries of a document parsed whole: validated one by one, a bad one dropped and counted
+  if (!parsed) {
+    const sink = new EntrySink(spec);
+    for (const value of envelope.data.entries) sink.add(value);
+    parsed = { envelope: {}, ...sink.outcome() };
   }
+  const { entries, table, invalid, invalidSamples } = parsed;
 
   return {
-    snapshot: {
-      version: version === undefined ? null : FORMAT_VERSION,
-      seq: envelope.data.seq ?? null,
-      writtenAt: envelope.data.writtenAt,
-      writtenAtMs: parseRfc3339(envelope.data.writtenAt)!,
+    snapshot: withEntries(
+      {
+        version: version === undefined ? null : FORMAT_VERSION,
+        seq: envelope.data.seq ?? null,
+        writtenAt: envelope.data.writtenAt,
+        writtenAtMs: parseRfc3339(envelope.data.writtenAt)!,
+      },
+      spec,
       entries,
-    },
+      table,
+    ),
     path,
     contentHash,
     identity,
@@ -205,4 +185,15 @@ export async function readHandoff<Entry>(spec: HandoffSpec<Entry>, path: string,
     checksum: trailer ? 'verified' : 'absent',
     signature,
   };
+}
+
+/** The snapshot with its entries: as given, or packed with objects built on first use. */
+function withEntries<Entry>(head: Omit<Snapshot<Entry>, 'count' | 'entries' | 'table'>, spec: HandoffSpec<Entry>, entries: Entry[] | null, table: EntryTable | null): Snapshot<Entry> {
+  if (!table) return { ...head, count: entries!.length, entries: entries!, table: null };
+  const codec = spec.codec!;
+  let built: Entry[] | null = null;
+  return Object.defineProperty({ ...head, count: table.length, table }, 'entries', {
+    enumerable: true,
+    get: () => (built ??= Array.from({ length: table.length }, (_, i) => codec.entry(table.keyAt(i), table.codeAt(i)))),
+  }) as Snapshot<Entry>;
 }

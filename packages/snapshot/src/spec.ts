@@ -1,5 +1,22 @@
 import type { z } from 'zod';
 import type { HandoffLocation } from './paths.js';
+import type { EntryTable } from './table.js';
+
+/**
+ * Packs entries as a key and a small code, so large snapshots are read without an object
+ * per entry. `match` recognises one entry in the exact bytes JSON.stringify gives for a
+ * canonical entry; everything else is parsed and validated the general way, then packed.
+ */
+export type EntryCodec<Entry> = {
+  /** Appends the canonical entry at bytes[at] to the table and returns the offset after it, or -1. */
+  match(bytes: Uint8Array, at: number, table: EntryTable): number;
+  /** The entry's key (ASCII). */
+  key(entry: Entry): string;
+  /** The rest of the entry as a number from 0 to 255. */
+  code(entry: Entry): number;
+  /** The entry back from its key and code. */
+  entry(key: string, code: number): Entry;
+};
 
 /**
  * A handoff: a directory beside the database, a file name in it, and the schema of one
@@ -10,6 +27,8 @@ export type HandoffSpec<Entry> = HandoffLocation & {
   entry: z.ZodType<Entry>;
   /** Optional fast path for the common entry that is already in canonical form. */
   isPlainEntry?: (value: unknown) => value is Entry;
+  /** Optional packed form: readers then keep a table instead of an object per entry. */
+  codec?: EntryCodec<Entry>;
 };
 
 export const FORMAT_VERSION = 1;

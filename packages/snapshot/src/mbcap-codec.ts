@@ -1,0 +1,74 @@
+// The packed form of an mbcap entry: its public key, and one number for the rest:
+// code = 3 * status + evidence, status 0 confirmed, 1 suspected, 2 unknown (the order of
+// MULTIBYTE_STATUSES), evidence 0 none, 1 advert, 2 path.
+import { MULTIBYTE_STATUSES, type MbcapEntry, type MultibyteEvidence, type MultibyteStatus } from './schema.js';
+import type { EntryCodec } from './spec.js';
+import type { EntryTable } from './table.js';
+
+const EVIDENCE: readonly (MultibyteEvidence | undefined)[] = [undefined, 'advert', 'path'];
+
+export function mbcapCode(status: MultibyteStatus, evidence: MultibyteEvidence | undefined): number {
+  return 3 * MULTIBYTE_STATUSES.indexOf(status) + (evidence === 'advert' ? 1 : evidence === 'path' ? 2 : 0);
+}
+
+/** What a code says: its status and evidence. */
+export function mbcapParts(code: number): { status: MultibyteStatus; evidence: MultibyteEvidence | undefined } {
+  return { status: MULTIBYTE_STATUSES[Math.floor(code / 3)]!, evidence: EVIDENCE[code % 3] };
+}
+
+// The bytes of a canonical entry, as JSON.stringify (and Go's encoding/json) write it:
+//   {"public_key":"<2 to 64 hex>","status":"confirmed|suspected|unknown"[,"evidence":"advert|path"]}
+const ascii = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
+const OPEN = ascii('{"public_key":"');
+const STATUS = ascii('","status":"');
+const EVIDENCE_FIELD = ascii('","evidence":"');
+const STATUS_WORDS = MULTIBYTE_STATUSES.map(ascii);
+const EVIDENCE_WORDS = [ascii('advert'), ascii('path')];
+const QUOTE = 0x22;
+const CLOSE = 0x7d;
+
+const HEX = new Uint8Array(256);
+for (const c of '0123456789abcdefABCDEF') HEX[c.charCodeAt(0)] = 1;
+
+function has(bytes: Uint8Array, at: number, word: Uint8Array): boolean {
+  for (let i = 0; i < word.length; i++) if (bytes[at + i] !== word[i]) return false;
+  return true;
+}
+
+function matchMbcap(bytes: Uint8Array, at: number, table: EntryTable): number {
+  if (!has(bytes, at, OPEN)) return -1;
+  const keyStart = at + OPEN.length;
+  let p = keyStart;
+  while (HEX[bytes[p]!] === 1) p++;
+  const keyEnd = p;
+  if (keyEnd - keyStart < 2 || keyEnd - keyStart > 64 || !has(bytes, p, STATUS)) return -1;
+  p += STATUS.length;
+  let status = 0;
+  while (status < STATUS_WORDS.length && !has(bytes, p, STATUS_WORDS[status]!)) status++;
+  if (status === STATUS_WORDS.length) return -1;
+  p += STATUS_WORDS[status]!.length;
+  let evidence = 0;
+  if (bytes[p] === QUOTE && bytes[p + 1] === CLOSE) {
+    p += 2;
+  } else {
+    if (!has(bytes, p, EVIDENCE_FIELD)) return -1;
+    p += EVIDENCE_FIELD.length;
+    while (evidence < EVIDENCE_WORDS.length && !has(bytes, p, EVIDENCE_WORDS[evidence]!)) evidence++;
+    if (evidence === EVIDENCE_WORDS.length) return -1;
+    p += EVIDENCE_WORDS[evidence++]!.length;
+    if (bytes[p] !== QUOTE || bytes[p + 1] !== CLOSE) return -1;
+    p += 2;
+  }
+  table.pushBytes(bytes, keyStart, keyEnd, 3 * status + evidence);
+  return p;
+}
+
+export const mbcapCodec: EntryCodec<MbcapEntry> = {
+  match: matchMbcap,
+  key: (entry) => entry.public_key,
+  code: (entry) => mbcapCode(entry.status, entry.evidence),
+  entry: (key, code) => {
+    const { status, evidence } = mbcapParts(code);
+    return evidence ? { public_key: key, status, evidence } : { public_key: key, status };
+  },
+};
