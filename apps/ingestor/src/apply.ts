@@ -1,6 +1,6 @@
 // Applies one validated snapshot to nodes / inactive_nodes, exactly once, all or nothing.
 import type { Database } from 'better-sqlite3';
-import type { MbcapEntry, ReadResult } from '@mbcap/snapshot';
+import { EntryTable, mbcapCodec, type MbcapEntry, type ReadResult } from '@mbcap/snapshot';
 import { lastApplied, recordApply, type LedgerRow } from './ledger.js';
 import { writeRows } from './write-rows.js';
 
@@ -32,7 +32,7 @@ export type ApplyDecision =
 export const DEFAULT_MAX_FUTURE_MS = 10 * 60_000;
 
 function emptyCounts(read: ReadResult<MbcapEntry>): ApplyCounts {
-  return { read: read.snapshot.entries.length, updatedActive: 0, updatedInactive: 0, alreadyCurrent: 0, skipped: 0, invalid: read.invalid, notFound: 0 };
+  return { read: read.snapshot.count, updatedActive: 0, updatedInactive: 0, alreadyCurrent: 0, skipped: 0, invalid: read.invalid, notFound: 0 };
 }
 
 /**
@@ -62,7 +62,7 @@ export function applySnapshot(db: Database, read: ReadResult<MbcapEntry>, option
       if (older || tieOlder) return { status: 'stale', counts, last } as const;
     }
 
-    writeRows(db, snapshot.entries, counts);
+    writeRows(db, snapshot.table ?? packed(snapshot.entries), counts);
 
     const forced = Boolean(options.force);
     const ledgerId = recordApply(db, {
@@ -84,4 +84,10 @@ export function applySnapshot(db: Database, read: ReadResult<MbcapEntry>, option
     return { status: 'applied', counts, ledgerId, forced } as const;
   });
   return run.immediate();
+}
+
+function packed(entries: readonly MbcapEntry[]): EntryTable {
+  const table = new EntryTable();
+  for (const e of entries) table.push(mbcapCodec.key(e), mbcapCodec.code(e));
+  return table;
 }

@@ -2,7 +2,7 @@
 // (never a throw) so the loop around it keeps running.
 import type { Database } from 'better-sqlite3';
 import { checkSchema } from '@mbcap/dbschema';
-import { mbcapHandoff, sameIdentity, SnapshotError, statIdentity, type FileIdentity, type HmacKey, type MbcapEntry, type ReadResult } from '@mbcap/snapshot';
+import { mbcapHandoff, sameIdentity, SnapshotError, statIdentitySync, type FileIdentity, type HmacKey, type MbcapEntry, type ReadResult } from '@mbcap/snapshot';
 import { lastApplied } from './ledger.js';
 import { applySnapshot, type ApplyCounts, type ApplyOptions } from './apply.js';
 
@@ -59,7 +59,12 @@ export async function tick(db: Database, dbPath: string, options: TickOptions = 
   // The file applied last, untouched since: unchanged, without reading a byte of it
   if (!options.force) {
     const last = lastApplied(db);
-    const identity = await statIdentity(mbcapHandoff.snapshotPath(dbPath)).catch(() => null);
+    let identity: FileIdentity | null = null;
+    try {
+      identity = statIdentitySync(mbcapHandoff.snapshotPath(dbPath));
+    } catch {
+      // unreadable: the read below says why
+    }
     if (last?.file_identity && identity && sameIdentity(JSON.parse(last.file_identity) as FileIdentity, identity)) {
       return {
         ...outcome('unchanged', { ...ZERO, read: last.entries_read }, started, null, { appliedAt: last.applied_at, reason: `already applied at ${last.applied_at}` }),

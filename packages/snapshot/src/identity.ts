@@ -1,3 +1,4 @@
+import { lstatSync } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import type { BigIntStats } from 'node:fs';
 
@@ -33,6 +34,16 @@ export function sameIdentity(a: FileIdentity | null | undefined, b: FileIdentity
 export async function statIdentity(path: string): Promise<FileIdentity | null> {
   try {
     return identityOf(await lstat(path, { bigint: true }));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+}
+
+/** statIdentity without yielding: one lstat, for a check that must answer at once. */
+export function statIdentitySync(path: string): FileIdentity | null {
+  try {
+    return identityOf(lstatSync(path, { bigint: true }));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw error;

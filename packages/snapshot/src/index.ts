@@ -55,7 +55,7 @@ export { DEFAULT_MAX_BYTES } from './read.js';
 export type { ReadOptions, ReadResult, Snapshot } from './read.js';
 export type { WriteOptions, WriteResult, SnapshotInput } from './write.js';
 export type { HmacKey } from './integrity.js';
-export { sameIdentity, statIdentity } from './identity.js';
+export { sameIdentity, statIdentity, statIdentitySync } from './identity.js';
 export type { FileIdentity } from './identity.js';
 export { parseRfc3339 } from './time.js';
 export { keepRejected } from './rejected.js';

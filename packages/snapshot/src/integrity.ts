@@ -30,14 +30,20 @@ export function findTrailer(bytes: Buffer): Trailer | null {
 }
 
 /**
- * Builds the trailer for the covered bytes (the document without its closing brace), and
- * the sha256 of the whole file (covered bytes and trailer) from the same pass.
+ * Builds the trailer for the covered bytes (the document without its closing brace, in
+ * parts laid end to end), and the sha256 of the whole file (covered bytes and trailer)
+ * from the same pass.
  */
-export function trailerFor(covered: Buffer, hmacKey: HmacKey | undefined): { bytes: Buffer; checksum: string; contentHash: string } {
-  const hash = createHash('sha256').update(covered);
+export function trailerFor(covered: readonly Buffer[], hmacKey: HmacKey | undefined): { bytes: Buffer; checksum: string; contentHash: string } {
+  const hash = createHash('sha256');
+  for (const part of covered) hash.update(part);
   const checksum = hash.copy().digest('hex');
   let text = `,"checksum":"sha256:${checksum}"`;
-  if (hmacKey !== undefined) text += `,"signature":"hmac-sha256:${sign(covered, hmacKey)}"`;
+  if (hmacKey !== undefined) {
+    const hmac = createHmac('sha256', hmacKey);
+    for (const part of covered) hmac.update(part);
+    text += `,"signature":"hmac-sha256:${hmac.digest('hex')}"`;
+  }
   const bytes = Buffer.from(`${text}}\n`, 'utf8');
   return { bytes, checksum, contentHash: hash.update(bytes).digest('hex') };
 }

@@ -2,8 +2,7 @@
 // code = 3 * status + evidence, status 0 confirmed, 1 suspected, 2 unknown (the order of
 // MULTIBYTE_STATUSES), evidence 0 none, 1 advert, 2 path.
 import { MULTIBYTE_STATUSES, type MbcapEntry, type MultibyteEvidence, type MultibyteStatus } from './schema.js';
-import type { EntryCodec } from './spec.js';
-import type { EntryTable } from './table.js';
+import type { EntryCodec, SpanSink } from './spec.js';
 
 const EVIDENCE: readonly (MultibyteEvidence | undefined)[] = [undefined, 'advert', 'path'];
 
@@ -22,30 +21,45 @@ const ascii = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
 const OPEN = ascii('{"public_key":"');
 const STATUS = ascii('","status":"');
 const EVIDENCE_FIELD = ascii('","evidence":"');
-const STATUS_WORDS = MULTIBYTE_STATUSES.map(ascii);
-const EVIDENCE_WORDS = [ascii('advert'), ascii('path')];
+const STATUS_WORDS = MULTIBYTE_STATUSES.map(ascii); // c…, s…, u…: first letters differ
+const EVIDENCE_WORDS = [ascii('advert'), ascii('path')]; // a…, p…
 const QUOTE = 0x22;
 const CLOSE = 0x7d;
 
 const HEX = new Uint8Array(256);
 for (const c of '0123456789abcdefABCDEF') HEX[c.charCodeAt(0)] = 1;
 
+/** Just past the run of hex digits at p (four at a time: this loop is most of a match). */
+function hexRun(bytes: Uint8Array, p: number): number {
+  for (;;) {
+    if (HEX[bytes[p]!] !== 1) return p;
+    if (HEX[bytes[p + 1]!] !== 1) return p + 1;
+    if (HEX[bytes[p + 2]!] !== 1) return p + 2;
+    if (HEX[bytes[p + 3]!] !== 1) return p + 3;
+    p += 4;
+  }
+}
+
 function has(bytes: Uint8Array, at: number, word: Uint8Array): boolean {
-  for (let i = 0; i < word.length; i++) if (bytes[at + i] !== word[i]) return false;
+  const n = word.length;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    if (bytes[at + i] !== word[i] || bytes[at + i + 1] !== word[i + 1] || bytes[at + i + 2] !== word[i + 2] || bytes[at + i + 3] !== word[i + 3]) return false;
+  }
+  for (; i < n; i++) if (bytes[at + i] !== word[i]) return false;
   return true;
 }
 
-function matchMbcap(bytes: Uint8Array, at: number, table: EntryTable): number {
+function matchMbcap(bytes: Uint8Array, at: number, sink: SpanSink): number {
   if (!has(bytes, at, OPEN)) return -1;
   const keyStart = at + OPEN.length;
-  let p = keyStart;
-  while (HEX[bytes[p]!] === 1) p++;
+  let p = hexRun(bytes, keyStart);
   const keyEnd = p;
   if (keyEnd - keyStart < 2 || keyEnd - keyStart > 64 || !has(bytes, p, STATUS)) return -1;
   p += STATUS.length;
-  let status = 0;
-  while (status < STATUS_WORDS.length && !has(bytes, p, STATUS_WORDS[status]!)) status++;
-  if (status === STATUS_WORDS.length) return -1;
+  // The first letter tells which word it must be
+  const status = bytes[p] === 0x63 ? 0 : bytes[p] === 0x73 ? 1 : bytes[p] === 0x75 ? 2 : -1;
+  if (status < 0 || !has(bytes, p, STATUS_WORDS[status]!)) return -1;
   p += STATUS_WORDS[status]!.length;
   let evidence = 0;
   if (bytes[p] === QUOTE && bytes[p + 1] === CLOSE) {
@@ -53,13 +67,13 @@ function matchMbcap(bytes: Uint8Array, at: number, table: EntryTable): number {
   } else {
     if (!has(bytes, p, EVIDENCE_FIELD)) return -1;
     p += EVIDENCE_FIELD.length;
-    while (evidence < EVIDENCE_WORDS.length && !has(bytes, p, EVIDENCE_WORDS[evidence]!)) evidence++;
-    if (evidence === EVIDENCE_WORDS.length) return -1;
-    p += EVIDENCE_WORDS[evidence++]!.length;
+    evidence = bytes[p] === 0x61 ? 1 : bytes[p] === 0x70 ? 2 : 0;
+    if (evidence === 0 || !has(bytes, p, EVIDENCE_WORDS[evidence - 1]!)) return -1;
+    p += EVIDENCE_WORDS[evidence - 1]!.length;
     if (bytes[p] !== QUOTE || bytes[p + 1] !== CLOSE) return -1;
     p += 2;
   }
-  table.pushBytes(bytes, keyStart, keyEnd, 3 * status + evidence);
+  sink.pushSpan(keyStart, keyEnd, 3 * status + evidence);
   return p;
 }
 

@@ -112,15 +112,19 @@ export class EntrySink<Entry> {
   readonly invalidSamples: { index: number; reason: string }[] = [];
   #index = 0;
 
-  constructor(private readonly spec: HandoffSpec<Entry>) {
+  /** `bytes`: the file, which a codec's table points into. */
+  constructor(
+    private readonly spec: HandoffSpec<Entry>,
+    private readonly bytes: Uint8Array,
+  ) {
     this.entries = spec.codec ? null : [];
-    this.table = spec.codec ? new EntryTable() : null;
+    this.table = spec.codec ? new EntryTable(bytes) : null;
   }
 
   /** The canonical entry at bytes[at], packed; the offset after it, or -1. */
-  match(bytes: Uint8Array, at: number): number {
+  match(at: number): number {
     if (!this.spec.codec) return -1;
-    const end = this.spec.codec.match(bytes, at, this.table!);
+    const end = this.spec.codec.match(this.bytes, at, this.table!);
     if (end >= 0) this.#index++;
     return end;
   }
@@ -156,7 +160,7 @@ function parseEntries<Entry>(bytes: Buffer, p: number, sink: EntrySink<Entry>): 
   p = skipSpace(bytes, p + 1);
   if (bytes[p] === CLOSE_ARRAY) return p + 1;
   for (;;) {
-    let end = sink.match(bytes, p);
+    let end = sink.match(p);
     if (end < 0) {
       end = skipValue(bytes, p);
       if (end < 0) return -1;
@@ -185,7 +189,7 @@ export function parseDocument<Entry>(bytes: Buffer, start: number, spec: Handoff
   p = skipSpace(bytes, p + 1);
   let entriesStart = -1;
   let entriesEnd = -1;
-  const sink = new EntrySink(spec);
+  const sink = new EntrySink(spec, bytes);
   for (;;) {
     if (bytes[p] !== QUOTE) return null;
     const keyEnd = skipString(bytes, p);

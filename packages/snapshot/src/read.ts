@@ -158,7 +158,7 @@ export async function readHandoff<Entry>(spec: HandoffSpec<Entry>, path: string,
 
   // Entries of a document parsed whole: validated one by one, a bad one dropped and counted
   if (!parsed) {
-    const sink = new EntrySink(spec);
+    const sink = new EntrySink(spec, bytes);
     for (const value of envelope.data.entries) sink.add(value);
     parsed = { envelope: {}, ...sink.outcome() };
   }

@@ -1,6 +1,8 @@
 import type { z } from 'zod';
 import type { HandoffLocation } from './paths.js';
-import type { EntryTable } from './table.js';
+
+/** Where a codec puts what it matched: a table, or nothing when only checking. */
+export type SpanSink = { pushSpan(start: number, end: number, code: number): void };
 
 /**
  * Packs entries as a key and a small code, so large snapshots are read without an object
@@ -8,8 +10,11 @@ import type { EntryTable } from './table.js';
  * canonical entry; everything else is parsed and validated the general way, then packed.
  */
 export type EntryCodec<Entry> = {
-  /** Appends the canonical entry at bytes[at] to the table and returns the offset after it, or -1. */
-  match(bytes: Uint8Array, at: number, table: EntryTable): number;
+  /**
+   * Recognises the canonical entry at bytes[at], gives its key's span and code to `sink`
+   * and returns the offset after it, or -1.
+   */
+  match(bytes: Uint8Array, at: number, sink: SpanSink): number;
   /** The entry's key (ASCII). */
   key(entry: Entry): string;
   /** The rest of the entry as a number from 0 to 255. */

@@ -1,11 +1,15 @@
 import { closeSync, constants, fchmodSync, fsync, openSync } from 'node:fs';
 import { mkdir, rename, unlink } from 'node:fs/promises';
 import { promisify } from 'node:util';
+
+const fsyncAsync = promisify(fsync);
+/** From this size on, the entries are flushed while the checksum is computed. */
+const EARLY_FLUSH_BYTES = 1 << 20;
 import { fsyncDir, liveTemps, seqOnDisk, sweepTemps, writeAllSync } from './disk.js';
 import { dirname, join } from 'node:path';
 import { checkHmacKey, trailerFor, type HmacKey } from './integrity.js';
 import { tempName } from './paths.js';
-import { FORMAT_VERSION, type HandoffSpec } from './spec.js';
+import { FORMAT_VERSION, type EntryCodec, type HandoffSpec, type SpanSink } from './spec.js';
 import { parseRfc3339 } from './time.js';
 
 export type WriteOptions = {
@@ -36,7 +40,9 @@ export type WriteResult = {
 
 type Job<Entry> = {
   spec: HandoffSpec<Entry>;
-  entries: Entry[];
+  /** The entries array, serialised. */
+  entries: Buffer;
+  count: number;
   writtenAt: string;
   hmacKey: HmacKey | undefined;
   mode: number;
@@ -63,18 +69,35 @@ function prepare<Entry>(spec: HandoffSpec<Entry>, input: SnapshotInput<Entry>, o
   if (!Number.isInteger(mode) || mode < 0 || mode > 0o777) throw new RangeError('Expected the "mode" option to be a file mode between 0 and 0o777');
   const hmacKey = checkHmacKey(options.hmacKey);
 
-  // Canonical entries: what a reader will get back. The common case, every entry already
-  // canonical, keeps the caller's array (copied, so a later change by the caller cannot
-  // reach a write still pending).
-  const source = input.entries;
-  const isPlain = spec.isPlainEntry;
-  let first = 0;
-  if (isPlain) while (first < source.length && isPlain(source[first])) first++;
-  const entries: Entry[] = source.slice(0, first);
-  for (let index = first; index < source.length; index++) {
+  return { spec, ...serializeEntries(spec, input.entries), writtenAt, hmacKey, mode };
+}
+
+const NO_SINK: SpanSink = { pushSpan() {} };
+
+/**
+ * The entries array as the bytes to write, serialised once, at the call (a later change
+ * by the caller cannot reach a write still pending). When the handoff has a codec and
+ * every serialised entry is in canonical form, that check is the validation; otherwise
+ * each entry is validated (an invalid one throws, naming its index) and the canonical
+ * entries are serialised.
+ */
+function serializeEntries<Entry>(spec: HandoffSpec<Entry>, source: readonly Entry[]): { entries: Buffer; count: number } {
+  if (spec.codec) {
+    let bytes: Buffer | null = null;
+    try {
+      bytes = Buffer.from(JSON.stringify(source), 'utf8');
+    } catch {
+      // a BigInt or a cycle: the validation below names the entry
+    }
+    if (bytes && allCanonical(spec.codec, bytes, source.length)) return { entries: bytes, count: source.length };
+  }
+  const entries: Entry[] = [];
+  // With a codec, each entry is rebuilt from its packed form: the canonical shape and key order
+  const canonical = spec.codec ? (e: Entry) => spec.codec!.entry(spec.codec!.key(e), spec.codec!.code(e)) : (e: Entry) => e;
+  for (let index = 0; index < source.length; index++) {
     const value = source[index];
-    if (isPlain?.(value)) {
-      entries.push(value);
+    if (spec.isPlainEntry?.(value)) {
+      entries.push(canonical(value));
       continue;
     }
     const parsed = spec.entry.safeParse(value);
@@ -82,9 +105,23 @@ function prepare<Entry>(spec: HandoffSpec<Entry>, input: SnapshotInput<Entry>, o
       const issue = parsed.error.issues[0]!;
       throw new TypeError(`Invalid entry at index ${index}: ${issue.path.join('.') || 'entry'}: ${issue.message}`);
     }
-    entries.push(parsed.data);
+    entries.push(canonical(parsed.data));
   }
-  return { spec, entries, writtenAt, hmacKey, mode };
+  return { entries: Buffer.from(JSON.stringify(entries), 'utf8'), count: entries.length };
+}
+
+/** Whether `bytes` (JSON.stringify of an array) holds `count` entries, each canonical. */
+function allCanonical<Entry>(codec: EntryCodec<Entry>, bytes: Buffer, count: number): boolean {
+  if (bytes[0] !== 0x5b) return false;
+  if (count === 0) return bytes.length === 2;
+  let p = 1;
+  for (let i = 0; i < count; i++) {
+    p = codec.match(bytes, p, NO_SINK);
+    if (p < 0) return false;
+    const separator = bytes[p++];
+    if (separator !== (i === count - 1 ? 0x5d : 0x2c)) return false;
+  }
+  return p === bytes.length;
 }
 
 /** Latest-wins, atomic and durable replace of the handoff file at `path`. */
@@ -133,24 +170,36 @@ async function writeOnce(path: string, lane: Lane, job: Job<unknown>): Promise<O
   // Sequence: one more than both the file on disk and this process's last write
   const seq = Math.max(await seqOnDisk(path), lane.lastSeq) + 1;
 
-  // Serialise: the document, then the integrity trailer in place of its closing brace
-  const body = Buffer.from(JSON.stringify({ version: FORMAT_VERSION, seq, writtenAt: job.writtenAt, entries: job.entries }), 'utf8');
-  const covered = body.subarray(0, body.length - 1);
+  // The document: its head, the entries serialised at the call, then the integrity trailer
+  // in place of the closing brace
+  let trailer: ReturnType<typeof trailerFor>;
+  const head = Buffer.from(`{"version":${FORMAT_VERSION},"seq":${seq},"writtenAt":${JSON.stringify(job.writtenAt)},"entries":`, 'utf8');
 
-  // Write a unique temp file, fsync it, rename it over the target, fsync the directory
-  // (Copying into the page cache is done in place: for a large buffer it takes a few ms
-  // here, several times that through the thread pool. The fsync, which may wait on the
-  // disk, goes to the thread pool.)
+  // Write a unique temp file, fsync it, rename it over the target, fsync the directory.
+  // A large document's bulk is flushed while the checksum is computed: head and entries
+  // are written and their fsync started, the trailer follows once both are done, then a
+  // second (small) fsync. Copying into the page cache is done in place: for a large buffer it takes a
+  // few ms here, several times that through the thread pool.
   const temp = join(dir, tempName(fileName));
-  const trailer = trailerFor(covered, job.hmacKey);
   liveTemps.add(temp);
   try {
     const fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, job.mode);
     try {
-      writeAllSync(fd, covered, 0);
-      writeAllSync(fd, trailer.bytes, covered.length);
+      writeAllSync(fd, head, 0);
+      writeAllSync(fd, job.entries, head.length);
+      if (job.entries.length >= EARLY_FLUSH_BYTES) {
+        const flushed = fsyncAsync(fd);
+        try {
+          trailer = trailerFor([head, job.entries], job.hmacKey);
+        } finally {
+          await flushed;
+        }
+      } else {
+        trailer = trailerFor([head, job.entries], job.hmacKey);
+      }
+      writeAllSync(fd, trailer.bytes, head.length + job.entries.length);
       fchmodSync(fd, job.mode);
-      await promisify(fsync)(fd);
+      await fsyncAsync(fd);
     } finally {
       closeSync(fd);
     }
@@ -168,8 +217,8 @@ async function writeOnce(path: string, lane: Lane, job: Job<unknown>): Promise<O
     path,
     seq,
     writtenAt: job.writtenAt,
-    entries: job.entries.length,
-    bytes: covered.length + trailer.bytes.length,
+    entries: job.count,
+    bytes: head.length + job.entries.length + trailer.bytes.length,
     contentHash: trailer.contentHash,
     signed: job.hmacKey !== undefined,
   };

@@ -54,6 +54,37 @@ test('writtenAt defaults to now; entries are written in canonical form', async (
   }
 });
 
+test('entries in another shape are written in canonical form; a change after the call does not reach the file', async () => {
+  const s = scratch();
+  try {
+    const given = [
+      { status: 'confirmed', public_key: key(1), evidence: 'advert' }, // another key order
+      { public_key: key(2), status: 'suspected', evidence: 'path', note: 'extra' }, // an unknown key
+      { public_key: key(3), status: 'unknown' },
+    ];
+    const pending = writeSnapshot(s.db, { entries: given as never });
+    given[2]!.status = 'confirmed';
+    given.push({ public_key: key(4), status: 'confirmed' });
+    await pending;
+    const text = readFileSync(s.file, 'utf8');
+    assert.ok(
+      text.includes(
+        `"entries":[{"public_key":"${key(1)}","status":"confirmed","evidence":"advert"},{"public_key":"${key(2)}","status":"suspected","evidence":"path"},{"public_key":"${key(3)}","status":"unknown"}],"checksum"`,
+      ),
+      text.slice(0, 400),
+    );
+    // A character outside ASCII whose low byte is a hex digit (š is U+0161) is refused, not mangled
+    try {
+      await writeSnapshot(s.db, { entries: [{ public_key: 'a\u0161', status: 'confirmed' }] });
+      assert.unreachable('accepted a non-hex key');
+    } catch (error) {
+      assert.match((error as Error).message, /index 0: public_key/);
+    }
+  } finally {
+    s.cleanup();
+  }
+});
+
 test('misuse is refused before anything is written, naming the problem', async () => {
   const s = scratch();
   try {

@@ -37,7 +37,7 @@ export const statusCommand: CommandModule<object, Args> = {
         seq: read.snapshot.seq,
         writtenAt: read.snapshot.writtenAt,
         ageMs: Date.now() - read.snapshot.writtenAtMs,
-        entries: read.snapshot.entries.length,
+        entries: read.snapshot.count,
         invalid: read.invalid,
         contentHash: read.contentHash,
         appliedAt: applied?.applied_at ?? null,
