@@ -1,4 +1,4 @@
-import { closeSync, constants, fchmodSync, fsync, openSync } from 'node:fs';
+import { closeSync, constants, fchmodSync, fsync, ftruncateSync, openSync } from 'node:fs';
 import { mkdir, rename, unlink } from 'node:fs/promises';
 import { promisify } from 'node:util';
 
@@ -40,9 +40,11 @@ export type WriteResult = {
 
 type Job<Entry> = {
   spec: HandoffSpec<Entry>;
-  /** The entries array, serialised. */
+  /** The entries array, serialised at the call. */
   entries: Buffer;
   count: number;
+  /** Whether `entries` is known valid and canonical (see ensureChecked). */
+  checked: boolean;
   writtenAt: string;
   hmacKey: HmacKey | undefined;
   mode: number;
@@ -76,21 +78,24 @@ const NO_SINK: SpanSink = { pushSpan() {} };
 
 /**
  * The entries array as the bytes to write, serialised once, at the call (a later change
- * by the caller cannot reach a write still pending). When the handoff has a codec and
- * every serialised entry is in canonical form, that check is the validation; otherwise
- * each entry is validated (an invalid one throws, naming its index) and the canonical
- * entries are serialised.
+ * by the caller cannot reach a write still pending). With a codec, checking those bytes
+ * is the validation, and it is left for later (ensureChecked); without one, or when the
+ * entries cannot be serialised, each entry is validated now.
  */
-function serializeEntries<Entry>(spec: HandoffSpec<Entry>, source: readonly Entry[]): { entries: Buffer; count: number } {
+function serializeEntries<Entry>(spec: HandoffSpec<Entry>, source: readonly Entry[]): Pick<Job<Entry>, 'entries' | 'count' | 'checked'> {
   if (spec.codec) {
-    let bytes: Buffer | null = null;
     try {
-      bytes = Buffer.from(JSON.stringify(source), 'utf8');
+      return { entries: Buffer.from(JSON.stringify(source), 'utf8'), count: source.length, checked: false };
     } catch {
       // a BigInt or a cycle: the validation below names the entry
     }
-    if (bytes && allCanonical(spec.codec, bytes, source.length)) return { entries: bytes, count: source.length };
   }
+  const entries = validated(spec, source);
+  return { entries: Buffer.from(JSON.stringify(entries), 'utf8'), count: entries.length, checked: true };
+}
+
+/** Each entry validated and in canonical form; throws a TypeError naming the first invalid one. */
+function validated<Entry>(spec: HandoffSpec<Entry>, source: readonly unknown[]): Entry[] {
   const entries: Entry[] = [];
   // With a codec, each entry is rebuilt from its packed form: the canonical shape and key order
   const canonical = spec.codec ? (e: Entry) => spec.codec!.entry(spec.codec!.key(e), spec.codec!.code(e)) : (e: Entry) => e;
@@ -107,7 +112,25 @@ function serializeEntries<Entry>(spec: HandoffSpec<Entry>, source: readonly Entr
     }
     entries.push(canonical(parsed.data));
   }
-  return { entries: Buffer.from(JSON.stringify(entries), 'utf8'), count: entries.length };
+  return entries;
+}
+
+/**
+ * Makes sure a job's serialised entries are valid and canonical: every one is checked in
+ * place by the codec; if one is not canonical, what was serialised is parsed back and
+ * validated entry by entry (a TypeError names the first invalid one), and the canonical
+ * form replaces it. A lone write runs this while its bytes are being flushed; a write that
+ * replaces a pending one (or is replaced) runs it at the call, so an invalid write never
+ * stands in for a valid one.
+ */
+function ensureChecked(job: Job<unknown>): void {
+  if (job.checked) return;
+  if (!allCanonical(job.spec.codec!, job.entries, job.count)) {
+    const entries = validated(job.spec, JSON.parse(job.entries.toString('utf8')) as unknown[]);
+    job.entries = Buffer.from(JSON.stringify(entries), 'utf8');
+    job.count = entries.length;
+  }
+  job.checked = true;
 }
 
 /** Whether `bytes` (JSON.stringify of an array) holds `count` entries, each canonical. */
@@ -126,18 +149,28 @@ function allCanonical<Entry>(codec: EntryCodec<Entry>, bytes: Buffer, count: num
 
 /** Latest-wins, atomic and durable replace of the handoff file at `path`. */
 export function writeHandoff<Entry>(spec: HandoffSpec<Entry>, path: string, input: SnapshotInput<Entry>, options: WriteOptions = {}): Promise<WriteResult> {
-  let job: Job<Entry>;
+  let job: Job<unknown>;
+  let lane = lanes.get(path);
   try {
-    job = { ...prepare(spec, input, options), waiters: [] };
+    job = { ...prepare(spec, input, options), waiters: [] } as Job<unknown>;
+    // Replacing a pending write: this one must be valid first
+    if (lane?.pending) ensureChecked(job);
   } catch (error) {
     return Promise.reject(error);
   }
   return new Promise((resolve, reject) => {
     job.waiters.push({ resolve, reject });
-    let lane = lanes.get(path);
     if (!lane) lanes.set(path, (lane = { pending: null, running: false, lastSeq: 0 }));
-    if (lane.pending) job.waiters.unshift(...lane.pending.waiters);
-    lane.pending = job as Job<unknown>;
+    if (lane.pending) {
+      // …and so must the one it replaces, whose callers are told the outcome of this one
+      try {
+        ensureChecked(lane.pending);
+        job.waiters.unshift(...lane.pending.waiters);
+      } catch (error) {
+        for (const w of lane.pending.waiters) w.reject(error);
+      }
+    }
+    lane.pending = job;
     if (!lane.running) void drain(path, lane);
   });
 }
@@ -164,6 +197,8 @@ async function drain(path: string, lane: Lane): Promise<void> {
 async function writeOnce(path: string, lane: Lane, job: Job<unknown>): Promise<Omit<WriteResult, 'coalesced'>> {
   const dir = dirname(path);
   const fileName = path.slice(dir.length + 1);
+  // A small document is checked before anything is touched; a large one while it is flushed
+  if (job.entries.length < EARLY_FLUSH_BYTES) ensureChecked(job);
   await mkdir(dir, { recursive: true, mode: 0o755 });
   await sweepTemps(dir, fileName);
 
@@ -172,13 +207,13 @@ async function writeOnce(path: string, lane: Lane, job: Job<unknown>): Promise<O
 
   // The document: its head, the entries serialised at the call, then the integrity trailer
   // in place of the closing brace
-  let trailer: ReturnType<typeof trailerFor>;
+  let trailer: ReturnType<typeof trailerFor> | undefined;
   const head = Buffer.from(`{"version":${FORMAT_VERSION},"seq":${seq},"writtenAt":${JSON.stringify(job.writtenAt)},"entries":`, 'utf8');
 
   // Write a unique temp file, fsync it, rename it over the target, fsync the directory.
-  // A large document's bulk is flushed while the checksum is computed: head and entries
-  // are written and their fsync started, the trailer follows once both are done, then a
-  // second (small) fsync. Copying into the page cache is done in place: for a large buffer it takes a
+  // A large document's bulk is flushed while its entries are checked (ensureChecked) and
+  // the checksum is computed: head and entries are written and their fsync started, the
+  // trailer follows once both are done, then a second (small) fsync. Copying into the page cache is done in place: for a large buffer it takes a
   // few ms here, several times that through the thread pool.
   const temp = join(dir, tempName(fileName));
   liveTemps.add(temp);
@@ -186,18 +221,22 @@ async function writeOnce(path: string, lane: Lane, job: Job<unknown>): Promise<O
     const fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, job.mode);
     try {
       writeAllSync(fd, head, 0);
-      writeAllSync(fd, job.entries, head.length);
-      if (job.entries.length >= EARLY_FLUSH_BYTES) {
-        const flushed = fsyncAsync(fd);
-        try {
-          trailer = trailerFor([head, job.entries], job.hmacKey);
-        } finally {
-          await flushed;
-        }
-      } else {
+      const entries = job.entries;
+      writeAllSync(fd, entries, head.length);
+      const flushed = entries.length >= EARLY_FLUSH_BYTES ? fsyncAsync(fd) : null;
+      try {
+        ensureChecked(job);
+        if (job.entries === entries) trailer = trailerFor([head, entries], job.hmacKey);
+      } finally {
+        await flushed;
+      }
+      if (job.entries !== entries) {
+        // Valid, but not all in canonical form: written again, canonical
+        ftruncateSync(fd, head.length);
+        writeAllSync(fd, job.entries, head.length);
         trailer = trailerFor([head, job.entries], job.hmacKey);
       }
-      writeAllSync(fd, trailer.bytes, head.length + job.entries.length);
+      writeAllSync(fd, trailer!.bytes, head.length + job.entries.length);
       fchmodSync(fd, job.mode);
       await fsyncAsync(fd);
     } finally {
@@ -218,8 +257,8 @@ async function writeOnce(path: string, lane: Lane, job: Job<unknown>): Promise<O
     seq,
     writtenAt: job.writtenAt,
     entries: job.count,
-    bytes: head.length + job.entries.length + trailer.bytes.length,
-    contentHash: trailer.contentHash,
+    bytes: head.length + job.entries.length + trailer!.bytes.length,
+    contentHash: trailer!.contentHash,
     signed: job.hmacKey !== undefined,
   };
 }

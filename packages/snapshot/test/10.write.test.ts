@@ -85,6 +85,64 @@ test('entries in another shape are written in canonical form; a change after the
   }
 });
 
+test('a large write is checked while it is flushed: an invalid entry is refused and the previous snapshot stays; another shape is rewritten canonical', async () => {
+  const s = scratch();
+  try {
+    const big = Array.from({ length: 20_000 }, (_, i) => ({ public_key: key(i), status: 'confirmed' as const, evidence: 'advert' as const }));
+    await writeSnapshot(s.db, { entries: big });
+    const before = readFileSync(s.file);
+    // Invalid, far into the array: refused, naming it; no temp file left, the file unchanged
+    const bad = big.map((e, i) => (i === 15_000 ? { ...e, status: 'maybe' } : e));
+    try {
+      await writeSnapshot(s.db, { entries: bad as never });
+      assert.unreachable('accepted an invalid entry');
+    } catch (error) {
+      assert.match((error as Error).message, /index 15000: status/);
+    }
+    assert.equal(readdirSync(join(s.dir, 'mbcap-snapshot')), ['snapshot.json']);
+    assert.ok(readFileSync(s.file).equals(before), 'the previous snapshot is intact');
+    // Valid, one entry in another key order: written, and in canonical form
+    const shuffled = big.map((e, i) => (i === 19_999 ? { evidence: e.evidence, status: e.status, public_key: e.public_key } : e));
+    const written = await writeSnapshot(s.db, { entries: shuffled });
+    const text = readFileSync(s.file, 'utf8');
+    assert.is(written.bytes, Buffer.byteLength(text));
+    assert.ok(text.includes(`{"public_key":"${key(19_999)}","status":"confirmed","evidence":"advert"}],"checksum"`));
+    const read = await readSnapshot(s.db);
+    assert.is(read.snapshot.count, 20_000);
+    assert.is(read.contentHash, written.contentHash);
+  } finally {
+    s.cleanup();
+  }
+});
+
+test('an invalid write never replaces a pending valid one; a valid one replaces an invalid pending one', async () => {
+  const s = scratch();
+  try {
+    const one = (i: number, status = 'confirmed') => ({ entries: [{ public_key: key(i), status }] as never });
+    const first = writeSnapshot(s.db, one(1)); // in flight
+    const second = writeSnapshot(s.db, one(2)); // pending
+    const invalid = writeSnapshot(s.db, one(3, 'maybe')); // refused at once: would replace a pending write
+    const [a, b, c] = await Promise.allSettled([first, second, invalid]);
+    assert.is(a.status, 'fulfilled');
+    assert.is(b.status, 'fulfilled');
+    assert.is(c.status, 'rejected');
+    assert.equal((await readSnapshot(s.db)).snapshot.entries, [{ public_key: key(2), status: 'confirmed' }]);
+
+    const inFlight = writeSnapshot(s.db, one(4));
+    const pendingInvalid = writeSnapshot(s.db, one(5, 'maybe')); // pending, not yet checked
+    const replacing = writeSnapshot(s.db, one(6)); // checks the pending one: it is refused, not coalesced
+    const [d, e, f] = await Promise.allSettled([inFlight, pendingInvalid, replacing]);
+    assert.is(d.status, 'fulfilled');
+    assert.is(e.status, 'rejected');
+    assert.match(String((e as PromiseRejectedResult).reason), /index 0: status/);
+    assert.is(f.status, 'fulfilled');
+    assert.is((f as PromiseFulfilledResult<{ coalesced: boolean }>).value.coalesced, false);
+    assert.equal((await readSnapshot(s.db)).snapshot.entries, [{ public_key: key(6), status: 'confirmed' }]);
+  } finally {
+    s.cleanup();
+  }
+});
+
 test('misuse is refused before anything is written, naming the problem', async () => {
   const s = scratch();
   try {
