@@ -5,7 +5,9 @@
 //   one UPDATE per table walks the table once and asks, row by row, whether the snapshot
 //   changes it (SQL functions over an index of the snapshot's keys). Matching and writing
 //   happen inside SQLite's own loop: no row comes out to JavaScript, no statement is run
-//   per row, and a row that already holds its value is not written.
+//   per row, and a row that already holds its value is not written. Calls into JavaScript
+//   are what it costs (about a microsecond each), so there are two per written row and
+//   one per other row.
 // - lookup: for a small snapshot, one indexed lookup per entry, then an update by rowid.
 //
 // Keys are matched exactly as stored. An entry the scan did not match goes through the
@@ -24,6 +26,8 @@ const SUP_OF = CODES.map(({ status }) => MULTIBYTE_SUP[status]);
 const EVIDENCE_OF = CODES.map(({ evidence }) => evidence ?? null);
 const STATE_OF = CODES.map(({ status, evidence }) => MULTIBYTE_SUP[status] * 4 + (evidence === 'advert' ? 1 : evidence === 'path' ? 2 : 0));
 const UNKNOWN = CODES.map(({ status }) => status === 'unknown');
+/** code → (multibyte_sup, multibyte_evidence), as SQL rows */
+const VALUES = 'VALUES ' + CODES.map((_, code) => `(${code}, ${SUP_OF[code]}, ${EVIDENCE_OF[code] === null ? 'NULL' : `'${EVIDENCE_OF[code]}'`})`).join(', ');
 
 /** What the SQL functions of the scan see: the apply in progress. */
 type Scan = {
@@ -32,9 +36,12 @@ type Scan = {
   /** matched[i]: 0 not seen, else 1 + the table (0 nodes, 1 inactive_nodes) whose row it matched */
   matched: Uint8Array;
   counts: RowCounts;
-  /** The last key the WHERE clause chose, and its code: the SET clause asks for it next. */
-  lastKey: string | null;
-  lastCode: number;
+  /** The rows the WHERE clause chose, in the order it chose them, and their codes. */
+  rowids: Float64Array;
+  codes: Uint8Array;
+  chosen: number;
+  /** Where the SET clause is in that list. */
+  at: number;
 };
 
 type Table = { name: 'nodes' | 'inactive_nodes'; scan: Statement; update: Statement };
@@ -42,9 +49,29 @@ type Prepared = { tables: Table[]; lookup: Statement; size: Statement; current: 
 
 const prepared = new WeakMap<Database, Prepared>();
 
-function codeOf(scan: Scan, key: string): number {
-  if (key === scan.lastKey) return scan.lastCode;
-  return scan.table.codeAt(scan.index.find(key));
+/**
+ * The code the WHERE clause chose for this row. SQLite computes the SET values row by row
+ * in the order the WHERE clause chose the rows, so this is the current entry of the list
+ * or the next; anything else is searched for (binary search: a table scan chooses rows in
+ * rowid order; else one by one). A row not in the list aborts the apply: it rolls back.
+ */
+function chosenCode(scan: Scan, rowid: number): number {
+  if (scan.rowids[scan.at] !== rowid) {
+    if (scan.rowids[scan.at + 1] === rowid) scan.at++;
+    else {
+      let lo = 0;
+      let hi = scan.chosen - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (scan.rowids[mid]! < rowid) lo = mid + 1;
+        else hi = mid;
+      }
+      if (scan.rowids[lo] !== rowid) lo = scan.rowids.subarray(0, scan.chosen).indexOf(rowid);
+      if (lo < 0) throw new Error(`mbcap: row ${rowid} was not chosen by the WHERE clause`);
+      scan.at = lo;
+    }
+  }
+  return scan.codes[scan.at]!;
 }
 
 function prepare(db: Database): Prepared {
@@ -56,9 +83,9 @@ function prepare(db: Database): Prepared {
     return current.scan;
   };
   const options = { deterministic: false, directOnly: true } as const;
-  // mbcap_changes(public_key, state, table): 1 when the snapshot has another value for this
-  // row's key (the first row of that key across both tables), else 0.
-  db.function('mbcap_changes', options, (key: unknown, state: unknown, t: unknown) => {
+  // mbcap_changes(rowid, public_key, state, table): 1 when the snapshot has another value
+  // for this row's key (the first row of that key across both tables), else 0.
+  db.function('mbcap_changes', options, (rowid: unknown, key: unknown, state: unknown, t: unknown) => {
     const scan = active();
     if (typeof key !== 'string') return 0;
     const i = scan.index.find(key);
@@ -69,17 +96,18 @@ function prepare(db: Database): Prepared {
       scan.counts.alreadyCurrent++;
       return 0;
     }
-    scan.lastKey = key;
-    scan.lastCode = code;
+    scan.rowids[scan.chosen] = rowid as number;
+    scan.codes[scan.chosen++] = code;
     return 1;
   });
-  db.function('mbcap_sup', options, (key: unknown) => SUP_OF[codeOf(active(), key as string)]);
-  db.function('mbcap_evidence', options, (key: unknown) => EVIDENCE_OF[codeOf(active(), key as string)]);
+  // mbcap_chosen(rowid): the code chosen for that row, turned into the values to write by
+  // a lookup in a constant table: one call per written row, no key to convert again
+  db.function('mbcap_chosen', options, (rowid: unknown) => chosenCode(active(), rowid as number));
 
   const names = hasTable(db, 'inactive_nodes') ? (['nodes', 'inactive_nodes'] as const) : (['nodes'] as const);
   const tables = names.map((name, t) => ({
     name,
-    scan: db.prepare(`UPDATE ${name} SET multibyte_sup = mbcap_sup(public_key), multibyte_evidence = mbcap_evidence(public_key) WHERE mbcap_changes(public_key, ${STATE}, ${t})`),
+    scan: db.prepare(`UPDATE ${name} SET (multibyte_sup, multibyte_evidence) = (SELECT column2, column3 FROM (${VALUES}) WHERE column1 = mbcap_chosen(${name}.rowid)) WHERE mbcap_changes(rowid, public_key, ${STATE}, ${t})`),
     update: db.prepare(`UPDATE ${name} SET multibyte_sup = ?, multibyte_evidence = ? WHERE rowid = ?`),
   }));
   const lookup = db
@@ -98,15 +126,17 @@ export function writeRows(db: Database, table: EntryTable, counts: RowCounts): v
 
   // What to write: the last entry of each key that is not unknown (unknown is never written)
   for (let i = 0; i < table.length; i++) if (UNKNOWN[table.codeAt(i)]) counts.skipped++;
-  const index = new KeyIndex(table, (i) => !UNKNOWN[table.codeAt(i)]);
+  const index = new KeyIndex(table, (code) => !UNKNOWN[code]);
   if (index.size === 0) return;
 
   const matched = new Uint8Array(table.length);
   if (index.size * 4 >= (p.size.get() as number)) {
     // Scan: a key in both tables is written in nodes only, as the lookup would
-    p.current.scan = { table, index, matched, counts, lastKey: null, lastCode: 0 };
+    const scan: Scan = { table, index, matched, counts, rowids: new Float64Array(index.size), codes: new Uint8Array(index.size), chosen: 0, at: 0 };
+    p.current.scan = scan;
     try {
       counts.updatedActive += p.tables[0]!.scan.run().changes;
+      scan.chosen = scan.at = 0;
       if (p.tables[1]) counts.updatedInactive += p.tables[1].scan.run().changes;
     } finally {
       p.current.scan = null;

@@ -172,9 +172,12 @@ function parseEntries<Entry>(bytes: Buffer, p: number, sink: EntrySink<Entry>): 
       }
       sink.add(value);
     }
-    p = skipSpace(bytes, end);
-    if (bytes[p] === COMMA) p = skipSpace(bytes, p + 1);
-    else if (bytes[p] === CLOSE_ARRAY) return p + 1;
+    // The usual case first: a comma right after the entry, the next entry right after it
+    p = bytes[end] === COMMA ? end : skipSpace(bytes, end);
+    if (bytes[p] === COMMA) {
+      p++;
+      if (bytes[p] !== OPEN_OBJECT) p = skipSpace(bytes, p);
+    } else if (bytes[p] === CLOSE_ARRAY) return p + 1;
     else return -1;
   }
 }

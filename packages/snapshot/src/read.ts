@@ -1,6 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { SnapshotError } from './errors.js';
 import { identityOf, type FileIdentity } from './identity.js';
 import { checkHmacKey, digestFile, findTrailer, signatureMatches, type HmacKey } from './integrity.js';
@@ -56,12 +55,17 @@ function checkMaxBytes(value: unknown): number {
   return value;
 }
 
-/** Reads the file at `path` whole, refusing anything but a regular file within the cap. */
-async function readRegularFile(path: string, maxBytes: number): Promise<{ bytes: Buffer; identity: FileIdentity }> {
-  let handle;
+/**
+ * Reads the file at `path` whole, refusing anything but a regular file within the cap.
+ * Synchronous on purpose: parsing and applying what is read are synchronous too, and a
+ * read that yields between its steps only lets unrelated work (a garbage collection, a
+ * timer) stretch the time from publish to commit.
+ */
+function readRegularFile(path: string, maxBytes: number): { bytes: Buffer; identity: FileIdentity } {
+  let fd: number;
   try {
     // O_NOFOLLOW refuses a symlink, O_NONBLOCK keeps a FIFO from blocking the open.
-    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new SnapshotError('NOT_FOUND', path, `no snapshot at ${path} yet`, { cause: error });
@@ -71,7 +75,7 @@ async function readRegularFile(path: string, maxBytes: number): Promise<{ bytes:
     throw error;
   }
   try {
-    const stats = await handle.stat({ bigint: true });
+    const stats = fstatSync(fd, { bigint: true });
     if (!stats.isFile()) {
       const kind = stats.isDirectory() ? 'a directory' : stats.isFIFO() ? 'a FIFO' : stats.isSocket() ? 'a socket' : 'not a regular file';
       throw new SnapshotError('NOT_REGULAR_FILE', path, `${path} is ${kind}, not a snapshot file; remove it`);
@@ -85,13 +89,13 @@ async function readRegularFile(path: string, maxBytes: number): Promise<{ bytes:
     const bytes = Buffer.allocUnsafe(size);
     let filled = 0;
     while (filled < size) {
-      const { bytesRead } = await handle.read(bytes, filled, size - filled, filled);
+      const bytesRead = readSync(fd, bytes, filled, size - filled, filled);
       if (bytesRead === 0) break;
       filled += bytesRead;
     }
     return { bytes: filled === size ? bytes : bytes.subarray(0, filled), identity: identityOf(stats) };
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 
@@ -103,7 +107,7 @@ export async function readHandoff<Entry>(spec: HandoffSpec<Entry>, path: string,
   const maxBytes = checkMaxBytes(options.maxBytes);
   const hmacKey = checkHmacKey(options.hmacKey);
 
-  const { bytes, identity } = await readRegularFile(path, maxBytes);
+  const { bytes, identity } = readRegularFile(path, maxBytes);
   const size = bytes.length;
   const fail = (code: 'MALFORMED' | 'INVALID_SCHEMA' | 'UNSUPPORTED_VERSION' | 'CHECKSUM_MISMATCH' | 'BAD_SIGNATURE' | 'UNSIGNED', message: string, cause?: unknown) =>
     new SnapshotError(code, path, message, { cause, bytes });

@@ -106,6 +106,50 @@ export class EntryTable {
     return h >>> 0;
   }
 
+  /**
+   * Fills open-addressing slots (1 + entry index, 0 empty; length a power of two) with the
+   * entries whose code `keep` marks; a repeated key keeps its last entry. Returns how many
+   * distinct keys went in. One tight loop over the table's arrays: it runs once per apply
+   * over up to millions of entries.
+   */
+  fillSlots(slots: Int32Array, keep: Uint8Array): number {
+    const mask = slots.length - 1;
+    const source = this.#source;
+    const own = this.#own;
+    const starts = this.#starts;
+    const ends = this.#ends;
+    const codes = this.#codes;
+    let size = 0;
+    for (let i = 0; i < this.#length; i++) {
+      if (keep[codes[i]!] !== 1) continue;
+      let start = starts[i]!;
+      let end = ends[i]!;
+      let bytes = source;
+      if (start < 0) {
+        bytes = own;
+        start = ~start;
+        end = ~end;
+      }
+      let h = FNV_OFFSET;
+      for (let k = start; k < end; k++) h = Math.imul(h ^ bytes[k]!, FNV_PRIME);
+      let slot = (h >>> 0) & mask;
+      for (;;) {
+        const held = slots[slot]!;
+        if (held === 0) {
+          slots[slot] = i + 1;
+          size++;
+          break;
+        }
+        if (this.sameKey(held - 1, i)) {
+          slots[slot] = i + 1;
+          break;
+        }
+        slot = (slot + 1) & mask;
+      }
+    }
+    return size;
+  }
+
   #append(start: number, end: number, code: number): void {
     if (this.#length === this.#codes.length) {
       const size = this.#length * 2;
@@ -142,30 +186,15 @@ export class KeyIndex {
   readonly #mask: number;
   #size = 0;
 
-  /** Indexes the entries of `table` for which `include(i)` is true (all when omitted). */
-  constructor(table: EntryTable, include?: (i: number) => boolean) {
+  /** Indexes the entries of `table` whose code `keep` accepts (all when omitted). */
+  constructor(table: EntryTable, keep?: (code: number) => boolean) {
     this.#table = table;
     let capacity = 16;
     while (capacity < table.length * 2) capacity *= 2;
     this.#slots = new Int32Array(capacity);
     this.#mask = capacity - 1;
-    for (let i = 0; i < table.length; i++) {
-      if (include && !include(i)) continue;
-      let slot = table.hashAt(i) & this.#mask;
-      for (;;) {
-        const held = this.#slots[slot]!;
-        if (held === 0) {
-          this.#slots[slot] = i + 1;
-          this.#size++;
-          break;
-        }
-        if (table.sameKey(held - 1, i)) {
-          this.#slots[slot] = i + 1;
-          break;
-        }
-        slot = (slot + 1) & this.#mask;
-      }
-    }
+    const kept = Uint8Array.from({ length: 256 }, (_, code) => (keep === undefined || keep(code) ? 1 : 0));
+    this.#size = table.fillSlots(this.#slots, kept);
   }
 
   /** How many distinct keys are indexed. */

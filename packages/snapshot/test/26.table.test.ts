@@ -30,12 +30,13 @@ test('every code says what it encodes', () => {
 test('the index finds every key, the last entry of a repeated key, and nothing else', () => {
   const table = new EntryTable();
   const n = 5000;
-  for (let i = 0; i < n; i++) table.push(key(i), i % 9);
-  table.push(key(7), 8); // a repeat: the later entry wins
-  table.push(key(n + 1), 4); // excluded below
-  const index = new KeyIndex(table, (i) => i !== n + 1);
+  for (let i = 0; i < n; i++) table.push(key(i), i % 8); // codes 0 to 7
+  table.push(key(7), 7); // a repeat: the later entry wins
+  table.push(key(n + 1), 8); // code 8: excluded below
+  const index = new KeyIndex(table, (code) => code !== 8);
   assert.is(index.size, n);
   for (let i = 0; i < n; i++) assert.is(index.find(key(i)), i === 7 ? n : i);
+  assert.is(table.codeAt(index.find(key(7))), 7);
   assert.is(index.find(key(n + 1)), -1);
   assert.is(index.find(key(n + 2)), -1);
   assert.is(index.find(''), -1);
