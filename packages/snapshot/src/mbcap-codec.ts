@@ -17,12 +17,21 @@ export function mbcapParts(code: number): { status: MultibyteStatus; evidence: M
 
 // The bytes of a canonical entry, as JSON.stringify (and Go's encoding/json) write it:
 //   {"public_key":"<2 to 64 hex>","status":"confirmed|suspected|unknown"[,"evidence":"advert|path"]}
-const ascii = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
-const OPEN = ascii('{"public_key":"');
-const STATUS = ascii('","status":"');
-const EVIDENCE_FIELD = ascii('","evidence":"');
-const STATUS_WORDS = MULTIBYTE_STATUSES.map(ascii); // c…, s…, u…: first letters differ
-const EVIDENCE_WORDS = [ascii('advert'), ascii('path')]; // a…, p…
+// Fixed words are compared four bytes at a time (little-endian 32-bit reads, the last one
+// overlapping when the length is not a multiple of four).
+type Word = { length: number; offsets: readonly number[]; values: readonly number[] };
+function word(text: string): Word {
+  const bytes = Buffer.from(text, 'latin1');
+  const offsets: number[] = [];
+  for (let o = 0; o + 4 <= bytes.length; o += 4) offsets.push(o);
+  if (bytes.length % 4 !== 0) offsets.push(bytes.length - 4);
+  return { length: bytes.length, offsets, values: offsets.map((o) => bytes.readUInt32LE(o)) };
+}
+const OPEN = word('{"public_key":"');
+const STATUS = word('","status":"');
+const EVIDENCE_FIELD = word('","evidence":"');
+const STATUS_WORDS = MULTIBYTE_STATUSES.map(word); // c…, s…, u…: first letters differ
+const EVIDENCE_WORDS = [word('advert'), word('path')]; // a…, p…
 const QUOTE = 0x22;
 const CLOSE = 0x7d;
 
@@ -40,35 +49,41 @@ function hexRun(bytes: Uint8Array, p: number): number {
   }
 }
 
-function has(bytes: Uint8Array, at: number, word: Uint8Array): boolean {
-  const n = word.length;
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    if (bytes[at + i] !== word[i] || bytes[at + i + 1] !== word[i + 1] || bytes[at + i + 2] !== word[i + 2] || bytes[at + i + 3] !== word[i + 3]) return false;
-  }
-  for (; i < n; i++) if (bytes[at + i] !== word[i]) return false;
+// One DataView per buffer matched (the last one is kept: a read or a write matches one buffer entry after entry)
+let viewed: Uint8Array | null = null;
+let view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
+
+function has(view: DataView<ArrayBufferLike>, at: number, w: Word): boolean {
+  if (at + w.length > view.byteLength) return false;
+  const { offsets, values } = w;
+  for (let i = 0; i < offsets.length; i++) if (view.getUint32(at + offsets[i]!, true) !== values[i]) return false;
   return true;
 }
 
 function matchMbcap(bytes: Uint8Array, at: number, sink: SpanSink): number {
-  if (!has(bytes, at, OPEN)) return -1;
+  if (bytes !== viewed) {
+    viewed = bytes;
+    view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+  const v = view;
+  if (!has(v, at, OPEN)) return -1;
   const keyStart = at + OPEN.length;
   let p = hexRun(bytes, keyStart);
   const keyEnd = p;
-  if (keyEnd - keyStart < 2 || keyEnd - keyStart > 64 || !has(bytes, p, STATUS)) return -1;
+  if (keyEnd - keyStart < 2 || keyEnd - keyStart > 64 || !has(v, p, STATUS)) return -1;
   p += STATUS.length;
   // The first letter tells which word it must be
   const status = bytes[p] === 0x63 ? 0 : bytes[p] === 0x73 ? 1 : bytes[p] === 0x75 ? 2 : -1;
-  if (status < 0 || !has(bytes, p, STATUS_WORDS[status]!)) return -1;
+  if (status < 0 || !has(v, p, STATUS_WORDS[status]!)) return -1;
   p += STATUS_WORDS[status]!.length;
   let evidence = 0;
   if (bytes[p] === QUOTE && bytes[p + 1] === CLOSE) {
     p += 2;
   } else {
-    if (!has(bytes, p, EVIDENCE_FIELD)) return -1;
+    if (!has(v, p, EVIDENCE_FIELD)) return -1;
     p += EVIDENCE_FIELD.length;
     evidence = bytes[p] === 0x61 ? 1 : bytes[p] === 0x70 ? 2 : 0;
-    if (evidence === 0 || !has(bytes, p, EVIDENCE_WORDS[evidence - 1]!)) return -1;
+    if (evidence === 0 || !has(v, p, EVIDENCE_WORDS[evidence - 1]!)) return -1;
     p += EVIDENCE_WORDS[evidence - 1]!.length;
     if (bytes[p] !== QUOTE || bytes[p + 1] !== CLOSE) return -1;
     p += 2;
