@@ -77,6 +77,18 @@ function prepare<Entry>(spec: HandoffSpec<Entry>, input: SnapshotInput<Entry>, o
 const NO_SINK: SpanSink = { pushSpan() {} };
 
 /**
+ * JSON text as UTF-8 bytes, in one pass for the usual all-ASCII text: written into a
+ * buffer a few bytes longer than the text, it fills exactly text.length bytes only when
+ * every character is ASCII (any other character takes 2 to 4 bytes, and a cut-off one is
+ * never written). Buffer.from would measure the text first, a second pass.
+ */
+function utf8Of(text: string): Buffer {
+  const bytes = Buffer.allocUnsafe(text.length + 4);
+  const written = bytes.write(text, 0, 'utf8');
+  return written === text.length ? bytes.subarray(0, written) : Buffer.from(text, 'utf8');
+}
+
+/**
  * The entries array as the bytes to write, serialised once, at the call (a later change
  * by the caller cannot reach a write still pending). With a codec, checking those bytes
  * is the validation, and it is left for later (ensureChecked); without one, or when the
@@ -85,13 +97,13 @@ const NO_SINK: SpanSink = { pushSpan() {} };
 function serializeEntries<Entry>(spec: HandoffSpec<Entry>, source: readonly Entry[]): Pick<Job<Entry>, 'entries' | 'count' | 'checked'> {
   if (spec.codec) {
     try {
-      return { entries: Buffer.from(JSON.stringify(source), 'utf8'), count: source.length, checked: false };
+      return { entries: utf8Of(JSON.stringify(source)), count: source.length, checked: false };
     } catch {
       // a BigInt or a cycle: the validation below names the entry
     }
   }
   const entries = validated(spec, source);
-  return { entries: Buffer.from(JSON.stringify(entries), 'utf8'), count: entries.length, checked: true };
+  return { entries: utf8Of(JSON.stringify(entries)), count: entries.length, checked: true };
 }
 
 /** Each entry validated and in canonical form; throws a TypeError naming the first invalid one. */
@@ -127,7 +139,7 @@ function ensureChecked(job: Job<unknown>): void {
   if (job.checked) return;
   if (!allCanonical(job.spec.codec!, job.entries, job.count)) {
     const entries = validated(job.spec, JSON.parse(job.entries.toString('utf8')) as unknown[]);
-    job.entries = Buffer.from(JSON.stringify(entries), 'utf8');
+    job.entries = utf8Of(JSON.stringify(entries));
     job.count = entries.length;
   }
   job.checked = true;
