@@ -38,14 +38,21 @@ export function trailerFor(covered: readonly Buffer[], hmacKey: HmacKey | undefi
   const hash = createHash('sha256');
   for (const part of covered) hash.update(part);
   const checksum = hash.copy().digest('hex');
-  let text = `,"checksum":"sha256:${checksum}"`;
+  let signature: string | null = null;
   if (hmacKey !== undefined) {
     const hmac = createHmac('sha256', hmacKey);
     for (const part of covered) hmac.update(part);
-    text += `,"signature":"hmac-sha256:${hmac.digest('hex')}"`;
+    signature = hmac.digest('hex');
   }
-  const bytes = Buffer.from(`${text}}\n`, 'utf8');
+  const bytes = trailerBytes(checksum, signature);
   return { bytes, checksum, contentHash: hash.update(bytes).digest('hex') };
+}
+
+/** The trailer's bytes for a checksum and, when signed, a signature. */
+export function trailerBytes(checksum: string, signature: string | null): Buffer {
+  let text = `,"checksum":"sha256:${checksum}"`;
+  if (signature !== null) text += `,"signature":"hmac-sha256:${signature}"`;
+  return Buffer.from(`${text}}\n`, 'utf8');
 }
 
 export function sign(covered: Buffer, key: HmacKey): string {

@@ -7,7 +7,8 @@ const fsyncAsync = promisify(fsync);
 const EARLY_FLUSH_BYTES = 1 << 20;
 import { fsyncDir, liveTemps, seqOnDisk, sweepTemps, writeAllSync } from './disk.js';
 import { dirname, join } from 'node:path';
-import { checkHmacKey, trailerFor, type HmacKey } from './integrity.js';
+import { digestOffThread, sharedBuffer } from './digest-thread.js';
+import { checkHmacKey, trailerBytes, trailerFor, type HmacKey } from './integrity.js';
 import { tempName } from './paths.js';
 import { FORMAT_VERSION, type EntryCodec, type HandoffSpec, type SpanSink } from './spec.js';
 import { parseRfc3339 } from './time.js';
@@ -83,7 +84,8 @@ const NO_SINK: SpanSink = { pushSpan() {} };
  * never written). Buffer.from would measure the text first, a second pass.
  */
 function utf8Of(text: string): Buffer {
-  const bytes = Buffer.allocUnsafe(text.length + 4);
+  // A large document goes to shared memory, where the digest thread can read it in place
+  const bytes = text.length >= EARLY_FLUSH_BYTES ? sharedBuffer(text.length + 4) : Buffer.allocUnsafe(text.length + 4);
   const written = bytes.write(text, 0, 'utf8');
   return written === text.length ? bytes.subarray(0, written) : Buffer.from(text, 'utf8');
 }
@@ -219,13 +221,15 @@ async function writeOnce(path: string, lane: Lane, job: Job<unknown>): Promise<O
 
   // The document: its head, the entries serialised at the call, then the integrity trailer
   // in place of the closing brace
-  let trailer: ReturnType<typeof trailerFor> | undefined;
+  // contentHash: computed in place, or still on its way from the digest thread
+  let trailer: { bytes: Buffer; checksum: string; contentHash: string | Promise<string | null> } | undefined;
   const head = Buffer.from(`{"version":${FORMAT_VERSION},"seq":${seq},"writtenAt":${JSON.stringify(job.writtenAt)},"entries":`, 'utf8');
 
   // Write a unique temp file, fsync it, rename it over the target, fsync the directory.
-  // A large document's bulk is flushed while its entries are checked (ensureChecked) and
-  // the checksum is computed: head and entries are written and their fsync started, the
-  // trailer follows once both are done, then a second (small) fsync. Copying into the page cache is done in place: for a large buffer it takes a
+  // A large document's bulk is flushed while its entries are checked (ensureChecked) and,
+  // on the digest thread, its checksum is computed: head and entries are written and their
+  // fsync started, the trailer follows once all three are done, then a second (small)
+  // fsync. Copying into the page cache is done in place: for a large buffer it takes a
   // few ms here, several times that through the thread pool.
   const temp = join(dir, tempName(fileName));
   liveTemps.add(temp);
@@ -235,11 +239,23 @@ async function writeOnce(path: string, lane: Lane, job: Job<unknown>): Promise<O
       writeAllSync(fd, head, 0);
       const entries = job.entries;
       writeAllSync(fd, entries, head.length);
-      const flushed = entries.length >= EARLY_FLUSH_BYTES ? fsyncAsync(fd) : null;
+      const large = entries.length >= EARLY_FLUSH_BYTES;
+      const flushed = large ? fsyncAsync(fd) : null;
+      let digest = large ? digestOffThread(head, entries, job.hmacKey) : null;
       try {
         ensureChecked(job);
-        if (job.entries === entries) trailer = trailerFor([head, entries], job.hmacKey);
+        if (job.entries === entries && digest) {
+          try {
+            const { checksum, signature } = await digest.covered;
+            const bytes = trailerBytes(checksum, signature);
+            trailer = { bytes, checksum, contentHash: digest.finish(bytes).catch(() => null) };
+          } catch {
+            digest = null;
+          }
+        }
+        if (job.entries === entries && !trailer) trailer = trailerFor([head, entries], job.hmacKey);
       } finally {
+        if (digest && !trailer) void digest.finish(null).catch(() => {});
         await flushed;
       }
       if (job.entries !== entries) {
@@ -264,13 +280,16 @@ async function writeOnce(path: string, lane: Lane, job: Job<unknown>): Promise<O
   await fsyncDir(dir);
 
   lane.lastSeq = seq;
+  // The digest thread finishes the whole file's hash while the file is renamed into place
+  let contentHash = await trailer!.contentHash;
+  contentHash ??= trailerFor([head, job.entries], job.hmacKey).contentHash;
   return {
     path,
     seq,
     writtenAt: job.writtenAt,
     entries: job.count,
     bytes: head.length + job.entries.length + trailer!.bytes.length,
-    contentHash: trailer!.contentHash,
+    contentHash,
     signed: job.hmacKey !== undefined,
   };
 }
