@@ -220,8 +220,8 @@ async function writeOnce(path: string, lane: Lane, job: Job<unknown>): Promise<O
   const seq = Math.max(await seqOnDisk(path), lane.lastSeq) + 1;
 
   // The document: its head, the entries serialised at the call, then the integrity trailer
-  // in place of the closing brace
-  // contentHash: computed in place, or still on its way from the digest thread
+  // in place of the closing brace (its contentHash computed in place, or still on its way
+  // from the digest thread)
   let trailer: { bytes: Buffer; checksum: string; contentHash: string | Promise<string | null> } | undefined;
   const head = Buffer.from(`{"version":${FORMAT_VERSION},"seq":${seq},"writtenAt":${JSON.stringify(job.writtenAt)},"entries":`, 'utf8');
 
@@ -241,6 +241,7 @@ async function writeOnce(path: string, lane: Lane, job: Job<unknown>): Promise<O
       writeAllSync(fd, entries, head.length);
       const large = entries.length >= EARLY_FLUSH_BYTES;
       const flushed = large ? fsyncAsync(fd) : null;
+      flushed?.catch(() => {}); // its failure is thrown where it is awaited, below
       let digest = large ? digestOffThread(head, entries, job.hmacKey) : null;
       try {
         ensureChecked(job);
