@@ -18,6 +18,10 @@ export class EntryTable {
   #ends = new Int32Array(1024);
   #codes = new Uint8Array(1024);
   #length = 0;
+  /** Set by #locate */
+  #bytes: Uint8Array = this.#own;
+  #from = 0;
+  #to = 0;
 
   constructor(source: Uint8Array = new Uint8Array(0)) {
     this.#source = source;
@@ -61,15 +65,10 @@ export class EntryTable {
 
   /** Whether entry i's key is exactly `key`. */
   keyEquals(i: number, key: string): boolean {
-    let start = this.#starts[i]!;
-    let end = this.#ends[i]!;
-    let bytes = this.#source;
-    if (start < 0) {
-      bytes = this.#own;
-      start = ~start;
-      end = ~end;
-    }
-    const n = end - start;
+    this.#locate(i);
+    const bytes = this.#bytes;
+    const start = this.#from;
+    const n = this.#to - start;
     if (key.length !== n) return false;
     for (let k = 0; k < n; k++) if (bytes[start + k] !== key.charCodeAt(k)) return false;
     return true;
@@ -77,33 +76,39 @@ export class EntryTable {
 
   /** Whether entries a and b have the same key. */
   sameKey(a: number, b: number): boolean {
-    let sa = this.#starts[a]!;
-    let ea = this.#ends[a]!;
-    let sb = this.#starts[b]!;
-    let eb = this.#ends[b]!;
-    let ba = this.#source;
-    let bb = this.#source;
-    if (sa < 0) [ba, sa, ea] = [this.#own, ~sa, ~ea];
-    if (sb < 0) [bb, sb, eb] = [this.#own, ~sb, ~eb];
-    const n = ea - sa;
-    if (eb - sb !== n) return false;
+    this.#locate(a);
+    const ba = this.#bytes;
+    const sa = this.#from;
+    const n = this.#to - sa;
+    this.#locate(b);
+    const bb = this.#bytes;
+    const sb = this.#from;
+    if (this.#to - sb !== n) return false;
     for (let k = 0; k < n; k++) if (ba[sa + k] !== bb[sb + k]) return false;
     return true;
   }
 
   /** FNV-1a of entry i's key; equal to hashKey() of the same key as a string. */
   hashAt(i: number): number {
-    let start = this.#starts[i]!;
-    let end = this.#ends[i]!;
-    let bytes = this.#source;
-    if (start < 0) {
-      bytes = this.#own;
-      start = ~start;
-      end = ~end;
-    }
+    this.#locate(i);
+    const bytes = this.#bytes;
     let h = FNV_OFFSET;
-    for (let k = start; k < end; k++) h = Math.imul(h ^ bytes[k]!, FNV_PRIME);
+    for (let k = this.#from, end = this.#to; k < end; k++) h = Math.imul(h ^ bytes[k]!, FNV_PRIME);
     return h >>> 0;
+  }
+
+  /** Where entry i's key lies: #bytes[#from, #to) (fields, not a returned object: this runs per row). */
+  #locate(i: number): void {
+    const start = this.#starts[i]!;
+    if (start >= 0) {
+      this.#bytes = this.#source;
+      this.#from = start;
+      this.#to = this.#ends[i]!;
+    } else {
+      this.#bytes = this.#own;
+      this.#from = ~start;
+      this.#to = ~this.#ends[i]!;
+    }
   }
 
   /**
@@ -114,25 +119,12 @@ export class EntryTable {
    */
   fillSlots(slots: Int32Array, keep: Uint8Array): number {
     const mask = slots.length - 1;
-    const source = this.#source;
-    const own = this.#own;
-    const starts = this.#starts;
-    const ends = this.#ends;
     const codes = this.#codes;
     let size = 0;
     for (let i = 0; i < this.#length; i++) {
       if (keep[codes[i]!] !== 1) continue;
-      let start = starts[i]!;
-      let end = ends[i]!;
-      let bytes = source;
-      if (start < 0) {
-        bytes = own;
-        start = ~start;
-        end = ~end;
-      }
-      let h = FNV_OFFSET;
-      for (let k = start; k < end; k++) h = Math.imul(h ^ bytes[k]!, FNV_PRIME);
-      let slot = (h >>> 0) & mask;
+      const h = this.hashAt(i);
+      let slot = h & mask;
       for (;;) {
         const held = slots[slot]!;
         if (held === 0) {
