@@ -37,7 +37,9 @@
  * snapshot. `readSnapshot` refuses what is not a regular file, above 256 MiB, altered
  * (checksum), forged or unsigned when a key is required, not JSON, not of the schema, or of
  * an unknown version, each with its `SnapshotError` code; a single bad entry is dropped and
- * counted. `createSnapshotConsumer` watches the directory, polls as a safety net and ticks
+ * counted. A handoff with a `codec` is read from the bytes, entry by entry, into a packed
+ * `EntryTable` (no JSON tree, no object per entry; `snapshot.entries` builds them on first
+ * use); any irregular document is parsed whole instead, with the same outcome. `createSnapshotConsumer` watches the directory, polls as a safety net and ticks
  * on a cron schedule, runs one handler at a time, and always handles the last file of a
  * burst of publishes.
  */
