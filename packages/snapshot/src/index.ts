@@ -51,7 +51,8 @@ export { MULTIBYTE_STATUSES, MULTIBYTE_EVIDENCE, mbcapEntrySchema, envelopeSchem
 export type { MbcapEntry, MultibyteStatus, MultibyteEvidence } from './schema.js';
 export { FORMAT_VERSION } from './spec.js';
 export type { HandoffSpec, EntryCodec } from './spec.js';
-export { EntryTable, KeyIndex } from './table.js';
+export { EntryTable } from './table.js';
+export { KeyIndex } from './key-index.js';
 export { mbcapCodec, mbcapCode, mbcapParts } from './mbcap-codec.js';
 export { DEFAULT_MAX_BYTES } from './read.js';
 export type { ReadOptions, ReadResult, Snapshot } from './read.js';

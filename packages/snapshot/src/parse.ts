@@ -9,24 +9,13 @@
 // irregularity (a second `entries` key, `entries` that is not an array, a byte out of
 // place) returns null, and the caller parses the document whole, which either accepts it
 // the same way or explains what is wrong.
-import { EntryTable } from './table.js';
+import { EntrySink, type EntryOutcome } from './entry-sink.js';
 import type { HandoffSpec } from './spec.js';
-
-export type EntryOutcome<Entry> = {
-  /** The entries, in order, when the handoff has no codec. */
-  entries: Entry[] | null;
-  /** The entries, packed, when it has one. */
-  table: EntryTable | null;
-  invalid: number;
-  invalidSamples: { index: number; reason: string }[];
-};
 
 export type ParsedDocument<Entry> = EntryOutcome<Entry> & {
   /** The document with `entries` set to null. */
   envelope: Record<string, unknown>;
 };
-
-const MAX_SAMPLES = 5;
 
 const SPACE = 0x20;
 const TAB = 0x09;
@@ -101,57 +90,6 @@ function isEntriesKey(bytes: Buffer, start: number, end: number): boolean {
     return JSON.parse(bytes.toString('utf8', start, end)) === 'entries';
   } catch {
     return false;
-  }
-}
-
-/** Collects entries one by one: packed when the handoff has a codec, dropped and counted when invalid. */
-export class EntrySink<Entry> {
-  readonly entries: Entry[] | null;
-  readonly table: EntryTable | null;
-  invalid = 0;
-  readonly invalidSamples: { index: number; reason: string }[] = [];
-  #index = 0;
-
-  /** `bytes`: the file, which a codec's table points into. */
-  constructor(
-    private readonly spec: HandoffSpec<Entry>,
-    private readonly bytes: Uint8Array,
-  ) {
-    this.entries = spec.codec ? null : [];
-    this.table = spec.codec ? new EntryTable(bytes) : null;
-  }
-
-  /** The canonical entry at bytes[at], packed; the offset after it, or -1. */
-  match(at: number): number {
-    if (!this.spec.codec) return -1;
-    const end = this.spec.codec.match(this.bytes, at, this.table!);
-    if (end >= 0) this.#index++;
-    return end;
-  }
-
-  /** Any parsed entry: validated, then kept or counted as invalid. */
-  add(value: unknown): void {
-    const index = this.#index++;
-    let entry: Entry;
-    if (this.spec.isPlainEntry?.(value)) entry = value;
-    else {
-      const parsed = this.spec.entry.safeParse(value);
-      if (!parsed.success) {
-        this.invalid++;
-        if (this.invalidSamples.length < MAX_SAMPLES) {
-          const issue = parsed.error.issues[0]!;
-          this.invalidSamples.push({ index, reason: `${issue.path.join('.') || 'entry'}: ${issue.message}` });
-        }
-        return;
-      }
-      entry = parsed.data;
-    }
-    if (this.table) this.table.push(this.spec.codec!.key(entry), this.spec.codec!.code(entry));
-    else this.entries!.push(entry);
-  }
-
-  outcome(): EntryOutcome<Entry> {
-    return { entries: this.entries, table: this.table, invalid: this.invalid, invalidSamples: this.invalidSamples };
   }
 }
 
