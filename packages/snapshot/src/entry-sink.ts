@@ -21,6 +21,7 @@ export class EntrySink<Entry> {
   invalid = 0;
   readonly invalidSamples: { index: number; reason: string }[] = [];
   #index = 0;
+  readonly #view: DataView<ArrayBufferLike>;
 
   /** `bytes`: the file, which a codec's table points into. */
   constructor(
@@ -29,12 +30,13 @@ export class EntrySink<Entry> {
   ) {
     this.entries = spec.codec ? null : [];
     this.table = spec.codec ? new EntryTable(bytes) : null;
+    this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
   /** The canonical entry at bytes[at], packed; the offset after it, or -1. */
   match(at: number): number {
     if (!this.spec.codec) return -1;
-    const end = this.spec.codec.match(this.bytes, at, this.table!);
+    const end = this.spec.codec.match(this.bytes, this.#view, at, this.table!);
     if (end >= 0) this.#index++;
     return end;
   }

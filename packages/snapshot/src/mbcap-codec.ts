@@ -49,10 +49,6 @@ function hexRun(bytes: Uint8Array, p: number): number {
   }
 }
 
-// One DataView per buffer matched (the last one is kept: a read or a write matches one buffer entry after entry)
-let viewed: Uint8Array | null = null;
-let view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
-
 function has(view: DataView<ArrayBufferLike>, at: number, w: Word): boolean {
   if (at + w.length > view.byteLength) return false;
   const { offsets, values } = w;
@@ -60,12 +56,7 @@ function has(view: DataView<ArrayBufferLike>, at: number, w: Word): boolean {
   return true;
 }
 
-function matchMbcap(bytes: Uint8Array, at: number, sink: SpanSink): number {
-  if (bytes !== viewed) {
-    viewed = bytes;
-    view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  }
-  const v = view;
+function matchMbcap(bytes: Uint8Array, v: DataView<ArrayBufferLike>, at: number, sink: SpanSink): number {
   if (!has(v, at, OPEN)) return -1;
   const keyStart = at + OPEN.length;
   let p = hexRun(bytes, keyStart);

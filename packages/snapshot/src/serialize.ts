@@ -93,9 +93,10 @@ export function ensureChecked(job: SerializedEntries<unknown>): void {
 function allCanonical<Entry>(codec: EntryCodec<Entry>, bytes: Buffer, count: number): boolean {
   if (bytes[0] !== 0x5b) return false;
   if (count === 0) return bytes.length === 2;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let p = 1;
   for (let i = 0; i < count; i++) {
-    p = codec.match(bytes, p, NO_SINK);
+    p = codec.match(bytes, view, p, NO_SINK);
     if (p < 0) return false;
     const separator = bytes[p++];
     if (separator !== (i === count - 1 ? 0x5d : 0x2c)) return false;

@@ -12,9 +12,10 @@ export type SpanSink = { pushSpan(start: number, end: number, code: number): voi
 export type EntryCodec<Entry> = {
   /**
    * Recognises the canonical entry at bytes[at], gives its key's span and code to `sink`
-   * and returns the offset after it, or -1.
+   * and returns the offset after it, or -1. `view` is a DataView over the same bytes,
+   * made once per buffer by the caller.
    */
-  match(bytes: Uint8Array, at: number, sink: SpanSink): number;
+  match(bytes: Uint8Array, view: DataView<ArrayBufferLike>, at: number, sink: SpanSink): number;
   /** The entry's key (ASCII). */
   key(entry: Entry): string;
   /** The rest of the entry as a number from 0 to 255. */

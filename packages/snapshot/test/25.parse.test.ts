@@ -159,9 +159,9 @@ const checkingSpec: HandoffSpec<MbcapEntry> = {
   ...spec,
   codec: {
     ...mbcapCodec,
-    match(bytes, at, sink) {
+    match(bytes, view, at, sink) {
       const span = { pushed: 0, start: -1, end: -1, code: -1 };
-      const end = mbcapCodec.match(bytes, at, {
+      const end = mbcapCodec.match(bytes, view, at, {
         pushSpan: (start, end, code) => {
           span.pushed++;
           Object.assign(span, { start, end, code });
