@@ -3,7 +3,7 @@ import { mkdir, rename, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { fsyncDir, liveTemps, seqOnDisk, sweepTemps, writeAllSync } from './disk.js';
-import { digestOffThread } from './digest-thread.js';
+import { digestOffThread, type OffThreadDigest } from './digest-thread.js';
 import { checkHmacKey, trailerBytes, trailerFor, type HmacKey } from './integrity.js';
 import { tempName } from './paths.js';
 import { EARLY_FLUSH_BYTES, ensureChecked, serializeEntries, type SerializedEntries } from './serialize.js';
@@ -129,7 +129,7 @@ async function writeOnce(path: string, lane: Lane, job: Job<unknown>): Promise<O
   // The document: its head, the entries serialised at the call, then the integrity trailer
   // in place of the closing brace (its contentHash computed in place, or still on its way
   // from the digest thread)
-  let trailer: { bytes: Buffer; checksum: string; contentHash: string | Promise<string | null> } | undefined;
+  let trailer: Trailer;
   const head = Buffer.from(`{"version":${FORMAT_VERSION},"seq":${seq},"writtenAt":${JSON.stringify(job.writtenAt)},"entries":`, 'utf8');
 
   // Write a unique temp file, fsync it, rename it over the target, fsync the directory.
@@ -152,27 +152,22 @@ async function writeOnce(path: string, lane: Lane, job: Job<unknown>): Promise<O
       let digest = large ? digestOffThread(head, entries, job.hmacKey) : null;
       try {
         ensureChecked(job);
-        if (job.entries === entries && digest) {
-          try {
-            const { checksum, signature } = await digest.covered;
-            const bytes = trailerBytes(checksum, signature);
-            trailer = { bytes, checksum, contentHash: digest.finish(bytes).catch(() => null) };
-          } catch {
-            digest = null;
-          }
-        }
-        if (job.entries === entries && !trailer) trailer = trailerFor([head, entries], job.hmacKey);
-      } finally {
-        if (digest && !trailer) void digest.finish(null).catch(() => {});
-        await flushed;
+      } catch (error) {
+        void digest?.finish(null).catch(() => {});
+        await flushed?.catch(() => {});
+        throw error;
       }
       if (job.entries !== entries) {
         // Valid, but not all in canonical form: written again, canonical
+        void digest?.finish(null).catch(() => {});
+        digest = null;
+        await flushed;
         ftruncateSync(fd, head.length);
         writeAllSync(fd, job.entries, head.length);
-        trailer = trailerFor([head, job.entries], job.hmacKey);
       }
-      writeAllSync(fd, trailer!.bytes, head.length + job.entries.length);
+      trailer = await trailerOf(head, job.entries, job.hmacKey, digest);
+      await flushed;
+      writeAllSync(fd, trailer.bytes, head.length + job.entries.length);
       fchmodSync(fd, job.mode);
       await fsyncAsync(fd);
     } finally {
@@ -189,15 +184,32 @@ async function writeOnce(path: string, lane: Lane, job: Job<unknown>): Promise<O
 
   lane.lastSeq = seq;
   // The digest thread finishes the whole file's hash while the file is renamed into place
-  let contentHash = await trailer!.contentHash;
+  let contentHash = await trailer.contentHash;
   contentHash ??= trailerFor([head, job.entries], job.hmacKey).contentHash;
   return {
     path,
     seq,
     writtenAt: job.writtenAt,
     entries: job.count,
-    bytes: head.length + job.entries.length + trailer!.bytes.length,
+    bytes: head.length + job.entries.length + trailer.bytes.length,
     contentHash,
     signed: job.hmacKey !== undefined,
   };
+}
+
+/** The trailer; contentHash computed here, or still on its way from the digest thread. */
+type Trailer = { bytes: Buffer; contentHash: string | Promise<string | null> };
+
+/** The trailer, from the digest thread when there is one (hashed here if it fails). */
+async function trailerOf(head: Buffer, entries: Buffer, hmacKey: HmacKey | undefined, digest: OffThreadDigest | null): Promise<Trailer> {
+  if (digest) {
+    try {
+      const { checksum, signature } = await digest.covered;
+      const bytes = trailerBytes(checksum, signature);
+      return { bytes, contentHash: digest.finish(bytes).catch(() => null) };
+    } catch {
+      // the thread failed: hash here
+    }
+  }
+  return trailerFor([head, entries], hmacKey);
 }
