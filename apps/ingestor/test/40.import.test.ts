@@ -8,7 +8,7 @@ import { decodePacket, encodePacket, PAYLOAD_TYPE } from '@mbcap/meshcore';
 import { generateMesh, toJsonLines, type MeshState } from '@mbcap/meshgen';
 import { ingestorWithInput, migrated } from './helpers.js';
 
-const REAL = fileURLToPath(new URL('../../../../shared/data/real-packets.jsonl', import.meta.url));
+const REAL = fileURLToPath(new URL('../../demo/data/real-packets.jsonl', import.meta.url));
 
 const ingestor = ingestorWithInput;
 

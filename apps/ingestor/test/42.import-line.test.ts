@@ -6,7 +6,7 @@ import { encodeAdvert, encodePacket, toHex } from '@mbcap/meshcore';
 import { decodeLine, type LineOutcome } from '../src/import-line.ts';
 import { parseTime } from '../src/import-time.ts';
 
-const REAL = fileURLToPath(new URL('../../../../shared/data/real-packets.jsonl', import.meta.url));
+const REAL = fileURLToPath(new URL('../../demo/data/real-packets.jsonl', import.meta.url));
 const NOW = '2026-04-01T12:00:00.000Z';
 const clock = () => NOW;
 const KEY = 'ab'.repeat(32);

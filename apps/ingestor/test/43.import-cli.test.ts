@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { ingestorWithInput, migrated, scratch } from './helpers.js';
 
-const REAL = fileURLToPath(new URL('../../../../shared/data/real-packets.jsonl', import.meta.url));
+const REAL = fileURLToPath(new URL('../../demo/data/real-packets.jsonl', import.meta.url));
 
 const ingestor = ingestorWithInput;
 

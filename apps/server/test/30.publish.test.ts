@@ -84,7 +84,7 @@ test('with --hmac-key-file the snapshot is signed with that key', async () => {
 test('the real packets of a live mesh publish without error', async () => {
   const s = scratch();
   try {
-    const lines = readFileSync(new URL('../../../../shared/data/real-packets.jsonl', import.meta.url), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(new URL('../../demo/data/real-packets.jsonl', import.meta.url), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     seedDb(s.db, { nodes: [{ key: '293fe903e6554e6194759505aabed55a15cf57a3c1cddd4034b59a0127d0faf5' }], packets: lines.map((p) => ({ raw_hex: p.raw_hex, first_seen: p.first_seen })) });
     const r = server('publish', '--db', s.db, '--json', '--window', 'all');
     assert.is(r.code, 0, r.stderr);

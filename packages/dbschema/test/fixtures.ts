@@ -37,7 +37,7 @@ export function tempDir(): TempDir {
 
 type Packet = { raw_hex: string; first_seen: string; hash: string };
 
-const packetsFile = fileURLToPath(new URL('../../../../shared/data/real-packets.jsonl', import.meta.url));
+const packetsFile = fileURLToPath(new URL('../../../apps/demo/data/real-packets.jsonl', import.meta.url));
 
 /** The first `count` real packets captured from a live mesh. */
 export function realPackets(count: number): Packet[] {

@@ -5,9 +5,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { decodeAdvert, decodePacket, encodePacket, payloadTypeName, routeTypeName, toHex } from '../src/index.ts';
 
-// The repo is cloned as <somewhere>/main with shared/ beside it.
+// Real packets of a live mesh, kept in the repo (the demo imports the same file).
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const dataFile = join(repoRoot, '..', 'shared', 'data', 'real-packets.jsonl');
+const dataFile = join(repoRoot, 'apps', 'demo', 'data', 'real-packets.jsonl');
 
 type Row = { raw_hex: string; first_seen: string; hash: string };
 const rows: Row[] = readFileSync(dataFile, 'utf8')

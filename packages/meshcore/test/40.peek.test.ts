@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { decodePacket, encodePacket, peekHops, peekPacket, peekPayload, PAYLOAD_TYPE, ROUTE_TYPE, toHex } from '../src/index.js';
 
-const realPackets = readFileSync(new URL('../../../../shared/data/real-packets.jsonl', import.meta.url), 'utf8')
+const realPackets = readFileSync(new URL('../../../apps/demo/data/real-packets.jsonl', import.meta.url), 'utf8')
   .trim()
   .split('\n')
   .map((line) => JSON.parse(line).raw_hex as string);

@@ -1,5 +1,5 @@
 // The packets as JSON lines, the format `mbcap-ingestor import` reads (and the format of
-// the real capture in shared/data/real-packets.jsonl).
+// the real capture in apps/demo/data/real-packets.jsonl).
 
 import type { GeneratedPacket } from './types.js';
 
