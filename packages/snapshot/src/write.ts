@@ -17,6 +17,12 @@ export type WriteOptions = {
   hmacKey?: HmacKey;
   /** File mode of the snapshot (default 0o644), applied whatever the umask. */
   mode?: number;
+  /**
+   * The seq written is above this one too (default 0): for example the last seq the
+   * reader applied, so a publisher whose file was deleted or replaced by garbage does
+   * not start again at 1.
+   */
+  minSeq?: number;
 };
 
 export type SnapshotInput<Entry> = {
@@ -42,6 +48,7 @@ type Job<Entry> = SerializedEntries<Entry> & {
   writtenAt: string;
   hmacKey: HmacKey | undefined;
   mode: number;
+  minSeq: number;
   waiters: { resolve: (r: WriteResult) => void; reject: (e: unknown) => void }[];
 };
 
@@ -64,8 +71,10 @@ function prepare<Entry>(spec: HandoffSpec<Entry>, input: SnapshotInput<Entry>, o
   const mode = options.mode ?? 0o644;
   if (!Number.isInteger(mode) || mode < 0 || mode > 0o777) throw new RangeError('Expected the "mode" option to be a file mode between 0 and 0o777');
   const hmacKey = checkHmacKey(options.hmacKey);
+  const minSeq = options.minSeq ?? 0;
+  if (!Number.isSafeInteger(minSeq) || minSeq < 0) throw new RangeError('Expected the "minSeq" option to be a non-negative integer');
 
-  return { spec, ...serializeEntries(spec, input.entries), writtenAt, hmacKey, mode };
+  return { spec, ...serializeEntries(spec, input.entries), writtenAt, hmacKey, mode, minSeq };
 }
 
 /** Latest-wins, atomic and durable replace of the handoff file at `path`. */
@@ -123,8 +132,8 @@ async function writeOnce(path: string, lane: Lane, job: Job<unknown>): Promise<O
   await mkdir(dir, { recursive: true, mode: 0o755 });
   await sweepTemps(dir, fileName);
 
-  // Sequence: one more than both the file on disk and this process's last write
-  const seq = Math.max(await seqOnDisk(path), lane.lastSeq) + 1;
+  // Sequence: one more than the file on disk, this process's last write and the caller's floor
+  const seq = Math.max(await seqOnDisk(path), lane.lastSeq, job.minSeq) + 1;
 
   // The document: its head, the entries serialised at the call, then the integrity trailer
   // in place of the closing brace (its contentHash computed in place, or still on its way
