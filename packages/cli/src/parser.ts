@@ -1,5 +1,7 @@
 import { createRequire } from 'node:module';
 import type { Argv } from 'yargs';
+import { KeyFileError } from './keyfile.js';
+import { guardStdio, writeStderr } from './stderr.js';
 
 const require = createRequire(import.meta.url);
 // The CommonJS build of yargs wraps help text at word boundaries; the ESM one cuts words.
@@ -9,9 +11,12 @@ const { hideBin } = require('yargs/helpers') as { hideBin: (argv: string[]) => s
 /**
  * A yargs parser with the conventions of both programs: strict options, `--help` on every
  * command, exit 2 and a one-line hint for bad usage (a RangeError from a handler counts as
- * bad usage), exit 1 with the message when the command itself fails.
+ * bad usage), exit 2 and the message for a refused key file (bad configuration), exit 1
+ * with the message when the command itself fails. A broken stdout or stderr (EPIPE,
+ * ENOSPC) never ends the process.
  */
 export function createParser(name: string, usage: string, argv: string[] = hideBin(process.argv)): Argv {
+  guardStdio();
   return yargs(argv)
     .scriptName(name)
     .usage(usage)
@@ -22,11 +27,15 @@ export function createParser(name: string, usage: string, argv: string[] = hideB
     .version(false)
     .wrap(Math.min(100, process.stdout.columns || 100))
     .fail((message, error) => {
+      if (error instanceof KeyFileError) {
+        writeStderr(`${name}: ${error.message}\n`);
+        process.exit(2);
+      }
       if (error && !(error instanceof RangeError)) {
-        process.stderr.write(`${name}: ${error.message}\n`);
+        writeStderr(`${name}: ${error.message}\n`);
         process.exit(1);
       }
-      process.stderr.write(`${name}: ${message ?? error?.message}\nRun ${name} --help (or ${name} <command> --help) for usage.\n`);
+      writeStderr(`${name}: ${message ?? error?.message}\nRun ${name} --help (or ${name} <command> --help) for usage.\n`);
       process.exit(2);
     });
 }
