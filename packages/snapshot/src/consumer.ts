@@ -1,9 +1,10 @@
 import cron, { type ScheduledTask } from 'node-cron';
+import { createHash } from 'node:crypto';
 import { basename, dirname } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import { watchDir, type DirWatch } from './dir-watch.js';
 import { SnapshotError } from './errors.js';
-import { sameIdentity, statIdentity, type FileIdentity } from './identity.js';
+import { sameFile, sameIdentity, statIdentity, type FileIdentity } from './identity.js';
 import { readHandoff, type ReadOptions, type ReadResult } from './read.js';
 import { keepRejected } from './rejected.js';
 import type { HandoffSpec } from './spec.js';
@@ -14,7 +15,7 @@ export type ConsumerEvent =
   | { type: 'ready'; path: string; watching: boolean; cron: string | null; pollMs: number }
   | { type: 'absent'; path: string }
   | { type: 'handled'; path: string; reason: TriggerReason; result: ReadResult<unknown> }
-  | { type: 'rejected'; path: string; reason: TriggerReason; error: SnapshotError; copy: string | null }
+  | { type: 'rejected'; path: string; reason: TriggerReason; error: SnapshotError; copy: string | null; note: string | null }
   | { type: 'failed'; path: string; reason: TriggerReason; stage: 'read' | 'handler'; error: unknown; retryInMs: number }
   | { type: 'watch-error'; path: string; error: unknown }
   | { type: 'rewatched'; path: string };
@@ -65,9 +66,12 @@ export function createConsumer<Entry>(spec: HandoffSpec<Entry>, path: string, op
   const dir = dirname(path);
   const fileName = basename(path);
 
-  // What has been seen: the file handled last, the bad file reported last, a failing one
+  // What has been seen: the file handled last, the bad file reported last, a failing one.
+  // A file is skipped unread only when its identity proves the content unchanged (see
+  // FileIdentity); else it is read, and content equal to what was seen is not handled or
+  // reported again.
   let handled: { identity: FileIdentity; contentHash: string } | null = null;
-  let rejected: FileIdentity | null = null;
+  let rejected: { identity: FileIdentity; contentHash: string | null } | null = null;
   let failed: FileIdentity | null = null;
   let failures = 0;
   let absentReported = false;
@@ -121,8 +125,10 @@ export function createConsumer<Entry>(spec: HandoffSpec<Entry>, path: string, op
       return;
     }
     absentReported = false;
-    if (sameIdentity(identity, handled?.identity) || sameIdentity(identity, rejected)) return;
-    if (sameIdentity(identity, failed) && reason !== 'retry' && reason !== 'tick') return;
+    if (sameIdentity(identity, handled?.identity) || sameIdentity(identity, rejected?.identity)) return;
+    // Refused unread (not a regular file, too large): a file that looks the same is refused again
+    if (rejected && rejected.contentHash === null && sameFile(identity, rejected.identity)) return;
+    if (sameFile(identity, failed) && reason !== 'retry' && reason !== 'tick') return;
 
     let result: ReadResult<Entry>;
     try {
@@ -131,9 +137,18 @@ export function createConsumer<Entry>(spec: HandoffSpec<Entry>, path: string, op
       if (error instanceof SnapshotError && error.code === 'NOT_FOUND') return;
       // An I/O failure (permissions, EIO) says nothing about the file: try again later.
       if (!(error instanceof SnapshotError)) return fail(identity, reason, error, 'read');
-      rejected = identity;
-      const copy = await keepRejected(dir, error, { keep }).catch(() => null);
-      emit({ type: 'rejected', path, reason, error, copy });
+      const contentHash = error.bytes ? createHash('sha256').update(error.bytes).digest('hex') : null;
+      const again = rejected !== null && sameFile(identity, rejected.identity) && contentHash === rejected.contentHash;
+      rejected = { identity, contentHash };
+      if (again) return;
+      let copy: string | null = null;
+      let note: string | null = null;
+      try {
+        copy = await keepRejected(dir, error, { keep });
+      } catch (cause) {
+        note = `no copy kept: ${(cause as Error).message}`;
+      }
+      emit({ type: 'rejected', path, reason, error, copy, note });
       return;
     }
     if (handled && result.contentHash === handled.contentHash) {

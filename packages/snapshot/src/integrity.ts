@@ -9,7 +9,8 @@ import { createHash, createHmac, timingSafeEqual, type Hash } from 'node:crypto'
 // still sees one plain object with two extra string fields. `signature` is present only
 // when the writer was given a key.
 const TRAILER = /,"checksum":"sha256:([0-9a-f]{64})"(?:,"signature":"hmac-sha256:([0-9a-f]{64})")?\}\s*$/;
-const TAIL_BYTES = 200;
+/** The trailer lies within the last this many bytes of a file (with room for whitespace after it). */
+export const TRAILER_TAIL_BYTES = 200;
 
 export type HmacKey = string | Buffer;
 
@@ -22,11 +23,16 @@ export type Trailer = {
 
 /** Finds the trailer at the end of `bytes`, or null when there is none. */
 export function findTrailer(bytes: Buffer): Trailer | null {
-  const tailStart = Math.max(0, bytes.length - TAIL_BYTES);
+  const tailStart = Math.max(0, bytes.length - TRAILER_TAIL_BYTES);
   const tail = bytes.toString('latin1', tailStart);
   const m = TRAILER.exec(tail);
   if (!m) return null;
   return { coveredLength: tailStart + m.index, checksum: m[1]!, signature: m[2] ?? null };
+}
+
+/** The checksum named by the trailer in a file's last bytes, or null when there is none. */
+export function trailerChecksum(tail: Buffer): string | null {
+  return findTrailer(tail)?.checksum ?? null;
 }
 
 /**

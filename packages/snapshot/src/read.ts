@@ -1,5 +1,7 @@
 import { isUtf8 } from 'node:buffer';
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, type BigIntStats } from 'node:fs';
+import { dirname } from 'node:path';
+import { handoffDirProblem } from './dir-check.js';
 import { SnapshotError } from './errors.js';
 import { identityOf, type FileIdentity } from './identity.js';
 import { checkHmacKey, digestFile, findTrailer, signatureMatches, type HmacKey } from './integrity.js';
@@ -62,7 +64,7 @@ function checkMaxBytes(value: unknown): number {
  * read that yields between its steps only lets unrelated work (a garbage collection, a
  * timer) stretch the time from publish to commit.
  */
-function readRegularFile(path: string, maxBytes: number): { bytes: Buffer; identity: FileIdentity } {
+function readRegularFile(path: string, maxBytes: number): { bytes: Buffer; stats: BigIntStats } {
   let fd: number;
   try {
     // O_NOFOLLOW refuses a symlink, O_NONBLOCK keeps a FIFO from blocking the open.
@@ -94,7 +96,7 @@ function readRegularFile(path: string, maxBytes: number): { bytes: Buffer; ident
       if (bytesRead === 0) break;
       filled += bytesRead;
     }
-    return { bytes: filled === size ? bytes : bytes.subarray(0, filled), identity: identityOf(stats) };
+    return { bytes: filled === size ? bytes : bytes.subarray(0, filled), stats };
   } finally {
     closeSync(fd);
   }
@@ -108,10 +110,15 @@ export async function readHandoff<Entry>(spec: HandoffSpec<Entry>, path: string,
   const maxBytes = checkMaxBytes(options.maxBytes);
   const hmacKey = checkHmacKey(options.hmacKey);
 
-  const { bytes, identity } = readRegularFile(path, maxBytes);
+  // The directory first: never read through a link put in its place
+  const dirProblem = handoffDirProblem(dirname(path));
+  if (dirProblem) throw new SnapshotError('UNSAFE_DIRECTORY', path, `refusing to read ${path}: ${dirProblem}`);
+
+  const { bytes, stats } = readRegularFile(path, maxBytes);
   const size = bytes.length;
+  const file = { mode: Number(stats.mode), nlink: Number(stats.nlink) };
   const fail = (code: 'MALFORMED' | 'INVALID_SCHEMA' | 'UNSUPPORTED_VERSION' | 'CHECKSUM_MISMATCH' | 'BAD_SIGNATURE' | 'UNSIGNED', message: string, cause?: unknown) =>
-    new SnapshotError(code, path, message, { cause, bytes });
+    new SnapshotError(code, path, message, { cause, bytes, file });
 
   // Verify integrity over the raw bytes, before trusting any of them
   const trailer = findTrailer(bytes);
@@ -183,7 +190,7 @@ export async function readHandoff<Entry>(spec: HandoffSpec<Entry>, path: string,
     ),
     path,
     contentHash,
-    identity,
+    identity: identityOf(stats, trailer?.checksum ?? null),
     size,
     invalid,
     invalidSamples,

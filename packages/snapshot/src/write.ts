@@ -2,6 +2,8 @@ import { closeSync, constants, fchmodSync, fsync, ftruncateSync, openSync } from
 import { mkdir, rename, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import { handoffDirProblem } from './dir-check.js';
+import { SnapshotError } from './errors.js';
 import { fsyncDir, liveTemps, seqOnDisk, sweepTemps, writeAllSync } from './disk.js';
 import { digestOffThread, type OffThreadDigest } from './digest-thread.js';
 import { checkHmacKey, trailerBytes, trailerFor, type HmacKey } from './integrity.js';
@@ -130,6 +132,8 @@ async function writeOnce(path: string, lane: Lane, job: Job<unknown>): Promise<O
   // A small document is checked before anything is touched; a large one while it is flushed
   if (job.entries.length < EARLY_FLUSH_BYTES) ensureChecked(job);
   await mkdir(dir, { recursive: true, mode: 0o755 });
+  const unsafe = handoffDirProblem(dir);
+  if (unsafe) throw new SnapshotError('UNSAFE_DIRECTORY', path, `refusing to write ${path}: ${unsafe}`);
   await sweepTemps(dir, fileName);
 
   // Sequence: one more than the file on disk, this process's last write and the caller's floor

@@ -38,6 +38,26 @@ test('NOT_FOUND: no snapshot yet', async () => {
   }
 });
 
+test('UNSAFE_DIRECTORY: the handoff directory a link, or writable by everyone', async () => {
+  const s = scratch();
+  try {
+    const elsewhere = `${s.dir}/elsewhere`;
+    mkdirSync(elsewhere);
+    symlinkSync(elsewhere, s.queue);
+    writeFileSync(`${elsewhere}/snapshot.json`, '{"writtenAt":"2026-11-21T23:00:00Z","entries":[]}');
+    expectCode(await refusal(s.db), 'UNSAFE_DIRECTORY', /refusing to read .*: .*mbcap-snapshot is a symbolic link, not a directory/);
+    execFileSync('rm', [s.queue]);
+    mkdirSync(s.queue, { mode: 0o777 });
+    execFileSync('chmod', ['0777', s.queue]);
+    writeFileSync(s.file, '{"writtenAt":"2026-11-21T23:00:00Z","entries":[]}');
+    expectCode(await refusal(s.db), 'UNSAFE_DIRECTORY', /writable by every user of this host/);
+    execFileSync('chmod', ['1777', s.queue]);
+    assert.is((await readSnapshot(s.db)).snapshot.count, 0, 'sticky, as /tmp: accepted');
+  } finally {
+    s.cleanup();
+  }
+});
+
 test('NOT_REGULAR_FILE: a symlink, a directory, a FIFO', async () => {
   const s = scratch();
   try {
