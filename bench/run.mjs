@@ -31,9 +31,9 @@ function bench(script, args) {
 }
 
 const plan = {
-  quick: { apply: [[10_000, 1]], publish: [[10_000, 3]], compute: [[2_000, 20_000, 1]], reaction: [1_000, 10, 5] },
-  default: { apply: [[10_000, 3], [200_000, 5]], publish: [[10_000, 5], [200_000, 9]], compute: [[20_000, 200_000, 3]], reaction: [10_000, 100, 50] },
-  full: { apply: [[10_000, 3], [200_000, 5], [1_000_000, 1]], publish: [[10_000, 5], [200_000, 9], [1_000_000, 3]], compute: [[20_000, 200_000, 3], [20_000, 1_000_000, 3]], reaction: [10_000, 100, 50] },
+  quick: { apply: [[10_000, 1]], publish: [[10_000, 3]], compute: [[2_000, 20_000, 1]], reaction: [1_000, 10, 5], flood: [10_000] },
+  default: { apply: [[10_000, 3], [200_000, 5]], publish: [[10_000, 5], [200_000, 9]], compute: [[20_000, 200_000, 3]], reaction: [10_000, 100, 50], flood: [120_000] },
+  full: { apply: [[10_000, 3], [200_000, 5], [1_000_000, 1]], publish: [[10_000, 5], [200_000, 9], [1_000_000, 3]], compute: [[20_000, 200_000, 3], [20_000, 1_000_000, 3]], reaction: [10_000, 100, 50], flood: [120_000, 1_000_000] },
 }[mode];
 
 const rows = [];
@@ -72,6 +72,13 @@ for (const [nodes, packets, runs] of plan.compute) {
   results.runs.push({ what: 'reaction', ...r });
   row('reaction: file replaced → rows committed', `${entries}, ${publishes} publishes`, `p50 ${r.p50} ms, p99 ${r.p99} ms`, '–', '', 'p50 ≤ 50, p99 ≤ 250 ms', r.p50 <= 50 && r.p99 <= 250);
   row('burst: 5 publishes 5 ms apart', `${bursts} bursts`, `${r.burstsApplied}/${r.bursts} last applied, ≤ ${r.burstMaxDelay} ms after`, '–', '', `${bursts}/${bursts}, ≤ 500 ms`, r.burstsApplied === r.bursts && r.burstMaxDelay <= 500);
+}
+for (const entries of plan.flood) {
+  console.error(`bench: hash flood, ${entries} keys…`);
+  const r = (await bench('./hash-flood.mjs', ['--entries', String(entries)])).results[0];
+  results.runs.push({ what: 'hash-flood', ...r });
+  const ours = r.collidingMs === null ? `> ${r.stoppedAfterMs / 1000} s (stopped)` : `${r.collidingMs} ms`;
+  row('apply, keys chosen to collide (old hash)', entries, ours, `${r.randomMs} ms (random keys)`, r.ratio ?? '–', '', null);
 }
 
 // The table

@@ -12,11 +12,38 @@
 //
 // Keys are matched exactly as stored. An entry the scan did not match goes through the
 // lookup as well, so a table declared with another collation still gets its rows.
+//
+// A key given more than once is written with its strongest entry, whatever the order:
+// confirmed over suspected, then evidence advert over path over none; unknown is never
+// written (the rank is mbcapRank, defined once beside the codes; the index applies it).
+//
+// The write lock is held from the first row to the commit, so the work checks a deadline
+// every few thousand rows and throws ApplyTimeoutError past it; the caller's transaction
+// then rolls back and nothing is written.
 import type { Database, Statement } from 'better-sqlite3';
 import { hasTable, MULTIBYTE_SUP } from '@mbcap/dbschema';
-import { KeyIndex, mbcapParts, type EntryTable } from '@mbcap/snapshot';
+import { KeyIndex, mbcapParts, mbcapRank, type EntryTable } from '@mbcap/snapshot';
 
 export type RowCounts = { updatedActive: number; updatedInactive: number; alreadyCurrent: number; skipped: number; notFound: number };
+
+export type WriteOptions = {
+  /** When to give up, on `clock`: past it the write throws ApplyTimeoutError. */
+  deadline?: number;
+  /** The clock of the deadline (default performance.now). */
+  clock?: () => number;
+};
+
+/** The write went past its deadline; thrown from inside the statements, so the transaction rolls back. */
+export class ApplyTimeoutError extends Error {
+  readonly code = 'APPLY_TIMEOUT';
+  constructor(readonly rowsSeen: number) {
+    super(`the apply went past its time limit after ${rowsSeen} rows`);
+    this.name = 'ApplyTimeoutError';
+  }
+}
+
+/** Rows (or entries) between two looks at the clock. */
+const ROWS_PER_CHECK = 4096;
 
 // A row's value as a number: 4 * multibyte_sup + 0 (no evidence), 1 (advert), 2 (path),
 // 3 (anything else, always rewritten). A snapshot code (see mbcapParts) maps to the same.
@@ -42,7 +69,16 @@ type Scan = {
   chosen: number;
   /** Where the SET clause is in that list. */
   at: number;
+  /** Rows asked about so far, and the time limit. */
+  rows: number;
+  time: Deadline;
 };
+
+type Deadline = { at: number; clock: () => number };
+
+function checkTime(time: Deadline, rowsSeen: number): void {
+  if (time.clock() > time.at) throw new ApplyTimeoutError(rowsSeen);
+}
 
 type Table = { name: 'nodes' | 'inactive_nodes'; scan: Statement; update: Statement };
 type Prepared = { tables: Table[]; lookup: Statement; size: Statement; current: { scan: Scan | null } };
@@ -87,6 +123,7 @@ function prepare(db: Database): Prepared {
   // for this row's key (the first row of that key across both tables), else 0.
   db.function('mbcap_changes', options, (rowid: unknown, key: unknown, state: unknown, t: unknown) => {
     const scan = active();
+    if (++scan.rows % ROWS_PER_CHECK === 0) checkTime(scan.time, scan.rows);
     if (typeof key !== 'string') return 0;
     const i = scan.index.find(key);
     if (i < 0 || scan.matched[i] !== 0) return 0;
@@ -121,18 +158,21 @@ function prepare(db: Database): Prepared {
 }
 
 /** Writes the entries; call inside the apply's transaction. */
-export function writeRows(db: Database, table: EntryTable, counts: RowCounts): void {
+export function writeRows(db: Database, table: EntryTable, counts: RowCounts, options: WriteOptions = {}): void {
   const p = prepare(db);
+  const time: Deadline = { at: options.deadline ?? Infinity, clock: options.clock ?? (() => performance.now()) };
 
-  // What to write: the last entry of each key that is not unknown (unknown is never written)
+  // What to write: the strongest entry of each key (unknown is never written)
   for (let i = 0; i < table.length; i++) if (UNKNOWN[table.codeAt(i)]) counts.skipped++;
-  const index = new KeyIndex(table, (code) => !UNKNOWN[code]);
+  const index = new KeyIndex(table, { rank: mbcapRank });
   if (index.size === 0) return;
+  checkTime(time, 0);
 
   const matched = new Uint8Array(table.length);
+  let rows = 0;
   if (index.size * 4 >= (p.size.get() as number)) {
     // Scan: a key in both tables is written in nodes only, as the lookup would
-    const scan: Scan = { table, index, matched, counts, rowids: new Float64Array(index.size), codes: new Uint8Array(index.size), chosen: 0, at: 0 };
+    const scan: Scan = { table, index, matched, counts, rowids: new Float64Array(index.size), codes: new Uint8Array(index.size), chosen: 0, at: 0, rows: 0, time };
     p.current.scan = scan;
     try {
       counts.updatedActive += p.tables[0]!.scan.run().changes;
@@ -141,12 +181,14 @@ export function writeRows(db: Database, table: EntryTable, counts: RowCounts): v
     } finally {
       p.current.scan = null;
     }
+    rows = scan.rows;
   }
 
   // Lookup: one indexed search per entry the scan did not match (or every entry)
   const keys = p.tables.map(() => '');
   index.forEach((i) => {
     if (matched[i] !== 0) return;
+    if (++rows % ROWS_PER_CHECK === 0) checkTime(time, rows);
     keys.fill(table.keyAt(i));
     const row = p.lookup.get(...keys) as [number, number, number] | undefined;
     const code = table.codeAt(i);

@@ -1,10 +1,11 @@
 // The two ways an apply finds its rows (one UPDATE per table for a large snapshot, a
-// lookup per entry for a small one) write the same rows, whatever the snapshot holds.
+// lookup per entry for a small one) write the same rows, whatever the snapshot holds;
+// a key given more than once is written with its strongest entry, in either order.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import Database from 'better-sqlite3';
 import { writeSnapshot, type MbcapEntry } from '@mbcap/snapshot';
-import { applyJson, ingestor, scratch } from './helpers.js';
+import { applyJson, capabilities, ingestor, scratch, seedDb } from './helpers.js';
 
 const key = (i: number) => i.toString(16).padStart(64, '0');
 const STATUSES = ['confirmed', 'suspected', 'unknown'] as const;
@@ -47,10 +48,23 @@ function seed(db: string, n: number): void {
   seeded.close();
 }
 
+/**
+ * How strong an entry is, by the rules (not from the code under test): confirmed over
+ * suspected, then evidence advert over path over none. Unknown is never written.
+ */
+function strength(e: MbcapEntry): number {
+  return (e.status === 'confirmed' ? 10 : 0) + (e.evidence === 'advert' ? 3 : e.evidence === 'path' ? 2 : 1);
+}
+
 /** What the apply must leave: computed from the rules, not from the code under test. */
 function expected(before: ReturnType<typeof rows>, entries: MbcapEntry[]): ReturnType<typeof rows> {
+  // Of a key given more than once, the strongest entry (of equal ones, any: they say the same)
   const last = new Map<string, MbcapEntry>();
-  for (const e of entries) if (e.status !== 'unknown') last.set(e.public_key.toLowerCase(), e);
+  for (const e of entries) {
+    if (e.status === 'unknown') continue;
+    const held = last.get(e.public_key.toLowerCase());
+    if (!held || strength(e) >= strength(held)) last.set(e.public_key.toLowerCase(), e);
+  }
   const done = new Set<string>();
   // nodes first: a key in both tables is written in nodes only
   const order = [...before].sort((a, b) => (a[3] === b[3] ? 0 : a[3] === 'nodes' ? -1 : 1));
@@ -80,6 +94,14 @@ for (const [name, size] of [
         entries.push(status === 'unknown' ? { public_key: k, status } : { public_key: k, status, evidence: i % 2 ? 'path' : 'advert' });
       }
       entries.push({ public_key: key(3), status: 'confirmed', evidence: 'advert' }, { public_key: key(3), status: 'unknown' }); // a repeat, then unknown
+      // Repeats of other strengths, after the first entry of their key: weaker and stronger
+      const variants: MbcapEntry['status'][] = ['confirmed', 'suspected', 'unknown'];
+      for (let i = 5, v = 0; i < size; i += 17, v++) {
+        const k = i % 13 === 0 ? key(i).toUpperCase() : key(i);
+        const status = variants[v % 3]!;
+        const evidence = (['advert', 'path', undefined] as const)[Math.floor(v / 3) % 3];
+        entries.push(status === 'unknown' || evidence === undefined ? { public_key: k, status } : { public_key: k, status, evidence });
+      }
       const before = rows(s.db);
       await writeSnapshot(s.db, { entries });
       const out = applyJson(s.db);
@@ -87,6 +109,48 @@ for (const [name, size] of [
       assert.equal(rows(s.db), expected(before, entries));
       assert.is(out.skipped, entries.filter((e) => e.status === 'unknown').length);
       assert.ok((out.notFound as number) > 0 || size < 1000);
+    } finally {
+      s.cleanup();
+    }
+  });
+}
+
+// Scan or lookup: the scan runs when the snapshot's distinct keys are at least a quarter of
+// the rows (write-rows.ts); 400 rows with all of them in the snapshot take the scan, 400
+// rows with 6 keys in it the lookup.
+for (const [path, covered] of [
+  ['the scan', 400],
+  ['the lookup', 0],
+] as const) {
+  test(`${path}: a repeated key is written with its strongest entry, given first or last`, async () => {
+    const s = scratch();
+    try {
+      const others = Array.from({ length: 400 }, (_, i) => ({ key: key(1000 + i), inactive: i % 2 === 1 }));
+      // Each pair below names one key twice; `a`… keys live in nodes, `b`… in inactive_nodes
+      const pairs: [string, MbcapEntry, MbcapEntry, [number, string | null]][] = [];
+      const confirmed = { status: 'confirmed', evidence: 'advert' } as const;
+      const suspected = { status: 'suspected', evidence: 'path' } as const;
+      const confirmedPath = { status: 'confirmed', evidence: 'path' } as const;
+      const unknown = { status: 'unknown' } as const;
+      for (const prefix of ['a', 'b']) {
+        const k = (n: number) => `${prefix}${n}`.padEnd(64, '0');
+        pairs.push([k(1), { public_key: k(1), ...confirmed }, { public_key: k(1), ...suspected }, [2, 'advert']]); // strong first
+        pairs.push([k(2), { public_key: k(2), ...suspected }, { public_key: k(2), ...confirmed }, [2, 'advert']]); // strong last
+        pairs.push([k(3), { public_key: k(3), ...confirmed }, { public_key: k(3), ...confirmedPath }, [2, 'advert']]); // evidence decides, first
+        pairs.push([k(4), { public_key: k(4), ...confirmedPath }, { public_key: k(4), ...confirmed }, [2, 'advert']]); // evidence decides, last
+        pairs.push([k(5), { public_key: k(5), ...suspected }, { public_key: k(5), status: 'suspected' }, [1, 'path']]); // path over none
+        pairs.push([k(6), { public_key: k(6), ...suspected }, { public_key: k(6), ...unknown }, [1, 'path']]); // unknown never wins
+      }
+      seedDb(s.db, [...others, ...pairs.map(([k]) => ({ key: k, inactive: k.startsWith('b') }))]);
+      const entries: MbcapEntry[] = pairs.flatMap(([, first, second]) => [first, second]);
+      for (const o of others.slice(0, covered)) entries.push({ public_key: o.key, status: 'suspected', evidence: 'path' });
+      await writeSnapshot(s.db, { entries });
+      const out = applyJson(s.db);
+      assert.is(out.status, 'applied');
+      const caps = capabilities(s.db);
+      for (const [k, , , [sup, evidence]] of pairs) assert.equal(caps[k], [sup, evidence, k.startsWith('b') ? 'inactive_nodes' : 'nodes'], k);
+      assert.is(out.updatedActive as number, 6 + covered / 2);
+      assert.is(out.updatedInactive as number, 6 + covered / 2);
     } finally {
       s.cleanup();
     }

@@ -23,8 +23,8 @@
  * since it ignores fields it does not know.
  *
  * Write order (`writeSnapshot`):
- *  1. create the directory if missing; remove temp files whose writer pid is gone
- *  2. seq = 1 + max(seq of the current file, last seq this process wrote)
+ *  1. create the directory if missing, refuse it if unsafe; remove temp files whose writer pid is gone
+ *  2. seq = 1 + max(seq of the current file, last seq this process wrote, minSeq)
  *  3. write the document to a new temp file (unique name, O_EXCL), chmod 0644, fsync it
  *  4. rename it over `snapshot.json` (atomic within the directory), fsync the directory
  *  On failure the temp file is removed. Within a process, writes to one file never
@@ -32,9 +32,13 @@
  *  processes never fail each other or corrupt the file; the last rename wins.
  *
  * What readers may rely on: `snapshot.json`, when present, is a complete file some writer
- * fsynced before renaming; a new publish is a new inode, so (device, inode, size, mtime,
- * ctime) unchanged means content unchanged; temp files (leading dot, `.tmp`) are never a
- * snapshot. `readSnapshot` refuses what is not a regular file, above 256 MiB, altered
+ * fsynced before renaming; its trailer's checksum names its content, so the same
+ * (device, inode, type, size, mtime, ctime) AND the same trailer checksum mean the same
+ * content (the stat alone does not: inode numbers are reused at once and times may be
+ * whole seconds); temp files (leading dot, `.tmp`) are never a snapshot. Neither side
+ * goes through a handoff directory that is a link, or owned or moded unsafely
+ * (dir-check.ts); copies of refused files are made without following links, with the
+ * file's own permissions (0600 at most), and only files by the copies' name are deleted. `readSnapshot` refuses what is not a regular file, above 256 MiB, altered
  * (checksum), forged or unsigned when a key is required, not JSON, not of the schema, or of
  * an unknown version, each with its `SnapshotError` code; a single bad entry is dropped and
  * counted. A handoff with a `codec` is read from the bytes, entry by entry, into a packed
@@ -52,13 +56,15 @@ export type { MbcapEntry, MultibyteStatus, MultibyteEvidence } from './schema.js
 export { FORMAT_VERSION } from './spec.js';
 export type { HandoffSpec, EntryCodec } from './spec.js';
 export { EntryTable } from './table.js';
-export { KeyIndex } from './key-index.js';
-export { mbcapCodec, mbcapCode, mbcapParts } from './mbcap-codec.js';
+export { KeyIndex, PlainKeyIndex, DEFAULT_MAX_PROBE } from './key-index.js';
+export type { KeyIndexOptions } from './key-index.js';
+export { mbcapCodec, mbcapCode, mbcapParts, mbcapRank } from './mbcap-codec.js';
 export { DEFAULT_MAX_BYTES } from './read.js';
 export type { ReadOptions, ReadResult, Snapshot } from './read.js';
 export type { WriteOptions, WriteResult, SnapshotInput } from './write.js';
 export type { HmacKey } from './integrity.js';
-export { sameIdentity, statIdentity, statIdentitySync } from './identity.js';
+export { sameFile, sameIdentity, statIdentity, statIdentitySync } from './identity.js';
+export { handoffDirProblem, privateDirProblem } from './dir-check.js';
 export type { FileIdentity } from './identity.js';
 export { parseRfc3339 } from './time.js';
 export { keepRejected } from './rejected.js';

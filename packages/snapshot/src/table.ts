@@ -3,9 +3,10 @@
 // handoff defines). A million entries take 9 MB here beside the file's bytes, against
 // about 130 MB as objects with their key strings, and build several times faster. The
 // table keeps the file's bytes alive as long as it lives.
-
-const FNV_OFFSET = 0x811c9dc5;
-const FNV_PRIME = 0x01000193;
+//
+// Keys are hashed with HalfSipHash-1-3 under a 64-bit key the caller draws at random (the
+// keyed hash the Linux kernel uses for tables fed from the network): public keys come from
+// radio packets, so whoever sends them must not be able to choose keys that collide.
 
 export class EntryTable {
   /** The bytes the matched keys lie in (the file read): borrowed, never copied. */
@@ -88,13 +89,60 @@ export class EntryTable {
     return true;
   }
 
-  /** FNV-1a of entry i's key; equal to hashKey() of the same key as a string. */
-  hashAt(i: number): number {
+  /** HalfSipHash-1-3 of entry i's key under (k0, k1); equal to hashKey() of the same key as a string. */
+  hashAt(i: number, k0 = 0, k1 = 0): number {
     this.#locate(i);
     const bytes = this.#bytes;
-    let h = FNV_OFFSET;
-    for (let k = this.#from, end = this.#to; k < end; k++) h = Math.imul(h ^ bytes[k]!, FNV_PRIME);
-    return h >>> 0;
+    const from = this.#from;
+    const n = this.#to - from;
+    let v0 = k0 | 0;
+    let v1 = k1 | 0;
+    let v2 = 0x6c796765 ^ k0;
+    let v3 = 0x74656462 ^ k1;
+    let k = from;
+    for (const whole = from + (n & ~3); k < whole; k += 4) {
+      const m = bytes[k]! | (bytes[k + 1]! << 8) | (bytes[k + 2]! << 16) | (bytes[k + 3]! << 24);
+      v3 ^= m;
+      // One SipRound (c = 1), written out: this runs for every key of every apply
+      v0 = (v0 + v1) | 0; v1 = (v1 << 5) | (v1 >>> 27); v1 ^= v0; v0 = (v0 << 16) | (v0 >>> 16);
+      v2 = (v2 + v3) | 0; v3 = (v3 << 8) | (v3 >>> 24); v3 ^= v2;
+      v0 = (v0 + v3) | 0; v3 = (v3 << 7) | (v3 >>> 25); v3 ^= v0;
+      v2 = (v2 + v1) | 0; v1 = (v1 << 13) | (v1 >>> 19); v1 ^= v2; v2 = (v2 << 16) | (v2 >>> 16);
+      v0 ^= m;
+    }
+    let last = n << 24;
+    for (let s = 0; k < this.#to; k++, s += 8) last |= bytes[k]! << s;
+    return finish(v0, v1, v2, v3, last);
+  }
+
+  /** Compares the keys of entries a and b, byte by byte (the order of a sorted index). */
+  compareKeys(a: number, b: number): number {
+    this.#locate(a);
+    const ba = this.#bytes;
+    const sa = this.#from;
+    const na = this.#to - sa;
+    this.#locate(b);
+    const bb = this.#bytes;
+    const sb = this.#from;
+    const nb = this.#to - sb;
+    for (let k = 0, n = Math.min(na, nb); k < n; k++) {
+      const d = ba[sa + k]! - bb[sb + k]!;
+      if (d !== 0) return d;
+    }
+    return na - nb;
+  }
+
+  /** Compares entry i's key with `key`, code unit by code unit (the order of compareKeys). */
+  compareKey(i: number, key: string): number {
+    this.#locate(i);
+    const bytes = this.#bytes;
+    const from = this.#from;
+    const n = this.#to - from;
+    for (let k = 0, m = Math.min(n, key.length); k < m; k++) {
+      const d = bytes[from + k]! - key.charCodeAt(k);
+      if (d !== 0) return d;
+    }
+    return n - key.length;
   }
 
   /** Where entry i's key lies: #bytes[#from, #to) (fields, not a returned object: this runs per row). */
@@ -109,37 +157,6 @@ export class EntryTable {
       this.#from = ~start;
       this.#to = ~this.#ends[i]!;
     }
-  }
-
-  /**
-   * Fills open-addressing slots (1 + entry index, 0 empty; length a power of two) with the
-   * entries whose code `keep` marks; a repeated key keeps its last entry. Returns how many
-   * distinct keys went in. One tight loop over the table's arrays: it runs once per apply
-   * over up to millions of entries.
-   */
-  fillSlots(slots: Int32Array, keep: Uint8Array): number {
-    const mask = slots.length - 1;
-    const codes = this.#codes;
-    let size = 0;
-    for (let i = 0; i < this.#length; i++) {
-      if (keep[codes[i]!] !== 1) continue;
-      const h = this.hashAt(i);
-      let slot = h & mask;
-      for (;;) {
-        const held = slots[slot]!;
-        if (held === 0) {
-          slots[slot] = i + 1;
-          size++;
-          break;
-        }
-        if (this.sameKey(held - 1, i)) {
-          slots[slot] = i + 1;
-          break;
-        }
-        slot = (slot + 1) & mask;
-      }
-    }
-    return size;
   }
 
   #append(start: number, end: number, code: number): void {
@@ -161,8 +178,40 @@ export class EntryTable {
   }
 }
 
-export function hashKey(key: string): number {
-  let h = FNV_OFFSET;
-  for (let k = 0; k < key.length; k++) h = Math.imul(h ^ key.charCodeAt(k), FNV_PRIME);
-  return h >>> 0;
+/** HalfSipHash-1-3 of `key` (its UTF-16 code units, which are its bytes when it is ASCII) under (k0, k1). */
+export function hashKey(key: string, k0 = 0, k1 = 0): number {
+  const n = key.length;
+  let v0 = k0 | 0;
+  let v1 = k1 | 0;
+  let v2 = 0x6c796765 ^ k0;
+  let v3 = 0x74656462 ^ k1;
+  let k = 0;
+  for (const whole = n & ~3; k < whole; k += 4) {
+    const m = key.charCodeAt(k) | (key.charCodeAt(k + 1) << 8) | (key.charCodeAt(k + 2) << 16) | (key.charCodeAt(k + 3) << 24);
+    v3 ^= m;
+    v0 = (v0 + v1) | 0; v1 = (v1 << 5) | (v1 >>> 27); v1 ^= v0; v0 = (v0 << 16) | (v0 >>> 16);
+    v2 = (v2 + v3) | 0; v3 = (v3 << 8) | (v3 >>> 24); v3 ^= v2;
+    v0 = (v0 + v3) | 0; v3 = (v3 << 7) | (v3 >>> 25); v3 ^= v0;
+    v2 = (v2 + v1) | 0; v1 = (v1 << 13) | (v1 >>> 19); v1 ^= v2; v2 = (v2 << 16) | (v2 >>> 16);
+    v0 ^= m;
+  }
+  let last = n << 24;
+  for (let s = 0; k < n; k++, s += 8) last |= key.charCodeAt(k) << s;
+  return finish(v0, v1, v2, v3, last);
+}
+
+/** The last block, then the finalisation: three SipRounds (d = 3). */
+function finish(v0: number, v1: number, v2: number, v3: number, last: number): number {
+  v3 ^= last;
+  for (let r = 0; r < 4; r++) {
+    if (r === 1) {
+      v0 ^= last;
+      v2 ^= 0xff;
+    }
+    v0 = (v0 + v1) | 0; v1 = (v1 << 5) | (v1 >>> 27); v1 ^= v0; v0 = (v0 << 16) | (v0 >>> 16);
+    v2 = (v2 + v3) | 0; v3 = (v3 << 8) | (v3 >>> 24); v3 ^= v2;
+    v0 = (v0 + v3) | 0; v3 = (v3 << 7) | (v3 >>> 25); v3 ^= v0;
+    v2 = (v2 + v1) | 0; v1 = (v1 << 13) | (v1 >>> 19); v1 ^= v2; v2 = (v2 << 16) | (v2 >>> 16);
+  }
+  return (v1 ^ v3) >>> 0;
 }

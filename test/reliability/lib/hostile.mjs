@@ -129,7 +129,7 @@ export function plainKinds() {
     { name: 'far-future writtenAt (+1 year)', expect: rejected('FUTURE'), make: async (c) => ({ bytes: await c.good(c.changes(20), { writtenAt: iso(c.now() + 365 * 86_400_000) }) }) },
     { name: 'writtenAt 11 minutes ahead', expect: rejected('FUTURE'), make: async (c) => ({ bytes: json(go(c, c.changes(20), { writtenAt: iso(c.now() + 11 * 60_000) })) }) },
     { name: 'writtenAt year 9999', expect: rejected('FUTURE'), make: async (c) => ({ bytes: json(go(c, c.changes(20), { writtenAt: '9999-12-31T23:59:59.999999999Z' })) }) },
-    { name: 'an hour-old genuine snapshot (replay)', expect: { outcome: 'stale' }, make: async (c) => ({ bytes: await c.good(c.changes(20), { writtenAt: iso(c.now() - 3_600_000) }) }) },
+    { name: 'an hour-old genuine snapshot (replay)', expect: { outcome: 'stale' }, make: async (c) => ({ bytes: await c.good(c.changes(20), { first: true, writtenAt: iso(c.now() - 3_600_000) }) }) },
     { name: 'Go zero time', expect: { outcome: 'stale' }, make: async (c) => ({ bytes: json(go(c, c.changes(20), { writtenAt: '0001-01-01T00:00:00Z' })) }) },
     { name: 'the last applied file again (same bytes)', expect: { outcome: 'silent' }, make: async (c) => ({ bytes: c.lastGood() }) },
 
@@ -165,7 +165,7 @@ export function plainKinds() {
     { name: 'entries with extra fields', expect: APPLIED, make: async (c) => { const entries = c.changes(10); return { bytes: json(go(c, entries.map((e) => ({ ...e, name: 'x', maxHashSize: 2 })))), effective: entries }; } },
     { name: 'duplicate envelope keys', expect: APPLIED, make: async (c) => { const first = c.changes(10); const last = c.changes(10); const t = iso(c.now()); return { bytes: Buffer.from(`{"writtenAt":"${t}","entries":${JSON.stringify(first)},"entries":${JSON.stringify(last)},"version":2,"version":1}`), effective: last }; } },
     { name: 'duplicate keys inside an entry', expect: APPLIED, make: async (c) => { const [a, b] = c.changes(2, 'confirmed'); return { bytes: Buffer.from(`{"writtenAt":"${iso(c.now())}","entries":[{"public_key":"${a.public_key}","status":"unknown","status":"confirmed","evidence":"advert"},{"public_key":"${a.public_key}","public_key":"${b.public_key}","status":"confirmed","evidence":"advert"}]}`), effective: [a, b] }; } },
-    { name: 'one key twice, last wins', expect: APPLIED, make: async (c) => { const [k] = c.someKeys(1); const entries = [{ public_key: k, status: 'confirmed', evidence: 'advert' }, { public_key: k, status: 'suspected', evidence: 'path' }]; return { bytes: json(go(c, entries)), effective: entries }; } },
+    { name: 'one key twice, the strongest wins', expect: APPLIED, make: async (c) => { const [k] = c.someKeys(1); const entries = c.rng.shuffle([{ public_key: k, status: 'confirmed', evidence: 'advert' }, { public_key: k, status: 'suspected', evidence: 'path' }]); return { bytes: json(go(c, entries)), effective: entries }; } },
     { name: 'keys not in the database', expect: APPLIED, make: async (c) => ({ bytes: json(go(c, Array.from({ length: 50 }, () => ({ public_key: c.rng.hex(32), status: 'confirmed', evidence: 'advert' })))), effective: [] }) },
     { name: 'keys in upper case', expect: APPLIED, make: async (c) => ({ bytes: json(go(c, c.changes(20).map((e) => ({ ...e, public_key: e.public_key.toUpperCase() })))), effective: [] }) },
     { name: 'every entry unknown', expect: APPLIED, make: async (c) => ({ bytes: json(go(c, c.someKeys(200).map((k) => ({ public_key: k, status: 'unknown' })))), effective: [] }) },
@@ -269,6 +269,6 @@ export function signedKinds() {
     { name: 'signature in upper case', expect: rejected('UNSIGNED'), make: async (c) => ({ bytes: Buffer.from((await c.good(c.changes(20), { hmacKey: c.key })).toString('latin1').replace(/"hmac-sha256:([0-9a-f]{64})"/, (_m, h) => `"hmac-sha256:${h.toUpperCase()}"`), 'latin1') }) },
     { name: 'attacker-made trailer without the key', expect: rejected('BAD_SIGNATURE'), make: async (c) => ({ bytes: withTrailer(Buffer.from(JSON.stringify({ version: 1, seq: 1e6, writtenAt: iso(c.now()), entries: c.changes(20) }).slice(0, -1)), 'guessed-key') }) },
     { name: 'signed, far-future writtenAt', expect: rejected('FUTURE'), make: async (c) => ({ bytes: await c.good(c.changes(20), { hmacKey: c.key, writtenAt: iso(c.now() + 30 * 86_400_000) }) }) },
-    { name: 'signed hour-old snapshot (replay)', expect: { outcome: 'stale' }, make: async (c) => ({ bytes: await c.good(c.changes(20), { hmacKey: c.key, writtenAt: iso(c.now() - 3_600_000) }) }) },
+    { name: 'signed hour-old snapshot (replay)', expect: { outcome: 'stale' }, make: async (c) => ({ bytes: await c.good(c.changes(20), { first: true, hmacKey: c.key, writtenAt: iso(c.now() - 3_600_000) }) }) },
   ];
 }

@@ -1,5 +1,6 @@
 // Snapshots for a model: every node of the mesh with a random status, and the model the
 // database must hold once the snapshot is applied (unknown is never written).
+import { mbcapCode, mbcapRank } from '@mbcap/snapshot';
 import { EVIDENCE_CODE, SUP_OF_STATUS } from './meshdb.mjs';
 
 /**
@@ -26,13 +27,21 @@ export function randomSnapshot(rng, keys, before, options = {}) {
   return { entries, after };
 }
 
-/** Applies entries to a model the way the ingestor must: last non-unknown entry of a key wins. */
+/**
+ * Applies entries to a model the way the ingestor must: of a key's entries the strongest
+ * wins (mbcapRank: confirmed over suspected, then advert over path over none), the later
+ * of equals; unknown is never written.
+ */
 export function applyToModel(before, entries, keyIndex) {
   const after = Uint8Array.from(before);
+  const best = new Map();
   for (const e of entries) {
     if (e.status === 'unknown') continue;
     const i = keyIndex.get(e.public_key);
     if (i === undefined) continue;
+    const rank = mbcapRank(mbcapCode(e.status, e.evidence ?? undefined));
+    if ((best.get(i) ?? -1) > rank) continue;
+    best.set(i, rank);
     after[i] = SUP_OF_STATUS[e.status] * 4 + EVIDENCE_CODE[e.evidence ?? 'null'];
   }
   return after;
