@@ -2,13 +2,16 @@
 import type { Database } from 'better-sqlite3';
 import { EntryTable, mbcapCodec, type MbcapEntry, type ReadResult } from '@mbcap/snapshot';
 import { lastApplied, recordApply, type LedgerRow } from './ledger.js';
-import { writeRows } from './write-rows.js';
+import { isStale } from './order.js';
+import { ApplyTimeoutError, writeRows } from './write-rows.js';
 
 export type ApplyOptions = {
   /** Apply whatever the ledger says (operators only). */
   force?: boolean;
   /** Refuse a snapshot written more than this far in the future, in ms (default 10 min). */
   maxFutureMs?: number;
+  /** Give up an apply that holds the write lock longer than this, in ms (default 30 s): it rolls back. */
+  maxApplyMs?: number;
   now?: () => number;
 };
 
@@ -24,12 +27,14 @@ export type ApplyCounts = {
 };
 
 export type ApplyDecision =
-  | { status: 'applied'; counts: ApplyCounts; ledgerId: number; forced: boolean }
+  | { status: 'applied'; counts: ApplyCounts; ledgerId: number; forced: boolean; previous: LedgerRow | null }
   | { status: 'unchanged'; counts: ApplyCounts; appliedAt: string }
   | { status: 'stale'; counts: ApplyCounts; last: LedgerRow }
-  | { status: 'future'; counts: ApplyCounts; aheadMs: number };
+  | { status: 'future'; counts: ApplyCounts; aheadMs: number }
+  | { status: 'timed-out'; counts: ApplyCounts; limitMs: number };
 
 export const DEFAULT_MAX_FUTURE_MS = 10 * 60_000;
+export const DEFAULT_MAX_APPLY_MS = 30_000;
 
 function emptyCounts(read: ReadResult<MbcapEntry>): ApplyCounts {
   return { read: read.snapshot.count, updatedActive: 0, updatedInactive: 0, alreadyCurrent: 0, skipped: 0, invalid: read.invalid, notFound: 0 };
@@ -37,13 +42,15 @@ function emptyCounts(read: ReadResult<MbcapEntry>): ApplyCounts {
 
 /**
  * Decides and, when due, applies: `unchanged` when this content is the last one applied,
- * `stale` when it was written before the last applied one (seq breaks ties), `future`
+ * `stale` when it is older than the last applied one (order.ts says how), `future`
  * when its writtenAt is too far ahead of the clock. The rows and the ledger row are
  * written in one IMMEDIATE transaction.
  */
 export function applySnapshot(db: Database, read: ReadResult<MbcapEntry>, options: ApplyOptions = {}): ApplyDecision {
   const now = options.now ?? Date.now;
   const maxFutureMs = options.maxFutureMs ?? DEFAULT_MAX_FUTURE_MS;
+  const maxApplyMs = options.maxApplyMs ?? DEFAULT_MAX_APPLY_MS;
+  if (!(maxApplyMs > 0)) throw new RangeError(`Expected the "maxApplyMs" option to be a positive number of ms, got ${maxApplyMs}`);
   const { snapshot } = read;
   const counts = emptyCounts(read);
   const started = performance.now();
@@ -57,12 +64,10 @@ export function applySnapshot(db: Database, read: ReadResult<MbcapEntry>, option
     const last = lastApplied(db);
     if (!options.force && last) {
       if (last.content_hash === read.contentHash) return { status: 'unchanged', counts, appliedAt: last.applied_at } as const;
-      const older = snapshot.writtenAtMs < last.written_at_ms;
-      const tieOlder = snapshot.writtenAtMs === last.written_at_ms && snapshot.seq !== null && last.seq !== null && snapshot.seq < last.seq;
-      if (older || tieOlder) return { status: 'stale', counts, last } as const;
+      if (isStale(snapshot, last)) return { status: 'stale', counts, last } as const;
     }
 
-    writeRows(db, snapshot.table ?? packed(snapshot.entries), counts);
+    writeRows(db, snapshot.table ?? packed(snapshot.entries), counts, { deadline: started + maxApplyMs });
 
     const forced = Boolean(options.force);
     const ledgerId = recordApply(db, {
@@ -81,9 +86,15 @@ export function applySnapshot(db: Database, read: ReadResult<MbcapEntry>, option
       duration_ms: performance.now() - started,
       file_identity: JSON.stringify(read.identity),
     });
-    return { status: 'applied', counts, ledgerId, forced } as const;
+    return { status: 'applied', counts, ledgerId, forced, previous: last } as const;
   });
-  return run.immediate();
+  try {
+    return run.immediate();
+  } catch (error) {
+    // Past the time limit: the transaction rolled back, nothing is written
+    if (error instanceof ApplyTimeoutError) return { status: 'timed-out', counts: emptyCounts(read), limitMs: maxApplyMs };
+    throw error;
+  }
 }
 
 function packed(entries: readonly MbcapEntry[]): EntryTable {

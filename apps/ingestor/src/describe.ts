@@ -18,20 +18,32 @@ export function describeOutcome(o: TickOutcome, dbPath: string): string {
       if (o.alreadyCurrent) parts.push(`${o.alreadyCurrent} already current`);
       if (o.notFound) parts.push(`${plural(o.notFound, 'key')} not in the database`);
       if (o.invalid) parts.push(`${plural(o.invalid, 'invalid entry', 'invalid entries')} dropped`);
-      const lag = o.lagMs === undefined ? '' : `, ${formatDuration(o.lagMs)} after publish`;
-      return `applied ${name(o)} (${plural(o.read, 'entry', 'entries')}${o.forced ? ', forced' : ''}): ${parts.join(', ')}; in ${formatDuration(o.durationMs)}${lag}`;
+      const lag = o.lagMs === undefined || o.clockStepMs ? '' : `, ${formatDuration(o.lagMs)} after publish`;
+      const step = o.clockStepMs
+        ? `; its writtenAt (${o.writtenAt}) is ${formatDuration(o.clockStepMs)} before the previous snapshot's: the publisher's clock stepped back, and the higher seq made it newer. If the clock was just corrected (NTP), nothing to do; else fix the host clock (NTP, an RTC)`
+        : '';
+      return `applied ${name(o)} (${plural(o.read, 'entry', 'entries')}${o.forced ? ', forced' : ''}): ${parts.join(', ')}; in ${formatDuration(o.durationMs)}${lag}${step}`;
     }
     case 'unchanged':
       return `${name(o)} unchanged: ${o.reason}; nothing written`;
-    case 'stale':
-      return `${name(o)} is stale: ${o.reason}; nothing written (apply --force to apply it anyway)`;
+    case 'stale': {
+      const behind = o.clockBehindMs ? `; this host's clock is ${formatDuration(o.clockBehindMs)} behind the last applied snapshot's writtenAt: check the clock (NTP, an RTC)` : '';
+      return `${name(o)} is stale: ${o.reason}; nothing written (a restored old file, or the loser of two publishers; apply --force to apply it anyway)${behind}`;
+    }
     case 'no-snapshot':
       return 'no snapshot yet; nothing to do';
     case 'malformed': {
-      const kept = o.copy ? `kept a copy at ${o.copy}; ` : '';
+      const kept = o.copy ? `kept a copy at ${o.copy}; ` : o.copyNote ? `${o.copyNote}; ` : '';
       return `snapshot malformed (${o.code}: ${o.reason}); ${kept}database untouched; waiting for the next publish`;
     }
     case 'schema-missing':
       return `skipped: the database lacks ${o.missing?.join(', ')}; run: mbcap-ingestor migrate --db ${dbPath}`;
+    case 'timed-out':
+      return `${name(o)} not applied: it held the write lock longer than the limit of ${formatDuration(o.limitMs ?? 0)} (--max-apply-time) and was rolled back: nothing written, the lock released; the next snapshot (or the next apply) tries again. If snapshots are this large or the disk this slow for good, raise --max-apply-time; else look for what slows the database (another writer, a busy disk)`;
   }
+}
+
+/** The level of an outcome's log line: warn when an operator should look. */
+export function levelOf(o: TickOutcome): 'info' | 'warn' {
+  return o.status === 'malformed' || o.status === 'schema-missing' || o.status === 'timed-out' || o.clockStepMs || o.clockBehindMs ? 'warn' : 'info';
 }

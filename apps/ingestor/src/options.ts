@@ -1,9 +1,9 @@
 // Options the commands share, and how they are turned into values.
 import type { Argv } from 'yargs';
-import { LOG_FORMATS, parseDuration, readKeyFile, type LogFormat } from '@mbcap/cli';
+import { KEY_FILE_RULES, LOG_FORMATS, parseDuration, readKeyFile, type LogFormat, type Logger } from '@mbcap/cli';
 
 export type CommonArgs = { db: string; 'log-format': LogFormat };
-export type ReadArgs = CommonArgs & { 'hmac-key-file'?: string; 'max-bytes': number; 'max-future': string; migrate: boolean };
+export type ReadArgs = CommonArgs & { 'hmac-key-file'?: string; 'max-bytes': number; 'max-future': string; 'max-apply-time': string; migrate: boolean };
 
 export function withDb<T>(y: Argv<T>) {
   return y
@@ -25,7 +25,7 @@ export function withRead<T>(y: Argv<T>) {
     .option('hmac-key-file', {
       type: 'string',
       requiresArg: true,
-      describe: 'Require snapshots signed with HMAC-SHA256 under the key in this file (its content without trailing whitespace)',
+      describe: `Require snapshots signed with HMAC-SHA256 under the key in this file: ${KEY_FILE_RULES}`,
     })
     .option('max-bytes', {
       type: 'number',
@@ -37,6 +37,11 @@ export function withRead<T>(y: Argv<T>) {
       default: '10m',
       describe: 'Refuse a snapshot whose writtenAt is further ahead of this clock than this (e.g. 30s, 10m)',
     })
+    .option('max-apply-time', {
+      type: 'string',
+      default: '30s',
+      describe: 'Give up an apply that holds the database write lock longer than this (e.g. 30s, 2m): it rolls back and writes nothing; the next snapshot (or the next apply) tries again. Nothing else can write while an apply runs',
+    })
     .option('migrate', {
       type: 'boolean',
       default: true,
@@ -44,8 +49,12 @@ export function withRead<T>(y: Argv<T>) {
     });
 }
 
-export function readOptions(args: ReadArgs) {
+/** The options as values; a refused key file throws KeyFileError (exit 2), `log` says which key is in force. */
+export function readOptions(args: ReadArgs, log: Logger) {
   const maxBytes = args['max-bytes'];
   if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) throw new RangeError(`Expected --max-bytes to be a positive whole number, got ${maxBytes}`);
-  return { hmacKey: readKeyFile(args['hmac-key-file']), maxBytes, maxFutureMs: parseDuration(args['max-future'], '--max-future') };
+  const maxFutureMs = parseDuration(args['max-future'], '--max-future');
+  const maxApplyMs = parseDuration(args['max-apply-time'], '--max-apply-time');
+  if (maxApplyMs <= 0) throw new RangeError(`Expected --max-apply-time to be a positive duration such as 30s, got ${JSON.stringify(args['max-apply-time'])}`);
+  return { hmacKey: readKeyFile(args['hmac-key-file'], { use: 'verify', log }), maxBytes, maxFutureMs, maxApplyMs };
 }

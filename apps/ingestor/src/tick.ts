@@ -5,8 +5,9 @@ import { checkSchema } from '@mbcap/dbschema';
 import { mbcapHandoff, sameIdentity, SnapshotError, statIdentitySync, type FileIdentity, type HmacKey, type MbcapEntry, type ReadResult } from '@mbcap/snapshot';
 import { lastApplied } from './ledger.js';
 import { applySnapshot, type ApplyCounts, type ApplyOptions } from './apply.js';
+import { clockBehindMs } from './order.js';
 
-export type TickStatus = 'applied' | 'unchanged' | 'no-snapshot' | 'malformed' | 'schema-missing' | 'stale';
+export type TickStatus = 'applied' | 'unchanged' | 'no-snapshot' | 'malformed' | 'schema-missing' | 'stale' | 'timed-out';
 
 export type TickOutcome = ApplyCounts & {
   status: TickStatus;
@@ -20,13 +21,24 @@ export type TickOutcome = ApplyCounts & {
   code?: string;
   /** For malformed: where a copy of the refused file was kept. */
   copy?: string | null;
+  /** For malformed: why no copy was kept (a hard-linked file, an unsafe rejected/ directory). */
+  copyNote?: string;
   /** For schema-missing: the missing tables and columns. */
   missing?: string[];
   forced?: boolean;
   /** For applied: ms from the snapshot's writtenAt to the commit. */
   lagMs?: number;
+  /**
+   * For applied: how much earlier than the previous applied snapshot this one was written
+   * (it was newer by its seq: the publisher's clock stepped back).
+   */
+  clockStepMs?: number;
+  /** For stale: how far this host's clock is behind the last applied writtenAt. */
+  clockBehindMs?: number;
   /** For unchanged: when it was applied. */
   appliedAt?: string;
+  /** For timed-out: the time limit the apply reached (--max-apply-time), in ms. */
+  limitMs?: number;
 };
 
 export type TickOptions = ApplyOptions & {
@@ -81,8 +93,16 @@ export async function tick(db: Database, dbPath: string, options: TickOptions = 
   } catch (error) {
     if (!(error instanceof SnapshotError)) throw error;
     if (error.code === 'NOT_FOUND') return outcome('no-snapshot', ZERO, started, null);
-    const copy = options.keepRejected === false ? null : await mbcapHandoff.keepRejected(dbPath, error).catch(() => null);
-    return outcome('malformed', ZERO, started, null, { code: error.code, reason: error.message, copy });
+    let copy: string | null = null;
+    let copyNote: string | undefined;
+    if (options.keepRejected !== false) {
+      try {
+        copy = await mbcapHandoff.keepRejected(dbPath, error);
+      } catch (cause) {
+        copyNote = `no copy kept: ${(cause as Error).message}`;
+      }
+    }
+    return outcome('malformed', ZERO, started, null, { code: error.code, reason: error.message, copy, ...(copyNote ? { copyNote } : {}) });
   }
   return applyChecked(db, read, options, started);
 }
@@ -98,18 +118,26 @@ export function applyRead(db: Database, read: ReadResult<MbcapEntry>, options: A
 function applyChecked(db: Database, read: ReadResult<MbcapEntry>, options: ApplyOptions, started: number): TickOutcome {
   const decision = applySnapshot(db, read, options);
   switch (decision.status) {
-    case 'applied':
-      return outcome('applied', decision.counts, started, read, { forced: decision.forced, lagMs: Date.now() - read.snapshot.writtenAtMs });
+    case 'applied': {
+      const previous = decision.previous;
+      const step = previous === null ? 0 : previous.written_at_ms - read.snapshot.writtenAtMs;
+      return outcome('applied', decision.counts, started, read, { forced: decision.forced, lagMs: Date.now() - read.snapshot.writtenAtMs, ...(step > 0 ? { clockStepMs: step } : {}) });
+    }
     case 'unchanged':
       return outcome('unchanged', decision.counts, started, read, { appliedAt: decision.appliedAt, reason: `already applied at ${decision.appliedAt}` });
-    case 'stale':
+    case 'stale': {
+      const behind = clockBehindMs(decision.last, (options.now ?? Date.now)());
       return outcome('stale', decision.counts, started, read, {
+        ...(behind > 0 ? { clockBehindMs: behind } : {}),
         reason: `written ${read.snapshot.writtenAt}${read.snapshot.seq === null ? '' : ` (seq ${read.snapshot.seq})`}, before the last applied snapshot, written ${decision.last.written_at}${decision.last.seq === null ? '' : ` (seq ${decision.last.seq})`}`,
       });
+    }
     case 'future':
       return outcome('malformed', decision.counts, started, read, {
         code: 'FUTURE',
         reason: `writtenAt ${read.snapshot.writtenAt} is ${Math.round(decision.aheadMs / 1000)} s ahead of this clock (more than allowed); check the publisher's clock`,
       });
+    case 'timed-out':
+      return outcome('timed-out', decision.counts, started, read, { limitMs: decision.limitMs, reason: 'the apply went past its time limit and was rolled back' });
   }
 }

@@ -136,16 +136,18 @@ test('schema-missing: a legacy database with --no-migrate is a clean skip naming
   }
 });
 
-test('stale: a snapshot written before the last applied one writes nothing; --force applies it', async () => {
+test('stale: a snapshot with a lower seq written before the last applied one writes nothing; --force applies it', async () => {
   const s = scratch();
   try {
     seedDb(s.db, NODES);
-    await writeSnapshot(s.db, { writtenAt: '2026-11-21T23:00:00Z', entries: [{ public_key: 'bb22', status: 'confirmed', evidence: 'advert' }] });
+    mkdirSync(s.queue, { recursive: true });
+    const doc = (seq: number, writtenAt: string, status: string, evidence: string) => `{"version":1,"seq":${seq},"writtenAt":"${writtenAt}","entries":[{"public_key":"bb22","status":"${status}","evidence":"${evidence}"}]}`;
+    writeFileSync(s.file, doc(2, '2026-11-21T23:00:00Z', 'confirmed', 'advert'));
     assert.is(applyJson(s.db).status, 'applied');
-    await writeSnapshot(s.db, { writtenAt: '2026-11-21T22:00:00Z', entries: [{ public_key: 'bb22', status: 'suspected', evidence: 'path' }] });
+    writeFileSync(s.file, doc(1, '2026-11-21T22:00:00Z', 'suspected', 'path'));
     const out = applyJson(s.db);
     assert.is(out.status, 'stale');
-    assert.match(out.stderr, /snapshot seq 2 is stale: written 2026-11-21T22:00:00Z \(seq 2\), before the last applied snapshot, written 2026-11-21T23:00:00Z \(seq 1\)/);
+    assert.match(out.stderr, /snapshot seq 1 is stale: written 2026-11-21T22:00:00Z \(seq 1\), before the last applied snapshot, written 2026-11-21T23:00:00Z \(seq 2\)/);
     assert.equal(capabilities(s.db).bb22, [2, 'advert', 'nodes']);
     const forced = applyJson(s.db, '--force');
     assert.is(forced.status, 'applied');
@@ -157,7 +159,7 @@ test('stale: a snapshot written before the last applied one writes nothing; --fo
   }
 });
 
-test('a publisher whose seq restarted is still ordered by time; equal times fall back to seq', async () => {
+test('order: a higher seq is newer whatever its writtenAt (a clock that stepped back); a later writtenAt is newer whatever its seq (a restarted publisher)', async () => {
   const s = scratch();
   try {
     seedDb(s.db, NODES);
@@ -165,11 +167,17 @@ test('a publisher whose seq restarted is still ordered by time; equal times fall
     const doc = (seq: number, writtenAt: string, status: string) => `{"version":1,"seq":${seq},"writtenAt":"${writtenAt}","entries":[{"public_key":"bb22","status":"${status}"}]}`;
     writeFileSync(s.file, doc(50, '2026-11-21T23:00:00Z', 'suspected'));
     assert.is(applyJson(s.db).status, 'applied');
-    writeFileSync(s.file, doc(1, '2026-11-21T23:05:00Z', 'confirmed'));
-    assert.is(applyJson(s.db).status, 'applied', 'a newer time wins over a lower seq');
-    writeFileSync(s.file, doc(0, '2026-11-21T23:05:00Z', 'suspected'));
+    writeFileSync(s.file, doc(51, '2026-11-20T23:00:00Z', 'confirmed'));
+    const stepped = applyJson(s.db);
+    assert.is(stepped.status, 'applied', 'a higher seq wins over an earlier time');
+    assert.is(stepped.clockStepMs, 86_400_000);
+    assert.match(stepped.stderr, /warn +applied snapshot seq 51 .*: the publisher's clock stepped back, and the higher seq made it newer/);
+    writeFileSync(s.file, doc(1, '2026-11-20T23:05:00Z', 'suspected'));
+    assert.is(applyJson(s.db).status, 'applied', 'a later time wins over a lower seq');
+    writeFileSync(s.file, doc(1, '2026-11-20T23:04:00Z', 'confirmed'));
+    assert.is(applyJson(s.db).status, 'stale', 'same seq, earlier time: stale');
+    writeFileSync(s.file, doc(0, '2026-11-20T23:05:00Z', 'confirmed'));
     assert.is(applyJson(s.db).status, 'stale', 'same time, lower seq: stale');
-    assert.equal(capabilities(s.db).bb22, [2, null, 'nodes']);
   } finally {
     s.cleanup();
   }
@@ -187,7 +195,7 @@ test('a writtenAt far in the future is refused like a malformed file, so it cann
     assert.is(applyJson(s.db, '--force').status, 'malformed', 'not even forced');
     assert.is(applyJson(s.db, '--max-future', '2h').status, 'applied', 'the tolerance is configurable');
     await writeSnapshot(s.db, { entries: [{ public_key: 'bb22', status: 'suspected', evidence: 'path' }] });
-    assert.is(applyJson(s.db).status, 'stale', 'once applied, a future file does make later ones stale: hence the refusal');
+    assert.is(applyJson(s.db).status, 'applied', 'a later publish, with a higher seq, still applies');
   } finally {
     s.cleanup();
   }
@@ -198,17 +206,17 @@ test('HMAC: with --hmac-key-file only snapshots signed with that key are applied
   try {
     seedDb(s.db, NODES);
     const keyFile = join(s.dir, 'key');
-    writeFileSync(keyFile, 'correct horse\n');
+    writeFileSync(keyFile, 'correct horse battery\n', { mode: 0o600 });
     await writeSnapshot(s.db, { entries: ENTRIES });
     const unsigned = applyJson(s.db, '--hmac-key-file', keyFile);
     assert.is(unsigned.status, 'malformed');
     assert.is(unsigned.code, 'UNSIGNED');
     await writeSnapshot(s.db, { entries: ENTRIES }, { hmacKey: 'battery staple' });
     assert.is(applyJson(s.db, '--hmac-key-file', keyFile).code, 'BAD_SIGNATURE');
-    await writeSnapshot(s.db, { entries: ENTRIES }, { hmacKey: 'correct horse' });
+    await writeSnapshot(s.db, { entries: ENTRIES }, { hmacKey: 'correct horse battery' });
     assert.is(applyJson(s.db, '--hmac-key-file', keyFile).status, 'applied', 'the trailing newline of the key file is not part of the key');
     const missing = ingestor('apply', '--db', s.db, '--hmac-key-file', join(s.dir, 'nope'));
-    assert.is(missing.code, 1);
+    assert.is(missing.code, 2, 'a key file that is not there is bad configuration');
     assert.match(missing.stderr, /cannot read the HMAC key file/);
   } finally {
     s.cleanup();

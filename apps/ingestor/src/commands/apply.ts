@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { createLogger } from '@mbcap/cli';
-import { describeOutcome } from '../describe.js';
+import { describeOutcome, levelOf } from '../describe.js';
 import { readOptions, withRead, type ReadArgs } from '../options.js';
 import { openForWrite } from '../session.js';
 import { tick, type TickOutcome } from '../tick.js';
@@ -16,7 +16,7 @@ export const applyCommand: CommandModule<object, Args> = {
       .option('force', { type: 'boolean', default: false, describe: 'Apply the current snapshot even if the ledger says it is applied or stale' }) as never,
   handler: async (args) => {
     const log = createLogger({ format: args['log-format'] });
-    const options = readOptions(args);
+    const options = readOptions(args, log);
     const db = openForWrite(args.db, log, { migrate: args.migrate });
     let outcome: TickOutcome;
     try {
@@ -25,8 +25,7 @@ export const applyCommand: CommandModule<object, Args> = {
       db.close();
     }
     const line = describeOutcome(outcome, args.db);
-    if (outcome.status === 'malformed' || outcome.status === 'schema-missing') log.warn(outcome.status, line, { ...outcome });
-    else log.info(outcome.status, line, { ...outcome });
+    log[levelOf(outcome)](outcome.status, line, { ...outcome });
     if (args.json) console.log(JSON.stringify(outcome));
   },
 };

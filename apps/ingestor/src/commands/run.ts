@@ -2,9 +2,12 @@ import type { CommandModule } from 'yargs';
 import { createLogger, formatDuration, parseDuration, type Logger } from '@mbcap/cli';
 import { createSnapshotConsumer, type ConsumerEvent } from '@mbcap/snapshot';
 import type { Database } from 'better-sqlite3';
-import { describeOutcome } from '../describe.js';
+import { describeOutcome, levelOf } from '../describe.js';
 import { readOptions, withRead, type ReadArgs } from '../options.js';
 import { openForWrite } from '../session.js';
+import { hasTable } from '@mbcap/dbschema';
+import { lastApplied } from '../ledger.js';
+import { clockBehindMs } from '../order.js';
 import { applyRead, type TickOutcome } from '../tick.js';
 
 type Args = ReadArgs & { cron: string; watch: boolean; poll: string };
@@ -13,8 +16,19 @@ class SchemaMissing extends Error {}
 
 function logOutcome(log: Logger, outcome: TickOutcome, dbPath: string) {
   const line = describeOutcome(outcome, dbPath);
-  if (outcome.status === 'malformed' || outcome.status === 'schema-missing') log.warn(outcome.status, line, { ...outcome });
-  else log.info(outcome.status, line, { ...outcome });
+  log[levelOf(outcome)](outcome.status, line, { ...outcome });
+}
+
+/** Says at start when this host's clock reads earlier than the last applied snapshot was written. */
+function warnIfClockBehind(db: Database, log: Logger) {
+  const last = hasTable(db, 'mbcap_ledger') ? lastApplied(db) : null;
+  const behind = clockBehindMs(last, Date.now());
+  if (last === null || behind < 1000) return;
+  log.warn(
+    'clock-behind',
+    `this host's clock (${new Date().toISOString()}) is ${formatDuration(behind)} behind the last applied snapshot's writtenAt (${last.written_at}${last.seq === null ? '' : `, seq ${last.seq}`}): the clock stepped back (NTP correction, fake-hwclock, no RTC). Snapshots with a higher seq are still applied; fix the clock (NTP, an RTC) so the ledger's and the API's times are right`,
+    { behindMs: behind, lastWrittenAt: last.written_at, lastSeq: last.seq },
+  );
 }
 
 export const runCommand: CommandModule<object, Args> = {
@@ -27,9 +41,10 @@ export const runCommand: CommandModule<object, Args> = {
       .option('poll', { type: 'string', default: '2s', describe: 'Also look at the file this often, as a safety net (0 for never)' }) as never,
   handler: async (args) => {
     const log = createLogger({ format: args['log-format'] });
-    const options = readOptions(args);
+    const options = readOptions(args, log);
     const pollMs = parseDuration(args.poll, '--poll');
     const db: Database = openForWrite(args.db, log, { migrate: args.migrate });
+    warnIfClockBehind(db, log);
     let lastSchemaProblem = '';
 
     const consumer = createSnapshotConsumer(args.db, {
@@ -38,7 +53,7 @@ export const runCommand: CommandModule<object, Args> = {
       pollMs,
       read: { hmacKey: options.hmacKey, maxBytes: options.maxBytes },
       handler: (result) => {
-        const outcome = applyRead(db, result, { maxFutureMs: options.maxFutureMs });
+        const outcome = applyRead(db, result, { maxFutureMs: options.maxFutureMs, maxApplyMs: options.maxApplyMs });
         if (outcome.status === 'schema-missing') {
           // Logged once per distinct problem; retried with backoff until someone migrates.
           const line = describeOutcome(outcome, args.db);
@@ -58,8 +73,8 @@ export const runCommand: CommandModule<object, Args> = {
             log.info('no-snapshot', `no snapshot at ${event.path} yet; waiting for the first publish`, { path: event.path });
             break;
           case 'rejected': {
-            const kept = event.copy ? `kept a copy at ${event.copy}; ` : '';
-            log.warn('malformed', `snapshot malformed (${event.error.code}: ${event.error.message}); ${kept}database untouched; waiting for the next publish`, { code: event.error.code, copy: event.copy });
+            const kept = event.copy ? `kept a copy at ${event.copy}; ` : event.note ? `${event.note}; ` : '';
+            log.warn('malformed', `snapshot malformed (${event.error.code}: ${event.error.message}); ${kept}database untouched; waiting for the next publish`, { code: event.error.code, copy: event.copy, copyNote: event.note });
             break;
           }
           case 'failed':

@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { formatDuration, readKeyFile } from '@mbcap/cli';
+import { createLogger, formatDuration, KEY_FILE_RULES, readKeyFile } from '@mbcap/cli';
 import { hasTable, openDatabase } from '@mbcap/dbschema';
 import { mbcapHandoff, SnapshotError } from '@mbcap/snapshot';
 import { recentApplies, type LedgerRow } from '../ledger.js';
@@ -14,9 +14,10 @@ export const statusCommand: CommandModule<object, Args> = {
     withDb(y)
       .option('json', { type: 'boolean', default: false, describe: 'Print one JSON object' })
       .option('history', { type: 'number', default: 10, describe: 'How many recent applies to list' })
-      .option('hmac-key-file', { type: 'string', requiresArg: true, describe: 'Verify the snapshot signature with the key in this file' }) as never,
+      .option('hmac-key-file', { type: 'string', requiresArg: true, describe: `Verify the snapshot signature with the key in this file: ${KEY_FILE_RULES}` }) as never,
   handler: async (args) => {
     if (!Number.isInteger(args.history) || args.history < 0) throw new RangeError(`Expected --history to be a whole number, got ${args.history}`);
+    const hmacKey = readKeyFile(args['hmac-key-file'], { use: 'verify', log: createLogger({ format: args['log-format'] }) });
     const db = openDatabase(args.db, { readonly: true });
     let history: LedgerRow[] = [];
     try {
@@ -29,7 +30,7 @@ export const statusCommand: CommandModule<object, Args> = {
     const path = mbcapHandoff.snapshotPath(args.db);
     let snapshot: Record<string, unknown> | null = null;
     try {
-      const read = await mbcapHandoff.read(args.db, { hmacKey: readKeyFile(args['hmac-key-file']) });
+      const read = await mbcapHandoff.read(args.db, { hmacKey });
       const applied = history.find((row) => row.content_hash === read.contentHash);
       snapshot = {
         path,
