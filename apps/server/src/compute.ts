@@ -2,6 +2,7 @@
 // from SQLite row by row so memory grows with the nodes, never with the packets.
 import { createCapabilityAccumulator, type CapabilityEntry, type CapabilityStats, type NodeRow, type PacketRow } from './capability.js';
 import type { ServerDatabase } from './database.js';
+import { createSkipCollector, keyProblem, type NodeTable, type SkippedRows } from './node-keys.js';
 
 export type ComputeOptions = {
   /** How far back packets count, in ms; null = all of them. */
@@ -13,6 +14,8 @@ export type ComputeResult = {
   entries: CapabilityEntry[];
   stats: CapabilityStats;
   counts: { confirmed: number; suspected: number; unknown: number };
+  /** Node rows left out: their key cannot name a snapshot entry. */
+  skippedRows: SkippedRows;
   computedAt: string;
   windowStart: string | null;
 };
@@ -22,11 +25,18 @@ export function computeCapabilities(source: ServerDatabase, options: ComputeOpti
   const since = options.windowMs === null ? null : new Date(now - options.windowMs);
   const { db } = source;
 
-  // Nodes of both tables, keys exactly as stored
+  // Nodes of both tables, keys exactly as stored; a row whose key no entry can carry is
+  // counted and left out, so one bad row never stops the rest from being published
   const nodeColumns = 'public_key, name, role, last_seen';
-  const nodes = db.prepare(`SELECT ${nodeColumns} FROM nodes`).all() as NodeRow[];
-  if (source.hasInactive) {
-    for (const row of db.prepare(`SELECT ${nodeColumns} FROM inactive_nodes`).iterate() as Iterable<NodeRow>) nodes.push({ ...row, inactive: true });
+  const nodes: NodeRow[] = [];
+  const skipped = createSkipCollector();
+  const tables: NodeTable[] = source.hasInactive ? ['nodes', 'inactive_nodes'] : ['nodes'];
+  for (const table of tables) {
+    for (const row of db.prepare(`SELECT ${nodeColumns} FROM ${table}`).iterate() as Iterable<NodeRow>) {
+      const problem = keyProblem(row.public_key);
+      if (problem !== null) skipped.add(table, row.public_key, problem);
+      else nodes.push(table === 'inactive_nodes' ? { ...row, inactive: true } : row);
+    }
   }
 
   // Packets: first_seen comes in several text shapes (zones, a space for the T), so the
@@ -48,5 +58,5 @@ export function computeCapabilities(source: ServerDatabase, options: ComputeOpti
   const entries = accumulator.finish();
   const counts = { confirmed: 0, suspected: 0, unknown: 0 };
   for (const entry of entries) counts[entry.status]++;
-  return { entries, stats: accumulator.stats(), counts, computedAt: new Date(now).toISOString(), windowStart: since?.toISOString() ?? null };
+  return { entries, stats: accumulator.stats(), counts, skippedRows: skipped.result(), computedAt: new Date(now).toISOString(), windowStart: since?.toISOString() ?? null };
 }

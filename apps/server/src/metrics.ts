@@ -1,7 +1,19 @@
 // GET /metrics: Prometheus text exposition.
+import { logStats } from '@mbcap/cli';
 import type { PublishState } from './publisher.js';
 
-export function renderMetrics(state: PublishState, http: Map<string, number>): string {
+/** What the HTTP server counts for /metrics and /healthz. */
+export type HttpStats = {
+  /** Requests answered, by "route code". */
+  requests: Map<string, number>;
+  /** Connections closed at accept: the cap was reached. */
+  refused: number;
+  /** Requests refused as malformed (unparseable HTTP, a bad target, too slow to arrive). */
+  malformed: number;
+  maxConnections: number;
+};
+
+export function renderMetrics(state: PublishState, http: HttpStats): string {
   const lines: string[] = [];
   const metric = (name: string, type: string, help: string, samples: [string, number][]) => {
     lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
@@ -18,14 +30,22 @@ export function renderMetrics(state: PublishState, http: Map<string, number>): s
     ['{status="suspected"}', ok?.counts?.suspected ?? 0],
     ['{status="unknown"}', ok?.counts?.unknown ?? 0],
   ]);
+  metric('mbcap_rows_skipped', 'gauge', 'Node rows the last snapshot left out, by table: their public_key cannot name an entry.', [
+    ['{table="nodes"}', ok?.skippedRows?.byTable.nodes ?? 0],
+    ['{table="inactive_nodes"}', ok?.skippedRows?.byTable.inactive_nodes ?? 0],
+  ]);
+  metric('mbcap_log_lines_lost_total', 'counter', 'Log lines that could not be written to stderr (EPIPE, ENOSPC).', [['', logStats().lost]]);
   metric(
     'mbcap_http_requests_total',
     'counter',
     'HTTP requests served, by route and status code.',
-    [...http.entries()].map(([key, value]) => {
+    [...http.requests.entries()].map(([key, value]) => {
       const [route, code] = key.split(' ');
       return [`{route="${route}",code="${code}"}`, value] as [string, number];
     }),
   );
+  metric('mbcap_http_connections_max', 'gauge', 'Connections served at once; more are refused.', [['', http.maxConnections]]);
+  metric('mbcap_http_connections_refused_total', 'counter', 'Connections closed at accept because the cap was reached.', [['', http.refused]]);
+  metric('mbcap_http_malformed_requests_total', 'counter', 'Requests refused as malformed or too slow to arrive.', [['', http.malformed]]);
   return `${lines.join('\n')}\n`;
 }

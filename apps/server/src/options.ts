@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import { LOG_FORMATS, parseDuration, type LogFormat } from '@mbcap/cli';
+import { KEY_FILE_RULES, LOG_FORMATS, parseDuration, type LogFormat } from '@mbcap/cli';
 
 export type CommonArgs = { db: string; window: string; 'hmac-key-file'?: string; 'log-format': LogFormat };
 
@@ -7,7 +7,7 @@ export function withCommon<T>(y: Argv<T>) {
   return y
     .option('db', { type: 'string', demandOption: true, requiresArg: true, describe: 'Path of the SQLite database, opened read-only; the snapshot goes to <its dir>/mbcap-snapshot/snapshot.json' })
     .option('window', { type: 'string', default: '7d', describe: 'How far back packets count (e.g. 7d, 36h), or "all" for every packet' })
-    .option('hmac-key-file', { type: 'string', requiresArg: true, describe: 'Sign snapshots with HMAC-SHA256 under the key in this file (its content without trailing whitespace)' })
+    .option('hmac-key-file', { type: 'string', requiresArg: true, describe: `Sign snapshots with HMAC-SHA256 under the key in this file: ${KEY_FILE_RULES}` })
     .option('log-format', { choices: LOG_FORMATS as LogFormat[], default: 'text' as LogFormat, describe: 'Log lines on stderr: text for people, json for collectors' });
 }
 

@@ -1,25 +1,15 @@
-// The publish cycle (compute, then write the snapshot) and what it remembers for the
-// health endpoint and the metrics.
-import { writeSnapshot, type HmacKey, type MbcapEntry } from '@mbcap/snapshot';
-import type { CapabilityEntry } from './capability.js';
-import type { ComputeResult } from './compute.js';
+// What the main thread remembers of the publish cycles, for /healthz, /metrics and
+// /api/multibyte-capability. The cycle itself (compute and durable write) runs elsewhere:
+// in the worker thread under `run`.
+import { failedRecord, type PublishOutcome, type PublishRecord } from './publish-cycle.js';
 
-export type PublishRecord = {
-  at: string;
-  seq: number | null;
-  path: string | null;
-  counts: ComputeResult['counts'] | null;
-  entries: number;
-  packets: number;
-  durationMs: number;
-  error: string | null;
-};
+export type { PublishRecord } from './publish-cycle.js';
 
 export type PublishState = {
   last: PublishRecord | null;
   lastSuccess: PublishRecord | null;
-  /** The entries of the last successful publish, confirmed first. */
-  entries: CapabilityEntry[];
+  /** The entries of the last successful publish, confirmed first, as a UTF-8 JSON array. */
+  entriesJson: Uint8Array | null;
   publishes: number;
   failures: number;
 };
@@ -29,37 +19,30 @@ export type Publisher = {
   publish(): Promise<PublishRecord>;
 };
 
-/** Builds a publisher over `compute` (inline or in a worker). */
-export function createPublisher(dbPath: string, compute: () => Promise<ComputeResult>, options: { hmacKey?: HmacKey } = {}): Publisher {
-  const state: PublishState = { last: null, lastSuccess: null, entries: [], publishes: 0, failures: 0 };
+/** A publisher over `run`, which performs one whole cycle and reports its outcome. */
+export function createPublisher(run: () => Promise<PublishOutcome>): Publisher {
+  const state: PublishState = { last: null, lastSuccess: null, entriesJson: null, publishes: 0, failures: 0 };
 
   async function publish(): Promise<PublishRecord> {
-    const started = performance.now();
     const at = new Date().toISOString();
+    const started = performance.now();
+    let outcome: PublishOutcome;
     try {
-      const result = await compute();
-      const entries: MbcapEntry[] = result.entries.map((e) => (e.evidence ? { public_key: e.public_key, status: e.status, evidence: e.evidence } : { public_key: e.public_key, status: e.status }));
-      const written = await writeSnapshot(dbPath, { entries }, { hmacKey: options.hmacKey });
-      const record: PublishRecord = {
-        at,
-        seq: written.seq,
-        path: written.path,
-        counts: result.counts,
-        entries: entries.length,
-        packets: result.stats.inWindow,
-        durationMs: Math.round((performance.now() - started) * 10) / 10,
-        error: null,
-      };
-      state.publishes++;
-      state.last = state.lastSuccess = record;
-      state.entries = result.entries;
-      return record;
+      outcome = await run();
     } catch (error) {
-      const record: PublishRecord = { at, seq: null, path: null, counts: null, entries: 0, packets: 0, durationMs: Math.round((performance.now() - started) * 10) / 10, error: (error as Error).message ?? String(error) };
-      state.failures++;
-      state.last = record;
-      return record;
+      // The thread running the cycle failed as a whole (it died, or could not start)
+      outcome = { record: failedRecord(at, Math.round((performance.now() - started) * 10) / 10, error), entriesJson: null };
     }
+    const { record } = outcome;
+    state.last = record;
+    if (record.error === null) {
+      state.publishes++;
+      state.lastSuccess = record;
+      state.entriesJson = outcome.entriesJson;
+    } else {
+      state.failures++;
+    }
+    return record;
   }
 
   return { state, publish };

@@ -1,37 +1,70 @@
+// The main thread's handle on the publish worker. A worker that dies (a crash, out of
+// memory) fails the cycle in flight; the next cycle starts a new one.
 import { Worker } from 'node:worker_threads';
-import type { ComputeResult } from './compute.js';
+import type { HmacKey } from '@mbcap/snapshot';
+import type { PublishOutcome } from './publish-cycle.js';
+import type { PublishRequest, PublishWorkerData } from './publish-worker.js';
 
-export type ComputeWorker = {
-  compute(windowMs: number | null): Promise<ComputeResult>;
+export type PublishWorker = {
+  /** One whole cycle in the worker; resolves once the snapshot is durable (or the cycle failed). */
+  publish(windowMs: number | null): Promise<PublishOutcome>;
   /** Waits for the cycle in flight, then ends the worker. */
   close(): Promise<void>;
 };
 
-export function startComputeWorker(dbPath: string): ComputeWorker {
-  const worker = new Worker(new URL('./compute-worker.js', import.meta.url), { workerData: { dbPath } });
-  const pending = new Map<number, { resolve: (r: ComputeResult) => void; reject: (e: Error) => void }>();
+type Waiter = { resolve: (outcome: PublishOutcome) => void; reject: (error: Error) => void };
+
+export function startPublishWorker(dbPath: string, options: { hmacKey?: HmacKey } = {}): PublishWorker {
+  const data: PublishWorkerData = { dbPath, hmacKey: options.hmacKey };
+  const pending = new Map<number, Waiter>();
   let nextId = 0;
-  worker.on('message', (message: { id: number; result?: ComputeResult; error?: string }) => {
-    const waiter = pending.get(message.id);
-    pending.delete(message.id);
-    if (message.error !== undefined) waiter?.reject(new Error(message.error));
-    else waiter?.resolve(message.result!);
-  });
-  worker.on('error', (error) => {
+  let worker: Worker | null = null;
+
+  const failAll = (error: Error) => {
     for (const waiter of pending.values()) waiter.reject(error);
     pending.clear();
-  });
+  };
+
+  function spawn(): Worker {
+    const w = new Worker(new URL('./publish-worker.js', import.meta.url), { workerData: data });
+    w.on('message', (message: { id: number; outcome: PublishOutcome }) => {
+      const waiter = pending.get(message.id);
+      pending.delete(message.id);
+      waiter?.resolve(message.outcome);
+    });
+    w.on('error', (error) => {
+      if (worker === w) worker = null;
+      failAll(new Error(`the publish thread failed: ${error.message}`));
+    });
+    w.on('exit', (code) => {
+      if (worker === w) worker = null;
+      failAll(new Error(`the publish thread exited with code ${code}`));
+    });
+    return w;
+  }
+
+  // Started now, so the first cycle does not wait for the thread to boot
+  worker = spawn();
   return {
-    compute(windowMs) {
+    publish(windowMs) {
       const id = nextId++;
       return new Promise((resolve, reject) => {
         pending.set(id, { resolve, reject });
-        worker.postMessage({ id, windowMs });
+        try {
+          worker ??= spawn();
+          const request: PublishRequest = { id, windowMs };
+          worker.postMessage(request);
+        } catch (error) {
+          pending.delete(id);
+          reject(error as Error);
+        }
       });
     },
     async close() {
       while (pending.size > 0) await new Promise((r) => setTimeout(r, 10));
-      await worker.terminate();
+      const w = worker;
+      worker = null;
+      await w?.terminate();
     },
   };
 }

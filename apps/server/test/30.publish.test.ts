@@ -72,9 +72,9 @@ test('with --hmac-key-file the snapshot is signed with that key', async () => {
   try {
     seed(s.db);
     const key = join(s.dir, 'key');
-    writeFileSync(key, 'shared secret\n');
+    writeFileSync(key, 'a shared secret of some length\n', { mode: 0o600 });
     assert.is(server('publish', '--db', s.db, '--hmac-key-file', key).code, 0);
-    assert.is((await readSnapshot(s.db, { hmacKey: 'shared secret' })).signature, 'verified');
+    assert.is((await readSnapshot(s.db, { hmacKey: 'a shared secret of some length' })).signature, 'verified');
     assert.match(readFileSync(s.file, 'utf8'), /"signature":"hmac-sha256:[0-9a-f]{64}"/);
   } finally {
     s.cleanup();

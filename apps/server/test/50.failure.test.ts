@@ -20,7 +20,10 @@ test('a failed publish makes /healthz 503 with the error, keeps serving, and rec
       return { status: res.status, body: (await res.json()) as { status: string; lastPublish: { error: string | null } | null } };
     };
     let h = await health();
-    for (let i = 0; i < 100 && h.body.lastPublish === null; i++) h = await health();
+    for (let i = 0; i < 200 && h.body.lastPublish === null; i++) {
+      await sleep(50);
+      h = await health();
+    }
     assert.is(h.status, 503);
     assert.is(h.body.status, 'failing');
     assert.match(h.body.lastPublish!.error!, /EEXIST|ENOTDIR|not a directory|file already exists/i);
@@ -60,6 +63,8 @@ test('while another process writes, publishes and requests never see SQLITE_BUSY
   const run = startServer('--db', s.db, '--port', '0', '--interval', '1s');
   try {
     const port = await run.port();
+    // The first publish done, so the writes overlap whole cycles
+    for (let i = 0; i < 200 && !/published snapshot seq/.test(run.log()); i++) await sleep(50);
     const writer = spawn(process.execPath, ['--input-type=module', '-e', WRITER, s.db, '3000', message(2, ['c3d4'])], { cwd: new URL('..', import.meta.url), stdio: ['ignore', 'pipe', 'pipe'] });
     let written = '';
     let writerErr = '';

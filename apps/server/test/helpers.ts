@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +9,7 @@ import { migrate } from '@mbcap/dbschema';
 import { encodeAdvert, encodePacket, PAYLOAD_TYPE, ROUTE_TYPE, toHex } from '@mbcap/meshcore';
 
 const bin = fileURLToPath(new URL('../bin/mbcap-server.js', import.meta.url));
+const ingestorBin = fileURLToPath(new URL('../../ingestor/bin/mbcap-ingestor.js', import.meta.url));
 
 export type Result = { code: number | null; stdout: string; stderr: string };
 
@@ -16,8 +18,25 @@ export function server(...args: string[]): Result {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-export function startServer(...args: string[]): { child: ChildProcess; log: () => string; exited: Promise<number | null>; port: () => Promise<number> } {
-  const child = spawn(process.execPath, [bin, 'run', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** `mbcap-ingestor` with these arguments, to completion. */
+export function ingestor(...args: string[]): Result {
+  const r = spawnSync(process.execPath, [ingestorBin, ...args], { encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+export type RunningServer = { child: ChildProcess; log: () => string; exited: Promise<number | null>; port: () => Promise<number> };
+
+export function startServer(...args: string[]): RunningServer {
+  return startServerWith({}, ...args);
+}
+
+/** `run`, optionally under a lower open-file limit (`ulimit -n`, soft and hard). */
+export function startServerWith(options: { nofile?: number }, ...args: string[]): RunningServer {
+  const command = [process.execPath, bin, 'run', ...args];
+  const child =
+    options.nofile === undefined
+      ? spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn('/bin/sh', ['-c', `ulimit -n ${options.nofile} && exec "$@"`, 'sh', ...command], { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   child.stdout!.on('data', (c) => (log += c));
   child.stderr!.on('data', (c) => (log += c));
@@ -79,4 +98,28 @@ export function seedDb(path: string, seed: Seed): void {
   } finally {
     db.close();
   }
+}
+
+/**
+ * Sends `bytes` on a fresh TCP connection and collects what comes back until the server
+ * closes the connection or `waitMs` passes.
+ */
+export function rawRequest(port: number, bytes: string | Buffer, waitMs = 2000): Promise<{ text: string; closedByServer: boolean }> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    let text = '';
+    let done = false;
+    const finish = (closedByServer: boolean) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve({ text, closedByServer });
+    };
+    const timer = setTimeout(() => finish(false), waitMs);
+    socket.on('connect', () => socket.write(bytes));
+    socket.on('data', (chunk) => (text += chunk.toString('latin1')));
+    socket.on('error', () => finish(true));
+    socket.on('close', () => finish(true));
+  });
 }

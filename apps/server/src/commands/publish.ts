@@ -1,8 +1,8 @@
 import type { CommandModule } from 'yargs';
 import { createLogger, formatDuration, readKeyFile } from '@mbcap/cli';
-import { computeCapabilities } from '../compute.js';
 import { openServerDatabase } from '../database.js';
-import { createPublisher } from '../publisher.js';
+import { describeSkipped } from '../node-keys.js';
+import { publishCycle } from '../publish-cycle.js';
 import { windowMs, withCommon, type CommonArgs } from '../options.js';
 
 type Args = CommonArgs & { json: boolean };
@@ -14,25 +14,23 @@ export const publishCommand: CommandModule<object, Args> = {
   handler: async (args) => {
     const log = createLogger({ format: args['log-format'] });
     const window = windowMs(args.window);
-    const hmacKey = readKeyFile(args['hmac-key-file']);
+    const hmacKey = readKeyFile(args['hmac-key-file'], { use: 'sign', log });
     const source = openServerDatabase(args.db);
     let record;
-    let packets = 0;
     try {
-      const publisher = createPublisher(args.db, async () => {
-        const result = computeCapabilities(source, { windowMs: window });
-        packets = result.stats.packets;
-        return result;
-      }, { hmacKey });
-      record = await publisher.publish();
+      // The same cycle `run` performs in its worker thread, here inline
+      ({ record } = await publishCycle(() => source, args.db, { windowMs: window, hmacKey }));
     } finally {
       source.db.close();
     }
     if (record.error !== null) throw new Error(`publish failed: ${record.error}`);
     const c = record.counts!;
-    log.info('published', `published snapshot seq ${record.seq}: ${record.entries} nodes (${c.confirmed} confirmed, ${c.suspected} suspected, ${c.unknown} unknown) from ${record.packets} packets in the window (${packets} read) in ${formatDuration(record.durationMs)}; ${record.path}`, { ...record });
+    const skipped = describeSkipped(record.skippedRows!);
+    const line = `published snapshot seq ${record.seq}: ${record.entries} nodes (${c.confirmed} confirmed, ${c.suspected} suspected, ${c.unknown} unknown) from ${record.packets} packets in the window (${record.packetsRead} read) in ${formatDuration(record.durationMs)}; ${record.path}${skipped ? `; ${skipped}` : ''}`;
+    if (skipped) log.warn('published', line, { ...record });
+    else log.info('published', line, { ...record });
     if (args.json) {
-      console.log(JSON.stringify({ seq: record.seq, entries: record.entries, confirmed: c.confirmed, suspected: c.suspected, unknown: c.unknown, packets: record.packets, durationMs: record.durationMs, path: record.path }));
+      console.log(JSON.stringify({ seq: record.seq, entries: record.entries, confirmed: c.confirmed, suspected: c.suspected, unknown: c.unknown, packets: record.packets, durationMs: record.durationMs, path: record.path, skippedRows: record.skippedRows }));
     }
   },
 };

@@ -1,0 +1,77 @@
+// One publish: compute every node's capability, then write the snapshot durably (temp file,
+// fsync, rename, directory fsync). `run` does it in its worker thread every cycle and
+// `publish` once, inline: the same code either way.
+import { writeSnapshot, type HmacKey, type MbcapEntry } from '@mbcap/snapshot';
+import { computeCapabilities, type ComputeResult } from './compute.js';
+import type { ServerDatabase } from './database.js';
+import { lastAppliedSeq } from './ledger.js';
+import type { SkippedRows } from './node-keys.js';
+
+export type PublishRecord = {
+  at: string;
+  seq: number | null;
+  path: string | null;
+  counts: ComputeResult['counts'] | null;
+  entries: number;
+  /** Packets inside the window. */
+  packets: number;
+  /** Packets read, inside the window or not. */
+  packetsRead: number;
+  /** Node rows left out because their key cannot name an entry. */
+  skippedRows: SkippedRows | null;
+  /** From the start of the cycle until the snapshot is durable on disk. */
+  durationMs: number;
+  error: string | null;
+};
+
+export type PublishOutcome = {
+  record: PublishRecord;
+  /** The computed entries (with name, role, …) as a UTF-8 JSON array, when asked for and published. */
+  entriesJson: Uint8Array | null;
+};
+
+export type PublishOptions = {
+  /** How far back packets count, in ms; null = all of them. */
+  windowMs: number | null;
+  hmacKey?: HmacKey;
+  /** Also return the entries for the HTTP API. */
+  entriesJson?: boolean;
+};
+
+/** Never throws: a failure is a record with `error` set, and the previous snapshot stays. */
+export async function publishCycle(open: () => ServerDatabase, dbPath: string, options: PublishOptions): Promise<PublishOutcome> {
+  const started = performance.now();
+  const at = new Date().toISOString();
+  const elapsed = () => Math.round((performance.now() - started) * 10) / 10;
+  try {
+    const source = open();
+    const result = computeCapabilities(source, { windowMs: options.windowMs });
+    const entries: MbcapEntry[] = result.entries.map((e) => (e.evidence ? { public_key: e.public_key, status: e.status, evidence: e.evidence } : { public_key: e.public_key, status: e.status }));
+    // Above every seq the ingestor applied, read just before the write: an apply may have
+    // happened during the compute
+    const minSeq = lastAppliedSeq(source.db);
+    const written = await writeSnapshot(dbPath, { entries }, { hmacKey: options.hmacKey, minSeq });
+    const record: PublishRecord = {
+      at,
+      seq: written.seq,
+      path: written.path,
+      counts: result.counts,
+      entries: entries.length,
+      packets: result.stats.inWindow,
+      packetsRead: result.stats.packets,
+      skippedRows: result.skippedRows,
+      durationMs: elapsed(),
+      error: null,
+    };
+    // Only once the file is durable: what the API serves never runs ahead of the disk
+    const entriesJson = options.entriesJson ? new TextEncoder().encode(JSON.stringify(result.entries)) : null;
+    return { record, entriesJson };
+  } catch (error) {
+    return { record: failedRecord(at, elapsed(), error), entriesJson: null };
+  }
+}
+
+export function failedRecord(at: string, durationMs: number, error: unknown): PublishRecord {
+  const message = error instanceof Error ? error.message : String(error);
+  return { at, seq: null, path: null, counts: null, entries: 0, packets: 0, packetsRead: 0, skippedRows: null, durationMs, error: message };
+}
