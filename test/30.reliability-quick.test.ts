@@ -16,7 +16,7 @@ const script = join(repoRoot, 'test', 'reliability', 'run.mjs');
 const fixture = (name: string) => join(repoRoot, 'test', 'fixtures', 'reliability', name);
 const ingestorBin = join(repoRoot, 'apps', 'ingestor', 'bin', 'mbcap-ingestor.js');
 const serverBin = join(repoRoot, 'apps', 'server', 'bin', 'mbcap-server.js');
-const CAMPAIGNS = ['ingestor-crash', 'hostile-files', 'read-only', 'load', 'disk-full'];
+const CAMPAIGNS = ['ingestor-crash', 'hostile-files', 'read-only', 'load', 'disk-full', 'surroundings'];
 const seed = process.env.RELIABILITY_SEED ?? String(Math.floor(Math.random() * 1_000_000));
 
 type CampaignResult = { id: string; title: string; ok: boolean; line: string; failures: string[] };

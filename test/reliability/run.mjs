@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The reliability suite: crashes, torn reads, hostile files, read-only, load, disk full.
+// The reliability suite: crashes, torn reads, hostile files, read-only, load, disk full,
+// and the surroundings of the files (links, modes, inode reuse, clocks, floods, HTTP, logs).
 //
 //   node test/reliability/run.mjs [--seed N] [--only ID,ID…] [--quick] [--json] [--keep]
 //
@@ -26,6 +27,7 @@ const CAMPAIGNS = [
   { id: 'read-only', title: 'read-only', file: './campaigns/read-only.mjs' },
   { id: 'load', title: 'load', file: './campaigns/load.mjs' },
   { id: 'disk-full', title: 'disk full / permissions', file: './campaigns/disk-full.mjs' },
+  { id: 'surroundings', title: 'surroundings', file: './campaigns/surroundings.mjs' },
 ];
 
 // Interpret arguments

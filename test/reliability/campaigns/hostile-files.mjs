@@ -26,23 +26,27 @@ export async function runCampaign({ rng, quick, work, check, log, shared }) {
   const { keys, keyIndex, model } = await shared.meshDb(nodes, db);
   const side = join(work, 'side');
   mkdirSync(side);
-  const sideDb = join(side, 'mesh.db');
   const key = rng.hex(24);
   const keyFile = join(work, 'hmac.key');
-  writeFileSync(keyFile, `${key}\n`);
+  writeFileSync(keyFile, `${key}\n`, { mode: 0o600 });
 
   let current = model;
   let lastGood = null;
+  let firsts = 0;
   const c = {
     rng,
     side,
     dbPath: db,
     key,
     now: () => Date.now() + 1,
-    /** A genuine file from the real writer (beside, not in the queue). */
+    /**
+     * A genuine file from the real writer (beside, not in the queue). `first: true` writes
+     * it as a publisher's first (seq 1), as an old file put back would be.
+     */
     async good(entries, options = {}) {
-      await writeSnapshot(sideDb, { entries, writtenAt: options.writtenAt }, { hmacKey: options.hmacKey });
-      return readFileSync(join(side, 'mbcap-snapshot', 'snapshot.json'));
+      const dir = options.first ? join(side, `first-${++firsts}`) : side;
+      await writeSnapshot(join(dir, 'mesh.db'), { entries, writtenAt: options.writtenAt }, { hmacKey: options.hmacKey });
+      return readFileSync(join(dir, 'mbcap-snapshot', 'snapshot.json'));
     },
     someKeys: (n) => rng.shuffle(keys).slice(0, n),
     /** n entries that would change their rows (status given or random). */

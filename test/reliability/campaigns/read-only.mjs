@@ -138,7 +138,7 @@ export async function runCampaign({ rng, quick, work, check, log, shared }) {
 
   // 4. HTTP load, and a second writer publishing at the same time with a signing key
   const keyFile = join(work, 'hmac.key');
-  writeFileSync(keyFile, `${rng.hex(16)}\n`);
+  writeFileSync(keyFile, `${rng.hex(16)}\n`, { mode: 0o600 });
   await guard('HTTP load with a signing key and a second writer', async () => {
     const { proc, port } = await startServer(db, ['--interval', '1s', '--hmac-key-file', keyFile]);
     const writer = start(fixture('publisher.mjs'), ['--db', db, '--entries', '500', '--quiet', '--interval-ms', '20']);
