@@ -8,20 +8,27 @@
 //   second times; needs a loop mount), until a snapshot carries the applied one's identity;
 // - clock steps: a random walk of the host clock (a day fast, corrected, an hour back, 1970)
 //   under libfaketime, publishing and applying at every step, with old files restored;
-// - hash floods, malformed rows, hostile HTTP and a broken stderr (see their sections).
+// - hash floods: a snapshot of keys crafted to collide under the old unseeded hash;
+// - malformed rows: keys the snapshot cannot carry (a trailing space, empty, NULL, non-hex);
+// - hostile HTTP: request targets that are not URLs, oversized and malformed requests,
+//   random bytes;
+// - a broken stderr: its reader gone (EPIPE), or a full disk (/dev/full).
 //
 // Pass: no file the ingestor did not make is deleted, changed or copied; no copy is more
 // readable than its file (0600 at most); no changed snapshot is taken for an applied one;
 // every fresh publish is applied whatever the clock says, and an older file is stale as
-// the ordering rule says; and the rest as each section says.
-import { spawnSync } from 'node:child_process';
+// the ordering rule says; colliding keys apply about as fast as random ones; a bad row is
+// skipped, counted and named while the rest is published; no request ends the server; a
+// broken log ends neither process nor their work.
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { createSnapshotConsumer, writeSnapshot } from '@mbcap/snapshot';
 import { clockEnv, libfaketime } from '../../fixtures/clock.mjs';
-import { ingestorBin, run, serverBin, sleep } from '../lib/proc.mjs';
+import { ingestorBin, run, serverBin, sleep, startServer } from '../lib/proc.mjs';
 
 /** Every file of `dir` with a hash of its bytes (the database's own files by name: checkpoints rewrite them). */
 function fingerprint(dir) {
@@ -272,21 +279,177 @@ async function clockSteps({ rng, quick, work, check, counts, log }) {
   counts.clock = 'ok';
 }
 
+// --- Hash floods ---
+
+/** A database whose nodes carry `keys`, and a snapshot confirming every one; the apply's outcome and time. */
+async function applyAll(work, name, keys) {
+  const dir = join(work, name);
+  mkdirSync(dir);
+  const db = join(dir, 'mesh.db');
+  await cli(ingestorBin, ['migrate', '--db', db]);
+  const conn = new Database(db);
+  const insert = conn.prepare('INSERT INTO nodes (public_key) VALUES (?)');
+  conn.transaction(() => keys.forEach((k) => insert.run(k)))();
+  conn.close();
+  await writeSnapshot(db, { entries: keys.map((k) => ({ public_key: k, status: 'confirmed', evidence: 'advert' })) });
+  const started = performance.now();
+  const out = await applyJson(db);
+  return { out, ms: performance.now() - started };
+}
+
+async function hashFloods({ quick, work, check, counts }) {
+  const { collidingKeys, randomKeys } = await import('../../../bench/lib/flood-keys.mjs');
+  const n = quick ? 20_000 : 120_000;
+  const flood = await applyAll(work, 'flood', collidingKeys(n));
+  const plain = await applyAll(work, 'random', randomKeys(n));
+  counts.floodKeys = n;
+  counts.floodRatio = Math.round((flood.ms / plain.ms) * 100) / 100;
+  counts.floodMs = Math.round(flood.ms);
+  check(flood.out.status === 'applied' && flood.out.updatedActive === n, `hash flood: ${n} colliding keys: ${flood.out.status}, ${flood.out.updatedActive} rows`);
+  // Quadratic was 190× (51 s against 0.27 s at 120k); anything near linear passes
+  check(counts.floodRatio < 10, `hash flood: ${n} colliding keys took ${counts.floodRatio}× the time of random keys`);
+}
+
+// --- Malformed rows ---
+
+const BAD_KEYS = ['AB12 ', '', ' aa11', 'xyz', 'aa11\n', 'ff'.repeat(40), 'é1', 'a\u0000b', null, 'aa 11'];
+
+async function malformedRows({ rng, work, check, counts }) {
+  const o = await operatorDir(work, 'rows');
+  const conn = new Database(o.db);
+  const bad = rng.shuffle(BAD_KEYS).slice(0, 6);
+  const insert = conn.prepare('INSERT INTO nodes (public_key, name) VALUES (?, ?)');
+  const insertInactive = conn.prepare('INSERT INTO inactive_nodes (public_key, name) VALUES (?, ?)');
+  bad.forEach((k, i) => (i % 2 ? insertInactive : insert).run(k, `bad ${i}`));
+  const good = conn.prepare('SELECT count(*) FROM nodes').pluck().get() + conn.prepare('SELECT count(*) FROM inactive_nodes').pluck().get() - bad.length;
+  conn.close();
+  const published = await cli(serverBin, ['publish', '--db', o.db, '--json']);
+  counts.badRows += bad.length;
+  if (!check(published.code === 0, `malformed rows: the publish failed: ${published.stderr.slice(0, 300)}`)) return;
+  const out = JSON.parse(published.stdout);
+  check(out.entries === good && out.skippedRows?.count === bad.length, `malformed rows: ${out.entries} entries (want ${good}), ${out.skippedRows?.count} skipped (want ${bad.length})`);
+  check(published.stderr.split('\n').filter(Boolean).every((line) => /^\d{4}-\d\d-\d\dT/.test(line)), 'malformed rows: a key broke a log line');
+  check((await applyJson(o.db)).status === 'applied', 'malformed rows: the snapshot was not applied');
+  counts.badRowPublishes++;
+}
+
+// --- Hostile HTTP ---
+
+function rawRequest(port, bytes, waitMs = 1500) {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    let text = '';
+    const finish = () => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(text);
+    };
+    const timer = setTimeout(finish, waitMs);
+    socket.on('connect', () => socket.write(bytes));
+    socket.on('data', (chunk) => (text += chunk.toString('latin1')));
+    socket.on('error', finish);
+    socket.on('close', finish);
+  });
+}
+
+async function hostileHttp({ rng, quick, work, check, counts }) {
+  const o = await operatorDir(work, 'http');
+  const server = await startServer(o.db, ['--interval', '1h']);
+  const requests = [
+    'GET // HTTP/1.1\r\nHost: x\r\n\r\n',
+    'GET //a:b@/healthz HTTP/1.1\r\nHost: x\r\n\r\n',
+    'GET /\\ HTTP/1.1\r\nHost: x\r\n\r\n',
+    'GET //[::1 HTTP/1.1\r\nHost: x\r\n\r\n',
+    'GET * HTTP/1.1\r\nHost: x\r\n\r\n',
+    'GET http://evil/healthz HTTP/1.1\r\nHost: x\r\n\r\n',
+    'GET /api/nodes?limit=%ZZ&offset=-1&status=%00 HTTP/1.1\r\nHost: x\r\n\r\n',
+    `GET /${'a'.repeat(100_000)} HTTP/1.1\r\nHost: x\r\n\r\n`,
+    `GET / HTTP/1.1\r\nHost: x\r\nX: ${'b'.repeat(20_000)}\r\n\r\n`,
+    'BREW /coffee HTCPCP/1.0\r\n\r\n',
+    'GET /healthz HTTP/1.1\r\nContent-Length: -1\r\n\r\n',
+    'GET /healthz HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\nzz\r\n',
+    'GET /he\u0000althz HTTP/1.1\r\n\r\n',
+    'GET /healthz HTTP/1.1\r\nHost: x\r\n',
+    'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(200),
+  ];
+  try {
+    const rounds = quick ? 1 : 5;
+    for (let r = 0; r < rounds; r++) {
+      for (const request of rng.shuffle(requests)) {
+        await rawRequest(server.port, request);
+        counts.requests++;
+      }
+      for (let i = 0; i < (quick ? 10 : 100); i++) {
+        await rawRequest(server.port, Buffer.from(rng.hex(rng.between(1, 400)), 'hex'), 300);
+        counts.requests++;
+      }
+    }
+    const health = await fetch(`http://127.0.0.1:${server.port}/healthz`).then((res) => res.status).catch((error) => String(error));
+    check(server.proc.alive() && health === 200, `hostile HTTP: after ${counts.requests} requests the server is ${server.proc.alive() ? 'alive' : 'gone'}, /healthz gave ${health}: ${server.proc.log().slice(-400)}`);
+  } finally {
+    await server.proc.kill('SIGTERM');
+  }
+}
+
+// --- A broken stderr ---
+
+async function brokenStderr({ quick, work, check, counts }) {
+  const o = await operatorDir(work, 'stderr');
+  const rows = () => {
+    const conn = new Database(o.db, { readonly: true });
+    try {
+      return conn.prepare('SELECT count(*) FROM mbcap_ledger').pluck().get();
+    } finally {
+      conn.close();
+    }
+  };
+  for (const how of ['closed pipe', '/dev/full']) {
+    // The ingestor keeps applying, the server keeps publishing
+    const stderr = how === '/dev/full' ? 'exec 2>/dev/full; ' : '';
+    const ingestor = spawn('bash', ['-c', `${stderr}exec "${process.execPath}" "$@"`, 'bash', ingestorBin, 'run', '--db', o.db, '--cron', '0 0 1 1 *', '--poll', '200ms'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const server = spawn('bash', ['-c', `${stderr}exec "${process.execPath}" "$@"`, 'bash', serverBin, 'run', '--db', o.db, '--port', '0', '--interval', '1s'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    if (how === 'closed pipe') {
+      await sleep(1500);
+      ingestor.stderr.destroy();
+      server.stderr.destroy();
+    }
+    const before = rows();
+    const deadline = Date.now() + (quick ? 8_000 : 15_000);
+    while (Date.now() < deadline && rows() < before + 3) await sleep(200);
+    const applied = rows() - before;
+    const alive = ingestor.exitCode === null && server.exitCode === null;
+    counts.stderrCases++;
+    check(alive && applied >= 3, `broken stderr (${how}): ${applied} applies since, processes ${alive ? 'alive' : 'gone'} (ingestor ${ingestor.exitCode}, server ${server.exitCode})`);
+    ingestor.kill('SIGTERM');
+    server.kill('SIGTERM');
+    await Promise.all([ingestor, server].map((child) => (child.exitCode === null ? new Promise((resolve) => child.on('close', resolve)) : null)));
+  }
+}
+
 export async function runCampaign({ rng, quick, work, check, log }) {
   const counts = {
     refused: 0, filesWatched: 0, filesLost: 0, copies: 0, copiesTooOpen: 0,
     ext4: 'not run', ext4Rounds: 0, reuses: 0, missed: 0,
     clock: 'not run', publishes: 0, applied: 0, stepsBack: 0, restored: 0, restoredStale: 0, restoredFuture: 0,
+    floodKeys: 0, floodMs: 0, floodRatio: 0, badRows: 0, badRowPublishes: 0, requests: 0, stderrCases: 0,
   };
   const context = { rng, quick, work, check, log, counts };
   await linksAndModes({ ...context, rng: rng.fork('links') });
   await inodeReuse(context);
   await clockSteps({ ...context, rng: rng.fork('clock') });
+  await hashFloods(context);
+  await malformedRows({ ...context, rng: rng.fork('rows') });
+  await hostileHttp({ ...context, rng: rng.fork('http') });
+  await brokenStderr(context);
 
   const parts = [
     `links/modes: ${counts.refused} refusals, ${counts.filesLost} of ${counts.filesWatched} files beside touched, ${counts.copiesTooOpen} of ${counts.copies} copies too open`,
     counts.ext4 === 'ok' ? `inode reuse (ext4, 128-byte inodes): ${counts.reuses} reuses in ${counts.ext4Rounds} rounds, ${counts.missed} skipped` : `inode reuse ${counts.ext4}`,
     counts.clock === 'ok' ? `clock: ${counts.applied}/${counts.publishes} publishes applied (${counts.stepsBack} after a step back), ${counts.restored} old files restored, each as the rule says (${counts.restoredStale} stale, ${counts.restoredFuture} too far ahead of the clock)` : `clock ${counts.clock}`,
+    `hash flood: ${counts.floodKeys} colliding keys applied in ${counts.floodMs} ms, ${counts.floodRatio}× random keys`,
+    `malformed rows: ${counts.badRows} bad keys skipped, ${counts.badRowPublishes} publishes went through`,
+    `hostile HTTP: ${counts.requests} requests, the server alive`,
+    `broken stderr: ${counts.stderrCases} cases (closed pipe, /dev/full), both processes kept working`,
   ];
-  return { runs: counts.refused + counts.ext4Rounds + counts.publishes + counts.restored, figures: counts, line: parts.join('; ') };
+  return { runs: counts.refused + counts.ext4Rounds + counts.publishes + counts.restored + counts.requests + counts.stderrCases + 2, figures: counts, line: parts.join('; ') };
 }
