@@ -1,49 +1,16 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeSnapshot } from '@mbcap/snapshot';
+import { assertRefusedKeyFile, keyFile, REFUSED_KEY_FILES, SECRET, type KeyFileCase } from '../../../test/fixtures/key-files.ts';
 import { capabilities, eventually, ingestor, ledgerRows, scratch, seedDb, startRun, type Result } from './helpers.js';
 
 // --hmac-key-file: a refused key file is bad configuration (exit 2, one line, nothing
 // touched); an accepted one is named at start with its length; the key is never shown.
 
-const SECRET = 'S3cret-Key-16by!'; // exactly 16 bytes: the shortest key accepted
 const ENTRIES = [{ public_key: 'aa11', status: 'confirmed' as const, evidence: 'advert' as const }];
-
-type Case = { name: string; make: (path: string) => void; expect: RegExp };
-
-function keyFile(content: string, mode: number) {
-  return (path: string) => {
-    writeFileSync(path, content);
-    chmodSync(path, mode);
-  };
-}
-
-const REFUSED: Case[] = [
-  { name: 'a 15-byte key', make: keyFile('S3cret-Key-15b!\n', 0o600), expect: /the HMAC key file \S+ holds only 15 bytes of key; at least 16 bytes are needed; make one with: head -c 32 \/dev\/urandom \| base64 > \S+; chmod 600 \S+$/ },
-  { name: 'only whitespace', make: keyFile(' \n\n', 0o600), expect: /the HMAC key file \S+ is empty; at least 16 bytes are needed; make one with: head -c 32 \/dev\/urandom/ },
-  { name: 'writable by the group', make: keyFile(`${SECRET}\n`, 0o620), expect: /the HMAC key file \S+ is writable by its group \(mode 0620\), who could replace the key; run chmod 600 \S+$/ },
-  { name: 'writable by every user', make: keyFile(`${SECRET}\n`, 0o646), expect: /the HMAC key file \S+ is writable by every user \(mode 0646\)/ },
-  { name: 'a directory', make: (path) => mkdirSync(path), expect: /the HMAC key file \S+ is not a regular file \(a directory\)/ },
-  {
-    name: 'a named pipe',
-    make: (path) => assert.is(spawnSync('mkfifo', [path]).status, 0, 'mkfifo'),
-    expect: /the HMAC key file \S+ is not a regular file \(a named pipe\)/,
-  },
-  { name: 'missing', make: () => {}, expect: /cannot read the HMAC key file \S+: ENOENT/ },
-];
-
-function assertRefused(r: Result, c: Case, what: string) {
-  assert.is(r.code, 2, `${what} with ${c.name}: exit ${r.code}\n${r.stderr}`);
-  assert.is(r.stdout, '', what);
-  const lines = r.stderr.trimEnd().split('\n');
-  assert.is(lines.length, 1, `${what} with ${c.name}: one line, got\n${r.stderr}`);
-  assert.match(lines[0]!, /^mbcap-ingestor: /);
-  assert.match(lines[0]!, c.expect, `${what} with ${c.name}`);
-  assert.not.match(r.stderr, /S3cret-Key/, `${what} with ${c.name}: the key is never shown`);
-}
+const REFUSED = REFUSED_KEY_FILES;
+const assertRefused = (r: Result, c: KeyFileCase, what: string) => assertRefusedKeyFile(r, c, 'mbcap-ingestor', what);
 
 // One database for every refused key file: none of them may change it
 const shared = scratch();
