@@ -80,7 +80,7 @@ export function decodeLine(text: string, now: () => string): LineOutcome {
     const pubKey = advert?.publicKey ?? toHex(packet.payload.subarray(0, 32));
     const role = advert === null || advert.flags === null ? null : advert.role;
     decoded = {
-      type: 'ADVERT',
+      ...decoded,
       pubKey,
       name: advert?.name ?? null,
       flags: advert?.flags ?? null,

@@ -44,9 +44,17 @@ test('other payloads: a small honest decoded_json, no node; first_seen from the 
   const raw = toHex(encodePacket({ routeType: 0, transportCodes: [1, 2], payloadType: 5, hashSize: 1, hops: ['aa'], payload: '11223344' }));
   const { row, node } = packet(decodeLine(`{"raw_hex":"${raw}","hash":"given"}`, clock));
   assert.equal([row.decoded_json, row.path_json, row.first_seen, row.hash, node], ['{"type":"GRP_TXT"}', '["aa"]', NOW, 'given', null]);
-  const trace = packet(decodeLine(`{"raw_hex":"${toHex(encodePacket({ routeType: 2, payloadType: 8, hashSize: 1, hops: ['f4', '10'], payload: '00' }))}"}`, clock));
-  assert.equal([trace.row.decoded_json, trace.row.path_json], ['{"type":"TRACE"}', '["f4","10"]']);
-  assert.is(packet(decodeLine(`{"raw_hex":"2e00${'00'.repeat(4)}"}`, clock)).row.decoded_json, '{"type":"TYPE_11"}');
+  const trace = packet(decodeLine(`{"raw_hex":"${toHex(encodePacket({ routeType: 2, payloadType: 9, hashSize: 1, hops: ['f4', '10'], payload: '00' }))}"}`, clock));
+  assert.equal([trace.row.payload_type, trace.row.decoded_json, trace.row.path_json], [9, '{"type":"TRACE"}', '["f4","10"]']);
+  // Named as firmware Packet.h numbers them
+  const named = (payloadType: number) => {
+    const raw = toHex(encodePacket({ routeType: 1, payloadType, hashSize: 2, hops: ['a1b2'], payload: '0102030405060708' }));
+    return JSON.parse(packet(decodeLine(`{"raw_hex":"${raw}"}`, clock)).row.decoded_json).type;
+  };
+  assert.equal([0, 1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 12, 15].map(named), [
+    'REQ', 'RESPONSE', 'TXT_MSG', 'ACK', 'GRP_TXT', 'GRP_DATA', 'ANON_REQ', 'PATH', 'TRACE', 'MULTIPART', 'CONTROL', 'TYPE_12', 'RAW_CUSTOM',
+  ]);
+  assert.is(packet(decodeLine(`{"raw_hex":"2e00${'00'.repeat(4)}"}`, clock)).row.decoded_json, '{"type":"CONTROL"}');
 });
 
 test('the hash: the same packet on another path hashes the same; CoreScope\'s real hashes', () => {

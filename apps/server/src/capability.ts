@@ -1,4 +1,4 @@
-import { PAYLOAD_TYPE, peekHops, peekPacket, peekPayload } from '@mbcap/meshcore';
+import { isDirectRoute, PAYLOAD_TYPE, peekHops, peekPacket, peekPayload } from '@mbcap/meshcore';
 import { parseFirstSeen } from './time.js';
 
 /** A row of `nodes` or `inactive_nodes`; `public_key` is kept exactly as stored. */
@@ -60,12 +60,14 @@ const STATUS_RANK: Record<CapabilityStatus, number> = { confirmed: 0, suspected:
  * - confirmed/advert: an ADVERT (payload_type 4, the column wins; NULL → header) with path
  *   hash size ≥ 2, whose key (decoded_json.pubKey, else the first 32 payload bytes) equals
  *   the node key ignoring case.
- * - suspected/path: not confirmed, and a hop of a non-TRACE packet with hash size ≥ 2 equals
- *   the node key's prefix of the hop's length, ignoring case. Every node sharing it counts.
+ * - suspected/path: not confirmed, and a hop of a packet other than TRACE (9) with hash size
+ *   ≥ 2 equals the node key's prefix of the hop's length, ignoring case. Every node sharing
+ *   it counts. PATH (8) packets count: relays write their own hashes into them.
  * - unknown: the rest.
  *
  * The hash size always comes from raw_hex's own path-length byte; path_json, when it is a
- * non-empty array of strings, only supplies the hops.
+ * non-empty array of strings, only supplies the hops. A zero-hop direct packet (route 2 or
+ * 3) is evidence of nothing: firmware sends it with path byte 0x00 whatever its setting.
  */
 export function createCapabilityAccumulator(
   nodes: readonly NodeRow[],
@@ -105,6 +107,7 @@ export function createCapabilityAccumulator(
     }
     const size = packet.hashSize;
     if (size < 2) return;
+    if (packet.hopCount === 0 && isDirectRoute(packet.routeType)) return;
     const type = row.payload_type ?? packet.payloadType;
 
     // Advert evidence: the payload is read only when decoded_json has no key

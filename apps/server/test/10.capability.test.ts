@@ -121,6 +121,38 @@ test('TRACE hops never count, by column or by header; a TRACE does not downgrade
   assert.equal(r.status(A), ['confirmed', 'advert', 2]);
 });
 
+test('TRACE is type 9, direct or flood; PATH (8) hops are relays\' own hashes and count', () => {
+  assert.equal([PAYLOAD_TYPE.PATH, PAYLOAD_TYPE.TRACE], [8, 9]);
+  const traceDirect = traffic(2, [A.slice(0, 4)], { type: 9, routeType: 2 });
+  const traceFlood = traffic(3, [A.slice(0, 6)], { type: 9, routeType: 1 });
+  const path = traffic(2, ['0000', B.slice(0, 4)], { type: 8 });
+  const pathByHeader = traffic(3, [C.slice(0, 6)], { type: 8, payloadType: null });
+  const r = run([node(A), node(B), node(C)], [traceDirect, traceFlood, path, pathByHeader]);
+  assert.equal(r.status(A), ['unknown', undefined, 1]);
+  assert.equal(r.status(B), ['suspected', 'path', 2]);
+  assert.equal(r.status(C), ['suspected', 'path', 3]);
+});
+
+test('a zero-hop direct advert neither confirms nor raises maxHashSize; relayed or flooded it does', () => {
+  const D = key('dd44');
+  const direct = advert(A, 2, { routeType: 2 });
+  const transportDirect = advert(B, 3, { routeType: 3 });
+  assert.equal([direct.raw_hex.slice(0, 4), transportDirect.raw_hex.slice(10, 12)], ['1240', '80']);
+  const r = run(
+    [node(A), node(B), node(C), node(D)],
+    [
+      direct,
+      transportDirect,
+      advert(C, 2, { routeType: 0 }), advert(C, 3, { routeType: 2 }),
+      advert(D, 2, { routeType: 2, hops: ['0101'] }),
+    ],
+  );
+  assert.equal(r.status(A), ['unknown', undefined, 1]);
+  assert.equal(r.status(B), ['unknown', undefined, 1]);
+  assert.equal(r.status(C), ['confirmed', 'advert', 2]);
+  assert.equal(r.status(D), ['confirmed', 'advert', 2]);
+});
+
 test('prefix collisions make every node sharing the prefix suspected', () => {
   const twins = [key('beef01'), key('beef02'), key('beee03')];
   const r = run([...twins, A].map((k) => node(k)), [traffic(2, ['BEEF']), advert(A, 2)]);

@@ -11,26 +11,32 @@ export const ROUTE_TYPE = {
 export type RouteType = (typeof ROUTE_TYPE)[keyof typeof ROUTE_TYPE];
 
 /**
- * Payload type, header bits 2-5, numbered as the project's DOMAIN.md does. TRACE (8) matters
- * most: its path bytes are SNR values, not node hashes.
- *
- * Firmware `Packet.h` (and CoreScope's decoder) number some differently: 1 RESPONSE, 2 TXT_MSG,
- * 3 ACK, 8 PATH, 9 TRACE, 10 MULTIPART, 11 CONTROL. CoreScope's capability code skips type 8
- * as "TRACE" too, so these stay as DOMAIN.md has them until that is settled.
+ * Payload type, header bits 2-5, as firmware `Packet.h` numbers them. Two matter to the
+ * capability rules: TRACE (9), whose path bytes are SNR values, not node hashes, and PATH
+ * (8), a returned path into which relays write their own hashes.
  */
 export const PAYLOAD_TYPE = {
   REQ: 0,
-  TXT_MSG: 1,
-  ACK: 2,
-  PATH: 3,
+  RESPONSE: 1,
+  TXT_MSG: 2,
+  ACK: 3,
   ADVERT: 4,
   GRP_TXT: 5,
   GRP_DATA: 6,
   ANON_REQ: 7,
-  TRACE: 8,
-  MULTIPART: 9,
+  PATH: 8,
+  TRACE: 9,
+  MULTIPART: 10,
+  CONTROL: 11,
   RAW_CUSTOM: 15,
 } as const;
+
+export type PayloadTypeName = keyof typeof PAYLOAD_TYPE;
+
+/** The name of each numbered payload type: `PAYLOAD_TYPE_NAME[9] === 'TRACE'`. */
+export const PAYLOAD_TYPE_NAME: Readonly<Partial<Record<number, PayloadTypeName>>> = Object.freeze(
+  Object.fromEntries(Object.entries(PAYLOAD_TYPE).map(([name, code]) => [code, name as PayloadTypeName])),
+);
 
 export type Header = {
   routeType: RouteType;
@@ -47,7 +53,6 @@ export type HeaderInput = {
 };
 
 const ROUTE_NAMES = ['transport-flood', 'flood', 'direct', 'transport-direct'] as const;
-const PAYLOAD_NAMES = new Map<number, string>(Object.entries(PAYLOAD_TYPE).map(([name, code]) => [code, name]));
 
 /** Splits a header byte: `0bVVPPPPRR` (version, payload type, route type). */
 export function decodeHeader(byte: number): Header {
@@ -66,6 +71,11 @@ export function encodeHeader(header: HeaderInput): number {
   return (payloadVersion << 6) | (payloadType << 2) | routeType;
 }
 
+/** Route types 2 and 3 follow a stored path; 0 and 1 are flooded. */
+export function isDirectRoute(routeType: number): boolean {
+  return routeType === ROUTE_TYPE.DIRECT || routeType === ROUTE_TYPE.TRANSPORT_DIRECT;
+}
+
 /** Route types 0 and 3 put 4 bytes of transport codes between the header and the path length. */
 export function hasTransportCodes(routeType: number): boolean {
   return routeType === ROUTE_TYPE.TRANSPORT_FLOOD || routeType === ROUTE_TYPE.TRANSPORT_DIRECT;
@@ -78,5 +88,5 @@ export function routeTypeName(routeType: number): string {
 
 /** 'ADVERT', 'TRACE', … or 'TYPE_<n>' for a number without a name here. */
 export function payloadTypeName(payloadType: number): string {
-  return PAYLOAD_NAMES.get(payloadType) ?? `TYPE_${payloadType}`;
+  return PAYLOAD_TYPE_NAME[payloadType] ?? `TYPE_${payloadType}`;
 }

@@ -7,7 +7,10 @@ import {
   encodeHeader,
   encodePacket,
   fromHex,
+  isDirectRoute,
+  payloadTypeName,
   PAYLOAD_TYPE,
+  PAYLOAD_TYPE_NAME,
   ROUTE_TYPE,
   toHex,
   type PacketInput,
@@ -42,6 +45,21 @@ test('header byte: route bits 0-1, payload type bits 2-5, version bits 6-7', () 
   throwsWith(() => encodeHeader({ routeType: 1, payloadType: 16 }), RangeError, 'payloadType');
   throwsWith(() => encodeHeader({ routeType: 1, payloadType: 1, payloadVersion: 4 }), RangeError, 'payloadVersion');
   throwsWith(() => encodeHeader({ routeType: 1.5, payloadType: 1 }), TypeError, 'routeType');
+});
+
+test('payload types numbered as firmware Packet.h numbers them, with their names', () => {
+  assert.equal(PAYLOAD_TYPE, {
+    REQ: 0, RESPONSE: 1, TXT_MSG: 2, ACK: 3, ADVERT: 4, GRP_TXT: 5, GRP_DATA: 6, ANON_REQ: 7,
+    PATH: 8, TRACE: 9, MULTIPART: 10, CONTROL: 11, RAW_CUSTOM: 15,
+  });
+  for (const [name, code] of Object.entries(PAYLOAD_TYPE)) {
+    assert.is(PAYLOAD_TYPE_NAME[code], name);
+    assert.is(payloadTypeName(code), name);
+  }
+  assert.equal([8, 9, 1, 2, 3].map(payloadTypeName), ['PATH', 'TRACE', 'RESPONSE', 'TXT_MSG', 'ACK']);
+  assert.equal([12, 13, 14].map(payloadTypeName), ['TYPE_12', 'TYPE_13', 'TYPE_14']);
+  assert.is(PAYLOAD_TYPE_NAME[12], undefined);
+  assert.equal([0, 1, 2, 3].map(isDirectRoute), [false, false, true, true]);
 });
 
 test('flood and direct: path-length byte at offset 1, no transport codes', () => {

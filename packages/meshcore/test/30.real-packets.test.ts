@@ -48,10 +48,10 @@ test('distribution: flood and direct only, 1-byte hashes only', () => {
   assert.equal(tally(packets.map((p) => routeTypeName(p.routeType))), { flood: 30, direct: 24 });
   assert.equal(tally(packets.map((p) => payloadTypeName(p.payloadType))), {
     ADVERT: 26,
-    TXT_MSG: 21,
+    RESPONSE: 21,
     GRP_TXT: 4,
     REQ: 2,
-    TYPE_11: 1,
+    CONTROL: 1,
   });
   assert.equal(tally(packets.map((p) => p.hashSize)), { 1: 54 });
   assert.equal(tally(packets.map((p) => p.hopCount)), { 0: 37, 1: 4, 2: 2, 3: 1, 4: 6, 5: 2, 6: 1, 8: 1 });

@@ -71,12 +71,29 @@ export function ackPacket(rng: Rng, envelope: Envelope): GeneratedPacket {
 }
 
 /**
- * TRACE, sent direct: tag, auth code, flags, then the 1-byte hashes of the nodes to trace.
- * The path holds one SNR value (dB × 4, signed) per hop so far, not node hashes.
+ * PATH: a returned path, flooded back to whoever asked; relays write their own hashes into
+ * its path as into any flood. Payload: destination and source hash bytes, a 2-byte MAC,
+ * then the encrypted path and extra data.
  */
-export function tracePacket(rng: Rng, envelope: Omit<Envelope, 'routeType'>, traced: GeneratedNode[]): GeneratedPacket {
-  const hashes = Uint8Array.from(traced, (node) => fromHex(node.publicKey.slice(0, 2))![0]!);
-  return buildPacket({ ...envelope, routeType: ROUTE_TYPE.DIRECT }, PAYLOAD_TYPE.TRACE, concat(rng.bytes(4), rng.bytes(4), Uint8Array.of(0), hashes));
+export function pathPacket(rng: Rng, envelope: Envelope, to: GeneratedNode): GeneratedPacket {
+  const head = Uint8Array.of(fromHex(to.publicKey.slice(0, 2))![0]!, fromHex(envelope.origin.publicKey.slice(0, 2))![0]!);
+  return buildPacket(envelope, PAYLOAD_TYPE.PATH, concat(head, rng.bytes(2), rng.bytes(16 * rng.between(1, 2))));
+}
+
+/**
+ * TRACE, sent direct: tag (4 bytes), auth code (4), flags (1; the low 2 bits say the traced
+ * hashes are 1 << bits bytes wide), then the hashes of the nodes to trace. The path holds
+ * one SNR reading (dB × 4, signed) per hop so far, not node hashes, at the width the TRACE
+ * asks for rather than each relay's own.
+ */
+export function tracePacket(rng: Rng, envelope: Omit<Envelope, 'routeType' | 'hashSize'>, traced: GeneratedNode[], width: 1 | 2): GeneratedPacket {
+  const hashes = concat(...traced.map((node) => fromHex(node.publicKey.slice(0, width * 2))!));
+  const flags = width === 2 ? 1 : 0;
+  return buildPacket(
+    { ...envelope, routeType: ROUTE_TYPE.DIRECT, hashSize: width },
+    PAYLOAD_TYPE.TRACE,
+    concat(rng.bytes(4), rng.bytes(4), Uint8Array.of(flags), hashes),
+  );
 }
 
 /** SNR readings as path bytes: `count` hops of `size` bytes, each byte an int8 of dB × 4. */

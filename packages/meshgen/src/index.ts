@@ -9,7 +9,9 @@
  * with 32-byte keys whose 2- and 3-byte prefixes are unique, a firmware mix (most 1-byte
  * path hashes, some 2-byte, a few 3-byte), and traffic over a span (default 10 days) ending
  * at `now`: flood adverts (some heard before any relay, pl = 0x40 style), text and group
- * messages relayed flood and direct, ACKs, and TRACEs whose path bytes are SNR values.
+ * messages relayed flood and direct, ACKs, returned PATHs (flooded: relays write their
+ * hashes into them), and TRACEs (type 9, sent direct) whose path bytes are SNR values.
+ * A zero-hop direct packet carries path byte 0x00 whatever its sender's setting.
  * Every packet is a valid MeshCore `raw_hex` that decodePacket reads back as `encoded`.
  *
  * Each node is planted with a capability status (DOMAIN.md rules, over `windowMs`, default

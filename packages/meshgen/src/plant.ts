@@ -33,7 +33,7 @@ export function plantRelay(ctx: TrafficContext, relay: GeneratedNode, time: numb
     const others = envelope.hops.filter((hop) => hop !== relay.publicKey.slice(0, hop.length)).slice(0, 3);
     const hops = [...others];
     hops.splice(rng.int(others.length + 1), 0, relay.publicKey.slice(0, origin.hashSize * 2));
-    const through = { ...envelope, hops };
+    const through = { ...envelope, hashSize: origin.hashSize, hops };
     return message ? textPacket(rng, through, rng.pick(companions)) : advertPacket(rng, through);
   });
 }

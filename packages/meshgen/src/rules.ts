@@ -1,7 +1,7 @@
 // The capability rules of DOMAIN.md, written out plainly over what the generator encoded
 // (independent of the server's implementation, so the two can be checked against each other).
 
-import { PAYLOAD_TYPE } from '@mbcap/meshcore';
+import { isDirectRoute, PAYLOAD_TYPE } from '@mbcap/meshcore';
 import type { CapabilityStatus, GeneratedNode, GeneratedPacket } from './types.js';
 
 /** Per node, the latest time (ms) of each kind of multi-byte evidence; null for none. */
@@ -11,8 +11,9 @@ export type Evidence = { advert: number | null; hop: number | null };
  * The latest multi-byte evidence per lowercase public key, over packets with
  * first_seen ≥ `since` (null: all):
  * - advert: an ADVERT with path hash size ≥ 2 carrying the node's key;
- * - hop: a hop of a non-TRACE packet with hash size ≥ 2 equal to the node's key prefix of
- *   the hop's length (every node sharing the prefix).
+ * - hop: a hop of a packet other than TRACE with hash size ≥ 2 equal to the node's key
+ *   prefix of the hop's length (every node sharing the prefix); PATH packets count.
+ * A zero-hop direct packet is evidence of nothing: its path byte says nothing of its sender.
  */
 export function collectEvidence(nodes: readonly GeneratedNode[], packets: readonly GeneratedPacket[], since: number | null = null): Map<string, Evidence> {
   const evidence = new Map<string, Evidence>(nodes.map((node) => [node.publicKey.toLowerCase(), { advert: null, hop: null }]));
@@ -30,8 +31,9 @@ export function collectEvidence(nodes: readonly GeneratedNode[], packets: readon
   for (const packet of packets) {
     const time = Date.parse(packet.first_seen);
     if (since !== null && time < since) continue;
-    const { hashSize, payloadType, hops } = packet.encoded;
+    const { hashSize, payloadType, hops, routeType } = packet.encoded;
     if (hashSize < 2) continue;
+    if (hops.length === 0 && isDirectRoute(routeType)) continue;
     if (payloadType === PAYLOAD_TYPE.ADVERT && packet.advert !== null) {
       const entry = evidence.get(packet.advert.publicKey.toLowerCase());
       if (entry) entry.advert = later(entry.advert, time);

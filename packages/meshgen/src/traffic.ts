@@ -5,7 +5,7 @@
 // (their planned status is confirmed or suspected); only live nodes originate there.
 
 import { ROUTE_TYPE } from '@mbcap/meshcore';
-import { ackPacket, advertPacket, groupTextPacket, snrHops, textPacket, tracePacket, type Envelope } from './build.js';
+import { ackPacket, advertPacket, groupTextPacket, pathPacket, snrHops, textPacket, tracePacket, type Envelope } from './build.js';
 import { isRelay } from './nodes.js';
 import type { Rng } from './random.js';
 import type { GeneratedNode, GeneratedPacket } from './types.js';
@@ -68,14 +68,18 @@ export function floodEnvelope(ctx: TrafficContext, origin: GeneratedNode, time: 
   };
 }
 
-/** A direct envelope: the stored route of 0-4 relays. */
+/**
+ * A direct envelope: the stored route of 0-4 relays. With no relay the firmware sends path
+ * byte 0x00 (1-byte) whatever the sender's setting.
+ */
 export function directEnvelope(ctx: TrafficContext, origin: GeneratedNode, time: number): Envelope {
   const count = ctx.rng.weighted([[0, 25], [1, 30], [2, 25], [3, 12], [4, 8]]);
-  return { time, routeType: ROUTE_TYPE.DIRECT, hashSize: origin.hashSize, hops: pickHops(ctx, time, origin.hashSize, count, [origin]), origin };
+  const hops = pickHops(ctx, time, origin.hashSize, count, [origin]);
+  return { time, routeType: ROUTE_TYPE.DIRECT, hashSize: hops.length === 0 ? 1 : origin.hashSize, hops, origin };
 }
 
-type Kind = 'advert' | 'text' | 'group' | 'ack' | 'trace';
-const KINDS: readonly (readonly [Kind, number])[] = [['advert', 30], ['text', 25], ['group', 20], ['ack', 15], ['trace', 10]];
+type Kind = 'advert' | 'text' | 'group' | 'ack' | 'path' | 'trace';
+const KINDS: readonly (readonly [Kind, number])[] = [['advert', 30], ['text', 25], ['group', 20], ['ack', 15], ['path', 8], ['trace', 10]];
 
 /** One packet of ordinary traffic at `time`, or null when nobody is on the air to send it. */
 export function randomPacket(ctx: TrafficContext, time: number): GeneratedPacket | null {
@@ -95,26 +99,32 @@ export function randomPacket(ctx: TrafficContext, time: number): GeneratedPacket
       return emit(ctx, () => groupTextPacket(rng, floodEnvelope(ctx, origin, time), rng.pick([0x11, 0x8b, 0xd4])));
     case 'ack':
       return emit(ctx, () => ackPacket(rng, rng.chance(0.7) ? directEnvelope(ctx, origin, time) : floodEnvelope(ctx, origin, time)));
+    case 'path': {
+      const to = rng.pick(nodes.filter((n) => n !== origin && (n.role === 'companion' || n.role === 'room')));
+      return emit(ctx, () => pathPacket(rng, floodEnvelope(ctx, origin, time), to));
+    }
     case 'trace':
       return emit(ctx, () => trace(ctx, origin, time));
   }
 }
 
 /**
- * A TRACE with one SNR byte per hop, or, from a multi-byte sender, hash-size-wide SNR
- * readings; half of those are made to equal key prefixes of unknown nodes, a trap for a
- * rule that would forget that TRACE paths are not hops.
+ * A TRACE asking for 1-byte hashes, or, from a multi-byte sender, 2-byte ones; its path
+ * holds one SNR reading of that width per hop. Half of a multi-byte sender's readings are
+ * made to equal key prefixes of unknown nodes, a trap for a rule that would forget that
+ * TRACE paths are not hops.
  */
 function trace(ctx: TrafficContext, origin: GeneratedNode, time: number): GeneratedPacket {
   const { rng, nodes } = ctx;
   const count = rng.between(1, 4);
   const traced = Array.from({ length: count }, () => rng.pick(nodes));
+  const width = origin.hashSize >= 2 ? 2 : 1;
   const unknown = nodes.filter((n) => n.planned === 'unknown');
   const hops =
-    origin.hashSize >= 2 && unknown.length > 0 && rng.chance(0.5)
-      ? Array.from({ length: count }, () => rng.pick(unknown).publicKey.slice(0, origin.hashSize * 2))
-      : snrHops(rng, count, origin.hashSize);
-  return tracePacket(rng, { time, hashSize: origin.hashSize, hops, origin }, traced);
+    width === 2 && unknown.length > 0 && rng.chance(0.5)
+      ? Array.from({ length: count }, () => rng.pick(unknown).publicKey.slice(0, width * 2))
+      : snrHops(rng, count, width);
+  return tracePacket(rng, { time, hops, origin }, traced, width);
 }
 
 function sends(node: GeneratedNode, kind: Kind): boolean {
@@ -124,6 +134,8 @@ function sends(node: GeneratedNode, kind: Kind): boolean {
     case 'text':
     case 'ack':
       return node.role === 'companion' || node.role === 'room';
+    case 'path':
+      return node.role !== 'sensor';
     case 'group':
       return node.role === 'companion';
     case 'trace':

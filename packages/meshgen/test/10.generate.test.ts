@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { decodeAdvert, decodePacket, PAYLOAD_TYPE, toHex } from '@mbcap/meshcore';
+import { decodeAdvert, decodePacket, PAYLOAD_TYPE, ROUTE_TYPE, toHex } from '@mbcap/meshcore';
 import { generateMesh, packetHash, toJsonLines, type CapabilityStatus, type MeshState, type NodeRole } from '../src/index.ts';
 
 const small = (seed: number) => generateMesh({ seed, nodes: 30, packets: 400 });
@@ -61,16 +61,48 @@ test('packets: unique hashes, ISO times inside the span, oldest first, every kin
     previous = packet.first_seen;
   }
   const kinds = new Set(mesh.packets.map((p) => `${p.encoded.payloadType}`));
-  for (const type of [1, 2, 4, 5, 8]) assert.ok(kinds.has(`${type}`), `payload type ${type}`);
+  for (const type of [PAYLOAD_TYPE.TXT_MSG, PAYLOAD_TYPE.ACK, PAYLOAD_TYPE.ADVERT, PAYLOAD_TYPE.GRP_TXT, PAYLOAD_TYPE.PATH, PAYLOAD_TYPE.TRACE]) {
+    assert.ok(kinds.has(`${type}`), `payload type ${type}`);
+  }
+  assert.equal([...kinds].sort((a, b) => Number(a) - Number(b)), ['2', '3', '4', '5', '8', '9'], 'firmware numbers only');
   const routes = new Set(mesh.packets.map((p) => p.encoded.routeType));
   for (const route of [0, 1, 2]) assert.ok(routes.has(route as 0 | 1 | 2), `route type ${route}`);
   const sizes = new Set(mesh.packets.map((p) => p.encoded.hashSize));
   assert.equal([...sizes].sort(), [1, 2, 3]);
   // Zero-hop multi-byte adverts (pl = 0x40 style) and TRACEs whose path is SNR bytes
   assert.ok(mesh.packets.some((p) => p.encoded.payloadType === 4 && p.encoded.hashSize === 2 && p.encoded.hops.length === 0));
-  assert.ok(mesh.packets.some((p) => p.encoded.payloadType === 8 && p.encoded.hops.length > 0));
+  assert.ok(mesh.packets.some((p) => p.encoded.payloadType === PAYLOAD_TYPE.TRACE && p.encoded.hops.length > 0));
+  // Returned PATHs flooded through multi-byte relays
+  assert.ok(mesh.packets.some((p) => p.encoded.payloadType === PAYLOAD_TYPE.PATH && p.encoded.hashSize >= 2 && p.encoded.hops.length > 0));
   // Packets older than the window exist (they must not count)
   assert.ok(mesh.packets.some((p) => Date.parse(p.first_seen) < end - mesh.windowMs));
+});
+
+test('TRACEs as firmware sends them: type 9, direct, SNR path at the width the flags ask for', () => {
+  const traces = mesh.packets.filter((p) => p.encoded.payloadType === PAYLOAD_TYPE.TRACE);
+  assert.ok(traces.length > 10);
+  const widths = new Set<number>();
+  for (const packet of traces) {
+    const decoded = decodePacket(packet.raw_hex)!;
+    assert.is(decoded.payloadType, 9);
+    assert.is(decoded.routeType, ROUTE_TYPE.DIRECT);
+    // tag (4), auth code (4), flags (1), then the traced hashes, 1 << (flags & 3) bytes each
+    const width = 1 << (decoded.payload[8]! & 0x03);
+    const hashes = decoded.payload.subarray(9);
+    assert.ok(hashes.length > 0 && hashes.length % width === 0, packet.hash);
+    assert.is(decoded.hashSize, width, 'the path is as wide as the traced hashes');
+    assert.ok(decoded.hopCount <= hashes.length / width, 'one SNR reading per hop so far');
+    widths.add(width);
+  }
+  assert.equal([...widths].sort(), [1, 2]);
+});
+
+test('a zero-hop direct packet carries path byte 0x00 whatever its sender\'s setting', () => {
+  const zeroHopDirect = mesh.packets.filter((p) => p.encoded.routeType === ROUTE_TYPE.DIRECT && p.encoded.hops.length === 0);
+  assert.ok(zeroHopDirect.length > 10);
+  const multiByteOrigins = new Set(mesh.nodes.filter((n) => n.hashSize >= 2).map((n) => n.publicKey));
+  assert.ok(zeroHopDirect.some((p) => multiByteOrigins.has(p.origin)));
+  for (const packet of zeroHopDirect) assert.is(packet.raw_hex.slice(2, 4), '00', packet.hash);
 });
 
 test('nodes: every role, a firmware mix, locations in one region, unique names and keys', () => {

@@ -10,12 +10,12 @@ function node(publicKey: string): GeneratedNode {
   return { publicKey, name: publicKey.slice(0, 4), role: 'repeater', lat: null, lon: null, hashSize: 1, multibyteRelay: false, activity: 'live', inactive: false, planned: 'unknown' };
 }
 
-function packet(payloadType: number, hashSize: 1 | 2 | 3, hops: string[], firstSeen: string, advertKey?: string): GeneratedPacket {
+function packet(payloadType: number, hashSize: 1 | 2 | 3, hops: string[], firstSeen: string, advertKey?: string, routeType = 1): GeneratedPacket {
   return {
     raw_hex: '',
     first_seen: firstSeen,
     hash: '',
-    encoded: { routeType: 1, payloadType, payloadVersion: 0, transportCodes: null, hashSize, hops, payload: '' },
+    encoded: { routeType, payloadType, payloadVersion: 0, transportCodes: null, hashSize, hops, payload: '' },
     advert: advertKey === undefined ? null : { publicKey: advertKey, timestamp: 0, signature: '', type: 2 },
     origin: advertKey ?? '',
   };
@@ -34,10 +34,13 @@ test('the rules, checked by hand on packets built by hand', () => {
     packet(4, 1, [], daysAgo(1), A), // A: 1-byte advert: nothing
     packet(4, 2, [], daysAgo(8), C), // C: 2-byte advert, but 8 days ago: outside the window
     packet(4, 2, [], daysAgo(6.9), D.toUpperCase()), // D: 2-byte zero-hop advert in the window, key in upper case: confirmed
-    packet(1, 2, ['AA22'], daysAgo(2)), // B and E share the 2-byte hop: both suspected
-    packet(8, 2, ['bb33', 'dd55'], daysAgo(1)), // TRACE: SNR bytes, never hops
+    packet(2, 2, ['AA22'], daysAgo(2)), // B and E share the 2-byte hop: both suspected
+    packet(9, 2, ['bb33', 'dd55'], daysAgo(1)), // TRACE: SNR bytes, never hops
+    packet(9, 2, ['bb33'], daysAgo(1), undefined, 2), // TRACE sent direct: the same
     packet(5, 1, ['cc', 'dd'], daysAgo(1)), // 1-byte hops: nothing
-    packet(1, 3, ['cc4433'], daysAgo(1)), // a 3-byte hop matching D (already confirmed: stays confirmed)
+    packet(2, 3, ['cc4433'], daysAgo(1)), // a 3-byte hop matching D (already confirmed: stays confirmed)
+    packet(4, 2, [], daysAgo(1), A, 2), // A: zero-hop direct advert: its size bits say nothing
+    packet(4, 3, [], daysAgo(1), F, 3), // F: zero-hop transport-direct advert: nothing either
   ];
   assert.equal(expectedStatuses(nodes, packets, { now: NOW, windowMs: WEEK }), {
     [A]: 'unknown',
@@ -47,6 +50,11 @@ test('the rules, checked by hand on packets built by hand', () => {
     [E]: 'suspected',
     [F]: 'unknown',
   });
+  // PATH (8) hops are relays' own hashes: they count
+  assert.is(expectedStatuses(nodes, [...packets, packet(8, 2, ['dd55'], daysAgo(1))], { now: NOW, windowMs: WEEK })[F], 'suspected');
+  // A zero-hop flood advert carries its sender's setting; a relayed direct advert counts too
+  assert.is(expectedStatuses(nodes, [packet(4, 2, [], daysAgo(1), A, 0)], { now: NOW, windowMs: WEEK })[A], 'confirmed');
+  assert.is(expectedStatuses(nodes, [packet(4, 2, ['bb33'], daysAgo(1), A, 2)], { now: NOW, windowMs: WEEK })[A], 'confirmed');
   // No window: C's old advert counts
   assert.is(expectedStatuses(nodes, packets, { now: NOW, windowMs: null })[C], 'confirmed');
   // A 3-byte hop that matches only E's 3-byte prefix
