@@ -44,8 +44,9 @@ const entries = Array.from({ length: N }, (_, i) => (i % 3 === 0 ? { public_key:
 const written = await writeSnapshot(db, { entries });
 const fileMb = statSync(written.path).size / 1048576;
 
-// The next snapshot: 1 % of the rows change
-const next = entries.map((e, i) => (i % 100 === 0 ? { public_key: e.public_key, status: e.status === 'confirmed' ? 'suspected' : 'confirmed', evidence: e.status === 'confirmed' ? 'path' : 'advert' } : e));
+// The next snapshot: 1 % of the rows change (upward, or confirmed with other evidence:
+// a stored value only rises, so a confirmed row told suspected would not change)
+const next = entries.map((e, i) => (i % 100 === 0 ? { public_key: e.public_key, status: 'confirmed', evidence: e.status === 'confirmed' ? 'path' : 'advert' } : e));
 
 const fresh = () => {
   for (const suffix of ['-wal', '-shm']) rmSync(db + suffix, { force: true });

@@ -21,6 +21,8 @@ export type ApplyCounts = {
   updatedInactive: number;
   /** Rows that already held the snapshot's value: not written. */
   alreadyCurrent: number;
+  /** Rows that held a higher value than the snapshot's (confirmed, the snapshot said suspected): kept, not lowered. */
+  keptHigher: number;
   skipped: number;
   invalid: number;
   notFound: number;
@@ -37,7 +39,7 @@ export const DEFAULT_MAX_FUTURE_MS = 10 * 60_000;
 export const DEFAULT_MAX_APPLY_MS = 30_000;
 
 function emptyCounts(read: ReadResult<MbcapEntry>): ApplyCounts {
-  return { read: read.snapshot.count, updatedActive: 0, updatedInactive: 0, alreadyCurrent: 0, skipped: 0, invalid: read.invalid, notFound: 0 };
+  return { read: read.snapshot.count, updatedActive: 0, updatedInactive: 0, alreadyCurrent: 0, keptHigher: 0, skipped: 0, invalid: read.invalid, notFound: 0 };
 }
 
 /**
@@ -82,6 +84,7 @@ export function applySnapshot(db: Database, read: ReadResult<MbcapEntry>, option
       skipped: counts.skipped,
       invalid: counts.invalid,
       not_found: counts.notFound,
+      kept_higher: counts.keptHigher,
       forced: forced ? 1 : 0,
       duration_ms: performance.now() - started,
       file_identity: JSON.stringify(read.identity),

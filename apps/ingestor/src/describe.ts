@@ -16,6 +16,7 @@ export function describeOutcome(o: TickOutcome, dbPath: string): string {
         `${o.skipped} unknown skipped`,
       ];
       if (o.alreadyCurrent) parts.push(`${o.alreadyCurrent} already current`);
+      if (o.keptHigher) parts.push(`${o.keptHigher} kept confirmed (the snapshot said suspected; clear with mbcap-ingestor reset)`);
       if (o.notFound) parts.push(`${plural(o.notFound, 'key')} not in the database`);
       if (o.invalid) parts.push(`${plural(o.invalid, 'invalid entry', 'invalid entries')} dropped`);
       const lag = o.lagMs === undefined || o.clockStepMs ? '' : `, ${formatDuration(o.lagMs)} after publish`;

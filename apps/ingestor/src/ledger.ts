@@ -15,6 +15,8 @@ export type LedgerRow = {
   skipped: number;
   invalid: number;
   not_found: number;
+  /** Rows held back by the only-rises rule (0 in rows written before the column existed). */
+  kept_higher: number;
   forced: number;
   duration_ms: number | null;
   file_identity: string | null;
@@ -38,9 +40,9 @@ export function recordApply(db: Database, row: NewLedgerRow): number {
   const result = db
     .prepare(
       `INSERT INTO mbcap_ledger (applied_at, content_hash, seq, written_at, written_at_ms, entries_read,
-         updated_active, updated_inactive, skipped, invalid, not_found, forced, duration_ms, file_identity)
+         updated_active, updated_inactive, skipped, invalid, not_found, kept_higher, forced, duration_ms, file_identity)
        VALUES (@applied_at, @content_hash, @seq, @written_at, @written_at_ms, @entries_read,
-         @updated_active, @updated_inactive, @skipped, @invalid, @not_found, @forced, @duration_ms, @file_identity)`,
+         @updated_active, @updated_inactive, @skipped, @invalid, @not_found, @kept_higher, @forced, @duration_ms, @file_identity)`,
     )
     .run(row);
   return Number(result.lastInsertRowid);

@@ -48,7 +48,7 @@ export type TickOptions = ApplyOptions & {
   keepRejected?: boolean;
 };
 
-const ZERO: ApplyCounts = { read: 0, updatedActive: 0, updatedInactive: 0, alreadyCurrent: 0, skipped: 0, invalid: 0, notFound: 0 };
+const ZERO: ApplyCounts = { read: 0, updatedActive: 0, updatedInactive: 0, alreadyCurrent: 0, keptHigher: 0, skipped: 0, invalid: 0, notFound: 0 };
 
 function outcome(status: TickStatus, counts: ApplyCounts, started: number, read: ReadResult<MbcapEntry> | null, extra: Partial<TickOutcome> = {}): TickOutcome {
   return {

@@ -1,5 +1,6 @@
 // Writes a snapshot's entries into nodes / inactive_nodes, touching only rows whose value
-// changes. Two ways to find the rows, chosen by size:
+// changes, and never lowering one (the rule is rises.ts: a row holding a higher sup is kept
+// and counted as keptHigher). Two ways to find the rows, chosen by size:
 //
 // - scan: for a snapshot about as large as the tables (the server publishes every node),
 //   one UPDATE per table walks the table once and asks, row by row, whether the snapshot
@@ -21,10 +22,11 @@
 // every few thousand rows and throws ApplyTimeoutError past it; the caller's transaction
 // then rolls back and nothing is written.
 import type { Database, Statement } from 'better-sqlite3';
-import { hasTable, MULTIBYTE_SUP } from '@mbcap/dbschema';
+import { hasTable } from '@mbcap/dbschema';
 import { KeyIndex, mbcapParts, mbcapRank, type EntryTable } from '@mbcap/snapshot';
+import { CURRENT, EVIDENCE_OF, KEPT_HIGHER, STATE_SQL, SUP_OF, verdict, WRITE } from './rises.js';
 
-export type RowCounts = { updatedActive: number; updatedInactive: number; alreadyCurrent: number; skipped: number; notFound: number };
+export type RowCounts = { updatedActive: number; updatedInactive: number; alreadyCurrent: number; keptHigher: number; skipped: number; notFound: number };
 
 export type WriteOptions = {
   /** When to give up, on `clock`: past it the write throws ApplyTimeoutError. */
@@ -45,13 +47,7 @@ export class ApplyTimeoutError extends Error {
 /** Rows (or entries) between two looks at the clock. */
 const ROWS_PER_CHECK = 4096;
 
-// A row's value as a number: 4 * multibyte_sup + 0 (no evidence), 1 (advert), 2 (path),
-// 3 (anything else, always rewritten). A snapshot code (see mbcapParts) maps to the same.
-const STATE = "coalesce(multibyte_sup, -1) * 4 + CASE WHEN multibyte_evidence IS NULL THEN 0 WHEN multibyte_evidence = 'advert' THEN 1 WHEN multibyte_evidence = 'path' THEN 2 ELSE 3 END";
 const CODES = Array.from({ length: 9 }, (_, code) => mbcapParts(code));
-const SUP_OF = CODES.map(({ status }) => MULTIBYTE_SUP[status]);
-const EVIDENCE_OF = CODES.map(({ evidence }) => evidence ?? null);
-const STATE_OF = CODES.map(({ status, evidence }) => MULTIBYTE_SUP[status] * 4 + (evidence === 'advert' ? 1 : evidence === 'path' ? 2 : 0));
 const UNKNOWN = CODES.map(({ status }) => status === 'unknown');
 /** code → (multibyte_sup, multibyte_evidence), as SQL rows */
 const VALUES = 'VALUES ' + CODES.map((_, code) => `(${code}, ${SUP_OF[code]}, ${EVIDENCE_OF[code] === null ? 'NULL' : `'${EVIDENCE_OF[code]}'`})`).join(', ');
@@ -119,8 +115,9 @@ function prepare(db: Database): Prepared {
     return current.scan;
   };
   const options = { deterministic: false, directOnly: true } as const;
-  // mbcap_changes(rowid, public_key, state, table): 1 when the snapshot has another value
-  // for this row's key (the first row of that key across both tables), else 0.
+  // mbcap_changes(rowid, public_key, state, table): 1 when the snapshot raises or restates
+  // this row's value with another one (rises.ts; the first row of that key across both
+  // tables), else 0.
   db.function('mbcap_changes', options, (rowid: unknown, key: unknown, state: unknown, t: unknown) => {
     const scan = active();
     if (++scan.rows % ROWS_PER_CHECK === 0) checkTime(scan.time, scan.rows);
@@ -129,8 +126,10 @@ function prepare(db: Database): Prepared {
     if (i < 0 || scan.matched[i] !== 0) return 0;
     scan.matched[i] = (t as number) + 1;
     const code = scan.table.codeAt(i);
-    if (STATE_OF[code] === state) {
-      scan.counts.alreadyCurrent++;
+    const v = verdict(state as number, code);
+    if (v !== WRITE) {
+      if (v === CURRENT) scan.counts.alreadyCurrent++;
+      else scan.counts.keptHigher++;
       return 0;
     }
     scan.rowids[scan.chosen] = rowid as number;
@@ -144,11 +143,11 @@ function prepare(db: Database): Prepared {
   const names = hasTable(db, 'inactive_nodes') ? (['nodes', 'inactive_nodes'] as const) : (['nodes'] as const);
   const tables = names.map((name, t) => ({
     name,
-    scan: db.prepare(`UPDATE ${name} SET (multibyte_sup, multibyte_evidence) = (SELECT column2, column3 FROM (${VALUES}) WHERE column1 = mbcap_chosen(${name}.rowid)) WHERE mbcap_changes(rowid, public_key, ${STATE}, ${t})`),
+    scan: db.prepare(`UPDATE ${name} SET (multibyte_sup, multibyte_evidence) = (SELECT column2, column3 FROM (${VALUES}) WHERE column1 = mbcap_chosen(${name}.rowid)) WHERE mbcap_changes(rowid, public_key, ${STATE_SQL}, ${t})`),
     update: db.prepare(`UPDATE ${name} SET multibyte_sup = ?, multibyte_evidence = ? WHERE rowid = ?`),
   }));
   const lookup = db
-    .prepare(names.map((name, t) => `SELECT ${t} AS t, rowid, ${STATE} FROM ${name} WHERE public_key = ?`).join(' UNION ALL ') + ' LIMIT 1')
+    .prepare(names.map((name, t) => `SELECT ${t} AS t, rowid, ${STATE_SQL} FROM ${name} WHERE public_key = ?`).join(' UNION ALL ') + ' LIMIT 1')
     .raw();
   // max(rowid) is O(log n), unlike count(*): enough to tell a small snapshot from a full one.
   const size = db.prepare(`SELECT ${names.map((name) => `(SELECT coalesce(max(rowid), 0) FROM ${name})`).join(' + ')}`).pluck();
@@ -192,8 +191,13 @@ export function writeRows(db: Database, table: EntryTable, counts: RowCounts, op
     keys.fill(table.keyAt(i));
     const row = p.lookup.get(...keys) as [number, number, number] | undefined;
     const code = table.codeAt(i);
-    if (row === undefined) counts.notFound++;
-    else if (row[2] === STATE_OF[code]) counts.alreadyCurrent++;
+    if (row === undefined) {
+      counts.notFound++;
+      return;
+    }
+    const v = verdict(row[2], code);
+    if (v === CURRENT) counts.alreadyCurrent++;
+    else if (v === KEPT_HIGHER) counts.keptHigher++;
     else {
       p.tables[row[0]]!.update.run(SUP_OF[code], EVIDENCE_OF[code], row[1]);
       if (row[0] === 0) counts.updatedActive++;

@@ -136,7 +136,7 @@ test('schema-missing: a legacy database with --no-migrate is a clean skip naming
   }
 });
 
-test('stale: a snapshot with a lower seq written before the last applied one writes nothing; --force applies it', async () => {
+test('stale: a snapshot with a lower seq written before the last applied one writes nothing; --force applies it (and still lowers nothing)', async () => {
   const s = scratch();
   try {
     seedDb(s.db, NODES);
@@ -152,8 +152,10 @@ test('stale: a snapshot with a lower seq written before the last applied one wri
     const forced = applyJson(s.db, '--force');
     assert.is(forced.status, 'applied');
     assert.is(forced.forced, true);
-    assert.equal(capabilities(s.db).bb22, [1, 'path', 'nodes']);
+    assert.is(forced.keptHigher, 1);
+    assert.equal(capabilities(s.db).bb22, [2, 'advert', 'nodes'], 'a stored value only rises, forced or not');
     assert.is(ledgerRows(s.db).at(-1)!.forced, 1);
+    assert.is(ledgerRows(s.db).at(-1)!.kept_higher, 1);
   } finally {
     s.cleanup();
   }
@@ -256,6 +258,37 @@ test('status tells whether the current snapshot is applied yet, in words', async
     const text = ingestor('status', '--db', s.db).stdout;
     assert.match(text, /snapshot seq 1: .*; applied at /);
     assert.match(text, /history \(newest first\):\n  \S+  seq 1 +6 entries: 2 rows updated \(1 nodes, 1 inactive\), 2 unknown, 1 not found/);
+  } finally {
+    s.cleanup();
+  }
+});
+
+test('a stored value only rises: unknown → suspected → confirmed apply, a later suspected keeps confirmed and is counted', async () => {
+  const s = scratch();
+  try {
+    seedDb(s.db, [{ key: 'aa11' }, { key: 'bb22', inactive: true }]);
+    const step = async (status: MbcapEntry['status'], evidence?: 'advert' | 'path') => {
+      const entry = (public_key: string) => (evidence ? { public_key, status, evidence } : { public_key, status }) as MbcapEntry;
+      await writeSnapshot(s.db, { entries: [entry('aa11'), entry('bb22')] });
+      return applyJson(s.db);
+    };
+    assert.is((await step('unknown')).skipped, 2);
+    assert.equal(capabilities(s.db), { aa11: [0, null, 'nodes'], bb22: [0, null, 'inactive_nodes'] });
+    assert.is((await step('suspected', 'path')).keptHigher, 0);
+    assert.equal(capabilities(s.db), { aa11: [1, 'path', 'nodes'], bb22: [1, 'path', 'inactive_nodes'] });
+    await step('confirmed', 'advert');
+    assert.equal(capabilities(s.db), { aa11: [2, 'advert', 'nodes'], bb22: [2, 'advert', 'inactive_nodes'] });
+
+    // The adverts left the window: the server now says suspected; the rows stay confirmed
+    const out = await step('suspected', 'path');
+    assert.is(out.status, 'applied');
+    assert.is(out.updatedActive, 0);
+    assert.is(out.updatedInactive, 0);
+    assert.is(out.keptHigher, 2);
+    assert.equal(capabilities(s.db), { aa11: [2, 'advert', 'nodes'], bb22: [2, 'advert', 'inactive_nodes'] });
+    assert.match(out.stderr, /applied snapshot seq 4 \(2 entries\): 0 rows updated \(0 nodes, 0 inactive_nodes\), 0 unknown skipped, 2 kept confirmed \(the snapshot said suspected; clear with mbcap-ingestor reset\)/);
+    assert.is(ledgerRows(s.db).at(-1)!.kept_higher, 2);
+    assert.match(ingestor('status', '--db', s.db).stdout, /seq 4 +2 entries: 0 rows updated \(0 nodes, 0 inactive\), 0 unknown, 0 not found, 2 kept higher/);
   } finally {
     s.cleanup();
   }

@@ -1,6 +1,8 @@
 // The two ways an apply finds its rows (one UPDATE per table for a large snapshot, a
 // lookup per entry for a small one) write the same rows, whatever the snapshot holds;
-// a key given more than once is written with its strongest entry, in either order.
+// a key given more than once is written with its strongest entry, in either order; and
+// neither ever lowers a stored value (confirmed stays confirmed when the snapshot says
+// suspected).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import Database from 'better-sqlite3';
@@ -56,8 +58,12 @@ function strength(e: MbcapEntry): number {
   return (e.status === 'confirmed' ? 10 : 0) + (e.evidence === 'advert' ? 3 : e.evidence === 'path' ? 2 : 1);
 }
 
-/** What the apply must leave: computed from the rules, not from the code under test. */
-function expected(before: ReturnType<typeof rows>, entries: MbcapEntry[]): ReturnType<typeof rows> {
+/**
+ * What the apply must leave, and how many rows it held back: computed from the rules, not
+ * from the code under test. A stored value only rises: an entry whose sup is below the
+ * row's leaves the row as it is (of equal sup, the entry's evidence is written).
+ */
+function expected(before: ReturnType<typeof rows>, entries: MbcapEntry[]): { rows: ReturnType<typeof rows>; kept: number } {
   // Of a key given more than once, the strongest entry (of equal ones, any: they say the same)
   const last = new Map<string, MbcapEntry>();
   for (const e of entries) {
@@ -69,14 +75,20 @@ function expected(before: ReturnType<typeof rows>, entries: MbcapEntry[]): Retur
   // nodes first: a key in both tables is written in nodes only
   const order = [...before].sort((a, b) => (a[3] === b[3] ? 0 : a[3] === 'nodes' ? -1 : 1));
   const after = new Map(before.map((r) => [r[0] + r[3], r] as const));
-  for (const [k, , , table] of order) {
+  let kept = 0;
+  for (const [k, stored, , table] of order) {
     // nodes matches keys whatever their case (NOCASE); inactive_nodes exactly
     const e = table === 'nodes' ? last.get(k.toLowerCase()) : [...last.values()].find((x) => x.public_key === k);
     if (!e || done.has(e.public_key)) continue;
     done.add(e.public_key);
-    after.set(k + table, [k, e.status === 'confirmed' ? 2 : 1, e.evidence ?? null, table]);
+    const sup = e.status === 'confirmed' ? 2 : 1;
+    if (stored !== null && stored > sup) {
+      kept++;
+      continue;
+    }
+    after.set(k + table, [k, sup, e.evidence ?? null, table]);
   }
-  return [...after.values()].sort((a, b) => (a[0] + a[3] < b[0] + b[3] ? -1 : 1));
+  return { rows: [...after.values()].sort((a, b) => (a[0] + a[3] < b[0] + b[3] ? -1 : 1)), kept };
 }
 
 for (const [name, size] of [
@@ -106,7 +118,10 @@ for (const [name, size] of [
       await writeSnapshot(s.db, { entries });
       const out = applyJson(s.db);
       assert.is(out.status, 'applied');
-      assert.equal(rows(s.db), expected(before, entries));
+      const want = expected(before, entries);
+      assert.equal(rows(s.db), want.rows);
+      assert.ok(want.kept > 0, 'the snapshot says suspected for some confirmed rows');
+      assert.is(out.keptHigher, want.kept);
       assert.is(out.skipped, entries.filter((e) => e.status === 'unknown').length);
       assert.ok((out.notFound as number) > 0 || size < 1000);
     } finally {
@@ -151,6 +166,52 @@ for (const [path, covered] of [
       for (const [k, , , [sup, evidence]] of pairs) assert.equal(caps[k], [sup, evidence, k.startsWith('b') ? 'inactive_nodes' : 'nodes'], k);
       assert.is(out.updatedActive as number, 6 + covered / 2);
       assert.is(out.updatedInactive as number, 6 + covered / 2);
+    } finally {
+      s.cleanup();
+    }
+  });
+}
+
+for (const [path, covered] of [
+  ['the scan', 400],
+  ['the lookup', 0],
+] as const) {
+  test(`${path}: a stored value only rises, in nodes and in inactive_nodes`, async () => {
+    const s = scratch();
+    try {
+      const others = Array.from({ length: 400 }, (_, i) => ({ key: key(1000 + i), inactive: i % 2 === 1 }));
+      const confirmed = { sup: 2, evidence: 'advert' };
+      const suspected = { sup: 1, evidence: 'path' };
+      const unknown = { sup: 0, evidence: null };
+      // [key number, stored, snapshot entry, row after]; `a`… keys live in nodes, `b`… in inactive_nodes
+      const cases: [number, { sup: number; evidence: string | null }, Omit<MbcapEntry, 'public_key'>, [number, string | null]][] = [
+        [1, confirmed, { status: 'suspected', evidence: 'path' }, [2, 'advert']], // lower: kept
+        [2, confirmed, { status: 'suspected' }, [2, 'advert']], // lower, no evidence: kept
+        [3, confirmed, { status: 'unknown' }, [2, 'advert']], // unknown: never written
+        [4, confirmed, { status: 'confirmed', evidence: 'path' }, [2, 'path']], // equal sup, other evidence: written
+        [5, suspected, { status: 'suspected' }, [1, null]], // equal sup, other evidence: written
+        [6, suspected, { status: 'confirmed', evidence: 'advert' }, [2, 'advert']], // higher: written
+        [7, unknown, { status: 'suspected', evidence: 'path' }, [1, 'path']], // higher: written
+        [8, confirmed, { status: 'confirmed', evidence: 'advert' }, [2, 'advert']], // the same: current
+      ];
+      const k = (prefix: string, n: number) => `${prefix}${n}`.padEnd(64, '0');
+      const seeds = ['a', 'b'].flatMap((prefix) => cases.map(([n, stored]) => ({ key: k(prefix, n), ...stored, inactive: prefix === 'b' })));
+      seedDb(s.db, [...others, ...seeds]);
+      const entries: MbcapEntry[] = ['a', 'b'].flatMap((prefix) => cases.map(([n, , entry]) => ({ public_key: k(prefix, n), ...entry }) as MbcapEntry));
+      for (const o of others.slice(0, covered)) entries.push({ public_key: o.key, status: 'suspected', evidence: 'path' });
+      await writeSnapshot(s.db, { entries });
+      const out = applyJson(s.db);
+      assert.is(out.status, 'applied');
+      const caps = capabilities(s.db);
+      for (const prefix of ['a', 'b']) {
+        for (const [n, , , [sup, evidence]] of cases) assert.equal(caps[k(prefix, n)], [sup, evidence, prefix === 'b' ? 'inactive_nodes' : 'nodes'], k(prefix, n));
+      }
+      assert.is(out.keptHigher, 4, 'two rows a table held back');
+      assert.is(out.skipped, 2);
+      assert.is(out.alreadyCurrent, 2);
+      assert.is(out.updatedActive as number, 4 + covered / 2);
+      assert.is(out.updatedInactive as number, 4 + covered / 2);
+      assert.match(out.stderr, /, 4 kept confirmed \(the snapshot said suspected; clear with mbcap-ingestor reset\)/);
     } finally {
       s.cleanup();
     }

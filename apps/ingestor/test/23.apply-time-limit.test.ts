@@ -22,7 +22,7 @@ function seed(db: string, n: number): void {
   conn.close();
 }
 
-const zero = (): RowCounts => ({ updatedActive: 0, updatedInactive: 0, alreadyCurrent: 0, skipped: 0, notFound: 0 });
+const zero = (): RowCounts => ({ updatedActive: 0, updatedInactive: 0, alreadyCurrent: 0, keptHigher: 0, skipped: 0, notFound: 0 });
 
 test('apply --max-apply-time 1ms: timed-out, nothing written, no ledger row, a log line that says what to do', async () => {
   const s = scratch();

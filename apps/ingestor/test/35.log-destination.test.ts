@@ -22,7 +22,8 @@ function startRun(db: string, stderr: 'pipe' | number) {
 
 /** Publishes twice, checking each lands in the database while `child` stays alive, then stops it. */
 async function keepsApplying(db: string, run: { child: ChildProcess; exited: Promise<number | null> }) {
-  for (const [status, sup] of [['confirmed', 2], ['suspected', 1]] as const) {
+  // Upward, as a stored value only rises
+  for (const [status, sup] of [['suspected', 1], ['confirmed', 2]] as const) {
     await writeSnapshot(db, { entries: [{ public_key: 'aa11', status, evidence: 'advert' }] });
     assert.ok(await eventually(() => capabilities(db).aa11?.[0] === sup || run.child.exitCode !== null, 5000), `${status} not applied`);
     assert.is(run.child.exitCode, null, `run exited ${run.child.exitCode} instead of applying the ${status} snapshot`);
@@ -125,17 +126,17 @@ if (!canMount) console.log(`skipping the full-disk log file test: cannot mount a
   const run = startRun(s.db, log);
   closeSync(log);
   try {
-    await writeSnapshot(s.db, { entries: [{ public_key: 'aa11', status: 'confirmed', evidence: 'advert' }] });
-    assert.ok(await eventually(() => capabilities(s.db).aa11?.[0] === 2 || run.child.exitCode !== null, 5000));
+    await writeSnapshot(s.db, { entries: [{ public_key: 'aa11', status: 'suspected', evidence: 'path' }] });
+    assert.ok(await eventually(() => capabilities(s.db).aa11?.[0] === 1 || run.child.exitCode !== null, 5000));
     assert.is(run.child.exitCode, null, 'run is still running on a full disk');
-    assert.is(capabilities(s.db).aa11?.[0], 2);
+    assert.is(capabilities(s.db).aa11?.[0], 1);
     assert.is(readFileSync(logPath, 'utf8'), '', 'nothing fitted in the log');
 
     // Room again: the next line owns up to the gap, and the apply is logged
     rmSync(filler);
-    await writeSnapshot(s.db, { entries: [{ public_key: 'aa11', status: 'suspected', evidence: 'path' }] });
+    await writeSnapshot(s.db, { entries: [{ public_key: 'aa11', status: 'confirmed', evidence: 'advert' }] });
     assert.ok(await eventually(() => /applied snapshot seq 2/.test(readFileSync(logPath, 'utf8')), 5000), readFileSync(logPath, 'utf8'));
-    assert.is(capabilities(s.db).aa11?.[0], 1);
+    assert.is(capabilities(s.db).aa11?.[0], 2);
     assert.match(readFileSync(logPath, 'utf8'), /warn  \d+ log lines? could not be written \(ENOSPC\); the log has a gap before this line\n.*applied snapshot seq 2/);
     run.child.kill('SIGTERM');
     assert.is(await run.exited, 0);

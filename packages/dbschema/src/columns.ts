@@ -108,6 +108,25 @@ export const LEDGER_COLUMNS: readonly ColumnSpec[] = [
   // The snapshot file's identity (device, inode, size, times) when it was applied: an
   // unchanged identity means an unchanged file, so a tick can skip it without reading it.
   col('file_identity', 'TEXT'),
+  // Rows the apply held back because they held a higher value (a stored value only rises);
+  // last, so a fresh ledger and one migrated from an older release have the same columns.
+  col('kept_higher', 'INTEGER NOT NULL DEFAULT 0'),
+];
+
+/**
+ * `mbcap_resets`: one row per `mbcap-ingestor reset` (an operator clearing values back to
+ * unknown), written in the reset's own transaction.
+ */
+export const RESET_COLUMNS: readonly ColumnSpec[] = [
+  col('id', 'INTEGER PRIMARY KEY AUTOINCREMENT', null),
+  col('reset_at', 'TEXT NOT NULL', 'TEXT'),
+  // The keys asked for, as a JSON array; NULL for --all
+  col('keys', 'TEXT'),
+  // The status filter (suspected, confirmed); NULL for any
+  col('status', 'TEXT'),
+  col('reset_active', 'INTEGER NOT NULL', 'INTEGER'),
+  col('reset_inactive', 'INTEGER NOT NULL', 'INTEGER'),
+  col('not_found', 'INTEGER NOT NULL', 'INTEGER'),
 ];
 
 /** Every table migrate() maintains, in creation order. */
@@ -117,6 +136,7 @@ export const TABLES: readonly TableSpec[] = [
   { name: 'transmissions', columns: TRANSMISSION_COLUMNS },
   { name: 'mbcap_meta', columns: META_COLUMNS },
   { name: 'mbcap_ledger', columns: LEDGER_COLUMNS },
+  { name: 'mbcap_resets', columns: RESET_COLUMNS },
 ];
 
 /** Indexes migrate() creates unless an index already leads with the same column. */

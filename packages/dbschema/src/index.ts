@@ -6,13 +6,14 @@
  *   transmissions           CoreScope packets; path_json optional
  *   mbcap_meta              key/value; schema_version = '1'
  *   mbcap_ledger            one row per snapshot apply, written in the apply's transaction
+ *   mbcap_resets            one row per operator reset of values back to unknown
  *
  * The ingestor (the only writer) calls migrate() at start: additive, idempotent, one
  * transaction, then journal_mode=WAL. It refuses a newer schema_version. The read-only
  * server calls checkSchema(db, 'server') and reads optional parts via hasTable/hasColumn.
  */
 
-export { INDEXES, LEDGER_COLUMNS, META_COLUMNS, MULTIBYTE_SUP, NODE_COLUMNS, SCHEMA_VERSION, TABLES, TRANSMISSION_COLUMNS } from './columns.js';
+export { INDEXES, LEDGER_COLUMNS, META_COLUMNS, MULTIBYTE_SUP, NODE_COLUMNS, RESET_COLUMNS, SCHEMA_VERSION, TABLES, TRANSMISSION_COLUMNS } from './columns.js';
 export type { ColumnSpec, IndexSpec, NodeRecord, TableSpec } from './columns.js';
 export { migrate } from './migrate.js';
 export type { MigrationReport } from './migrate.js';

@@ -9,7 +9,8 @@ const NODE = ['public_key', 'name', 'role', 'lat', 'lon', 'last_seen', 'first_se
 const TRANSMISSION = ['id', 'raw_hex', 'hash', 'first_seen', 'route_type', 'payload_type',
   'payload_version', 'decoded_json', 'created_at', 'path_json'];
 const LEDGER = ['id', 'applied_at', 'content_hash', 'seq', 'written_at', 'written_at_ms', 'entries_read',
-  'updated_active', 'updated_inactive', 'skipped', 'invalid', 'not_found', 'forced', 'duration_ms', 'file_identity'];
+  'updated_active', 'updated_inactive', 'skipped', 'invalid', 'not_found', 'forced', 'duration_ms', 'file_identity', 'kept_higher'];
+const RESETS = ['id', 'reset_at', 'keys', 'status', 'reset_active', 'reset_inactive', 'not_found'];
 
 let t: TempDir;
 test.before.each(() => {
@@ -28,12 +29,13 @@ test('a fresh database gets every table, column, index, the version and WAL', ()
   const report = migrate(t.open());
 
   const db = t.open();
-  assert.equal(tableNames(db), ['inactive_nodes', 'mbcap_ledger', 'mbcap_meta', 'nodes', 'transmissions']);
+  assert.equal(tableNames(db), ['inactive_nodes', 'mbcap_ledger', 'mbcap_meta', 'mbcap_resets', 'nodes', 'transmissions']);
   assert.equal(columnNames(db, 'nodes'), NODE);
   assert.equal(columnNames(db, 'inactive_nodes'), NODE);
   assert.equal(columnNames(db, 'transmissions'), TRANSMISSION);
   assert.equal(columnNames(db, 'mbcap_ledger'), LEDGER);
   assert.equal(columnNames(db, 'mbcap_meta'), ['key', 'value']);
+  assert.equal(columnNames(db, 'mbcap_resets'), RESETS);
   assert.ok(indexedColumns(db, 'transmissions').includes('first_seen'));
   assert.ok(indexedColumns(db, 'transmissions').includes('payload_type'));
   assert.ok(indexedColumns(db, 'mbcap_ledger').includes('content_hash'));
@@ -89,6 +91,7 @@ test('an older CoreScope database keeps every row and extra, and gains what was 
     'added column transmissions.path_json',
     'created table mbcap_meta',
     'created table mbcap_ledger',
+    'created table mbcap_resets',
     'created index idx_transmissions_first_seen on transmissions(first_seen)',
     'created index idx_transmissions_payload_type on transmissions(payload_type)',
     'created index idx_mbcap_ledger_content_hash on mbcap_ledger(content_hash)',
@@ -179,6 +182,25 @@ test('duplicateKeys is empty on a legacy database without inactive_nodes', () =>
   const db = t.open();
   createLegacyDb(db);
   assert.equal(duplicateKeys(db), []);
+});
+
+test('a ledger from before kept_higher and mbcap_resets keeps its rows and gains both, once', () => {
+  const db = t.open();
+  migrate(db);
+  // The schema as the previous release left it: no kept_higher column, no mbcap_resets
+  db.exec('DROP TABLE mbcap_resets; ALTER TABLE mbcap_ledger DROP COLUMN kept_higher');
+  db.prepare(
+    `INSERT INTO mbcap_ledger (applied_at, content_hash, seq, written_at, written_at_ms, entries_read, updated_active,
+       updated_inactive, skipped, invalid, not_found, forced) VALUES ('2026-12-01T00:00:00Z', 'h', 7, '2026-12-01T00:00:00Z', 1, 3, 1, 1, 1, 0, 0, 0)`,
+  ).run();
+  const before = rows(db, 'mbcap_ledger') as Record<string, unknown>[];
+
+  const report = migrate(db);
+  assert.equal(report.changes, ['added column mbcap_ledger.kept_higher', 'created table mbcap_resets']);
+  assert.equal(columnNames(db, 'mbcap_ledger'), LEDGER);
+  assert.equal(columnNames(db, 'mbcap_resets'), RESETS);
+  assert.equal(rows(db, 'mbcap_ledger'), before.map((r) => ({ ...r, kept_higher: 0 })));
+  assert.equal(migrate(db).changes, [], 'idempotent');
 });
 
 test.run();

@@ -7,8 +7,8 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeSnapshot } from '@mbcap/snapshot';
-import { diffModels, EVIDENCE_CODE, readModel, STATUS_OF_SUP, SUP_OF_STATUS } from '../lib/meshdb.mjs';
-import { applyToModel } from '../lib/snapshots.mjs';
+import { diffModels, readModel, STATUS_OF_SUP } from '../lib/meshdb.mjs';
+import { applyToModel, risen } from '../lib/snapshots.mjs';
 import { plainKinds, signedKinds } from '../lib/hostile.mjs';
 import { ingestorBin, run, sleep, start } from '../lib/proc.mjs';
 
@@ -56,7 +56,7 @@ export async function runCampaign({ rng, quick, work, check, log, shared }) {
         if (out.length === n) break;
         const s = status ?? rng.pick(['confirmed', 'suspected']);
         const evidence = s === 'confirmed' ? 'advert' : 'path';
-        if (current[i] === SUP_OF_STATUS[s] * 4 + EVIDENCE_CODE[evidence]) continue;
+        if (risen(current[i], s, evidence) === current[i]) continue; // holds it, or a higher value
         out.push({ public_key: keys[i], status: s, evidence });
       }
       return out;

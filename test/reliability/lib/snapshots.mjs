@@ -1,7 +1,15 @@
 // Snapshots for a model: every node of the mesh with a random status, and the model the
-// database must hold once the snapshot is applied (unknown is never written).
+// database must hold once the snapshot is applied: unknown is never written, and a stored
+// value only rises (an entry whose sup is below the row's leaves the row as it was; of
+// equal sup, the entry's evidence is written).
 import { mbcapCode, mbcapRank } from '@mbcap/snapshot';
 import { EVIDENCE_CODE, SUP_OF_STATUS } from './meshdb.mjs';
+
+/** The state a row holds after an entry (never unknown) is applied to `state`: max by sup. */
+export function risen(state, status, evidence) {
+  const sup = SUP_OF_STATUS[status];
+  return Math.floor(state / 4) > sup ? state : sup * 4 + EVIDENCE_CODE[evidence ?? 'null'];
+}
 
 /**
  * Entries for every key (in a shuffled-free, index order), random statuses; returns the
@@ -22,7 +30,7 @@ export function randomSnapshot(rng, keys, before, options = {}) {
     // Now and then no evidence, the way the Go writer leaves it out
     const evidence = rng.chance(0.05) ? null : confirmed ? 'advert' : 'path';
     entries[i] = evidence ? { public_key: keys[i], status, evidence } : { public_key: keys[i], status };
-    after[i] = SUP_OF_STATUS[status] * 4 + EVIDENCE_CODE[evidence ?? 'null'];
+    after[i] = risen(before[i], status, evidence);
   }
   return { entries, after };
 }
@@ -30,7 +38,8 @@ export function randomSnapshot(rng, keys, before, options = {}) {
 /**
  * Applies entries to a model the way the ingestor must: of a key's entries the strongest
  * wins (mbcapRank: confirmed over suspected, then advert over path over none), the later
- * of equals; unknown is never written.
+ * of equals; unknown is never written; then the row takes it only if its sup is not
+ * lower than the row's (a stored value only rises).
  */
 export function applyToModel(before, entries, keyIndex) {
   const after = Uint8Array.from(before);
@@ -40,10 +49,10 @@ export function applyToModel(before, entries, keyIndex) {
     const i = keyIndex.get(e.public_key);
     if (i === undefined) continue;
     const rank = mbcapRank(mbcapCode(e.status, e.evidence ?? undefined));
-    if ((best.get(i) ?? -1) > rank) continue;
-    best.set(i, rank);
-    after[i] = SUP_OF_STATUS[e.status] * 4 + EVIDENCE_CODE[e.evidence ?? 'null'];
+    if ((best.get(i)?.rank ?? -1) > rank) continue;
+    best.set(i, { rank, e });
   }
+  for (const [i, { e }] of best) after[i] = risen(before[i], e.status, e.evidence);
   return after;
 }
 

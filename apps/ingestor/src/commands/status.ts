@@ -67,7 +67,7 @@ export const statusCommand: CommandModule<object, Args> = {
       for (const row of shown) {
         const seq = row.seq === null ? 'no seq' : `seq ${row.seq}`;
         console.log(
-          `  ${row.applied_at}  ${seq.padEnd(9)} ${row.entries_read} entries: ${row.updated_active + row.updated_inactive} rows updated (${row.updated_active} nodes, ${row.updated_inactive} inactive), ${row.skipped} unknown, ${row.not_found} not found${row.invalid ? `, ${row.invalid} invalid` : ''}${row.forced ? ', forced' : ''}`,
+          `  ${row.applied_at}  ${seq.padEnd(9)} ${row.entries_read} entries: ${row.updated_active + row.updated_inactive} rows updated (${row.updated_active} nodes, ${row.updated_inactive} inactive), ${row.skipped} unknown, ${row.not_found} not found${row.kept_higher ? `, ${row.kept_higher} kept higher` : ''}${row.invalid ? `, ${row.invalid} invalid` : ''}${row.forced ? ', forced' : ''}`,
         );
       }
     }
