@@ -11,10 +11,13 @@ import { createRng } from '@mbcap/meshgen';
 
 const ingestor = new URL('../../apps/ingestor/bin/mbcap-ingestor.js', import.meta.url).pathname;
 
+/** What the cached databases are made of: change it when the mix or the schema changes, so old caches are not used. */
+const CACHE_VERSION = 2;
+
 /** Path of a cached database with `nodes` nodes and `packets` transmissions (built if missing). */
 export function meshDb({ nodes, packets, seed = 1 }) {
   const dir = join(tmpdir(), 'mbcap-bench-cache');
-  const path = join(dir, `mesh-${nodes}n-${packets}p-s${seed}.db`);
+  const path = join(dir, `mesh-v${CACHE_VERSION}-${nodes}n-${packets}p-s${seed}.db`);
   if (existsSync(path)) return path;
   mkdirSync(dir, { recursive: true });
   const building = `${path}.building`;
@@ -57,7 +60,7 @@ export function meshDb({ nodes, packets, seed = 1 }) {
           payload = encodeAdvert({ publicKey: keys[origin], timestamp: Math.floor(now / 1000), type: (origin % 4) + 1, name: `node ${origin}` });
           decoded = JSON.stringify({ type: 'ADVERT', pubKey: keys[origin], name: `node ${origin}` });
         } else if (r < 0.2) {
-          type = PAYLOAD_TYPE.TRACE;
+          type = PAYLOAD_TYPE.TRACE; // sent direct, as firmware does (below)
           payload = Uint8Array.from({ length: 9 }, () => Math.floor(random() * 256));
           // The path of a TRACE holds one SNR byte a hop
           for (let h = 0; h < hops.length; h++) hops[h] = hex(1);
@@ -69,8 +72,9 @@ export function meshDb({ nodes, packets, seed = 1 }) {
           type = r < 0.8 ? PAYLOAD_TYPE.TXT_MSG : PAYLOAD_TYPE.GRP_TXT;
           payload = Uint8Array.from({ length: 20 + Math.floor(random() * 60) }, () => Math.floor(random() * 256));
         }
-        const raw = toHex(encodePacket({ routeType: ROUTE_TYPE.FLOOD, payloadType: type, hashSize: type === PAYLOAD_TYPE.TRACE ? 1 : hashSize, hops, payload }));
-        insert.run(raw, `b${i}`, firstSeen, ROUTE_TYPE.FLOOD, type, decoded, JSON.stringify(hops));
+        const route = type === PAYLOAD_TYPE.TRACE ? ROUTE_TYPE.DIRECT : ROUTE_TYPE.FLOOD;
+        const raw = toHex(encodePacket({ routeType: route, payloadType: type, hashSize: type === PAYLOAD_TYPE.TRACE ? 1 : hashSize, hops, payload }));
+        insert.run(raw, `b${i}`, firstSeen, route, type, decoded, JSON.stringify(hops));
       }
     })();
   }
