@@ -1,4 +1,4 @@
-import { isDirectRoute, PAYLOAD_TYPE, peekHops, peekPacket, peekPayload } from '@mbcap/meshcore';
+import { isDirectRoute, PAYLOAD_TYPE, peekHops, peekPacket, peekPayload, type PacketPeek as Packet } from '@mbcap/meshcore';
 import { parseFirstSeen } from './time.js';
 
 /** A row of `nodes` or `inactive_nodes`; `public_key` is kept exactly as stored. */
@@ -105,20 +105,20 @@ export function createCapabilityAccumulator(
       counts.skipped++;
       return;
     }
+    if (!isEvidence(packet)) return;
     const size = packet.hashSize;
-    if (size < 2) return;
-    if (packet.hopCount === 0 && isDirectRoute(packet.routeType)) return;
-    const type = row.payload_type ?? packet.payloadType;
+    const type = payloadTypeOf(row, packet);
 
     // Advert evidence: the payload is read only when decoded_json has no key
     if (type === PAYLOAD_TYPE.ADVERT) {
-      const key = pubKeyOf(row.decoded_json) ?? peekPayload(raw, packet, 32);
+      const key = advertKeyOf(row, packet);
       if (key !== null) raise(advertMax, index.byKey.get(key.toLowerCase()), size);
     }
 
     // Path evidence; TRACE path bytes are SNR values, not hashes
-    if (type === PAYLOAD_TYPE.TRACE) return;
-    for (const hop of hopsOf(row.path_json) ?? peekHops(raw, packet)) {
+    const hops = evidenceHops(row, packet, type);
+    if (hops === null) return;
+    for (const hop of hops) {
       if (typeof hop === 'string' && hop !== '') raise(pathMax, index.byPrefix(hop.toLowerCase()), size);
     }
   }
@@ -127,7 +127,7 @@ export function createCapabilityAccumulator(
     const entries = nodes.map((node, i): CapabilityEntry => {
       const fromAdvert = advertMax[i]!;
       const fromPath = pathMax[i]!;
-      const status: CapabilityStatus = fromAdvert >= 2 ? 'confirmed' : fromPath >= 2 ? 'suspected' : 'unknown';
+      const status = statusOf(fromAdvert, fromPath);
       return {
         public_key: node.public_key,
         status,
@@ -142,6 +142,36 @@ export function createCapabilityAccumulator(
   }
 
   return { add, finish, stats: () => ({ ...counts }) };
+}
+
+/** The status from the largest advert and path hash sizes seen (0 = none). */
+export function statusOf(advertSize: number, pathSize: number): CapabilityStatus {
+  return advertSize >= 2 ? 'confirmed' : pathSize >= 2 ? 'suspected' : 'unknown';
+}
+
+/**
+ * Whether an intact packet can be evidence at all: its hash size is ≥ 2 and it is not a
+ * zero-hop direct send (route 2 or 3), which firmware sends with path byte 0x00 whatever
+ * its setting.
+ */
+export function isEvidence(packet: Packet): boolean {
+  return packet.hashSize >= 2 && !(packet.hopCount === 0 && isDirectRoute(packet.routeType));
+}
+
+/** The payload_type column; NULL → the header's. */
+export function payloadTypeOf(row: PacketRow, packet: Packet): number {
+  return row.payload_type ?? packet.payloadType;
+}
+
+/** An advert's public key as written: decoded_json.pubKey, else the first 32 payload bytes. */
+export function advertKeyOf(row: PacketRow, packet: Packet): string | null {
+  return pubKeyOf(row.decoded_json) ?? peekPayload(row.raw_hex, packet, 32);
+}
+
+/** The hops that can be path evidence (path_json, else raw_hex's), or null for TRACE. */
+export function evidenceHops(row: PacketRow, packet: Packet, type: number): readonly unknown[] | null {
+  if (type === PAYLOAD_TYPE.TRACE) return null;
+  return hopsOf(row.path_json) ?? peekHops(row.raw_hex, packet);
 }
 
 function compareKeys(a: CapabilityEntry, b: CapabilityEntry): number {

@@ -4,11 +4,13 @@
  * serves a small HTTP API. It never writes the database: it opens it read-only.
  */
 import { createParser } from '@mbcap/cli';
+import { explainCommand } from './commands/explain.js';
 import { publishCommand } from './commands/publish.js';
 import { runCommand } from './commands/run.js';
 
 await createParser('mbcap-server', '$0 <command> --db PATH [options]\n\nRead-only capability analytics: publishes the snapshot the ingestor applies, and serves an HTTP API.')
   .command(publishCommand)
   .command(runCommand)
-  .demandCommand(1, 'name a command: publish or run')
+  .command(explainCommand)
+  .demandCommand(1, 'name a command: publish, run or explain')
   .parseAsync();

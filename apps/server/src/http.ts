@@ -9,6 +9,8 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from '@mbcap/cli';
 import { checkSchema } from '@mbcap/dbschema';
 import { HTTP_TIMEOUTS, limitConnections } from './connections.js';
+import type { NodeExplanation } from './explain-node.js';
+import { isNodeKey } from './explain.js';
 import type { ServerDatabase } from './database.js';
 import { throttledWarn } from './log-throttle.js';
 import { renderMetrics, type HttpStats } from './metrics.js';
@@ -23,13 +25,16 @@ export type ApiContext = {
   interval: string;
   /** Connections served at once; more are refused (closed) at accept. */
   maxConnections: number;
+  /** One node's explanation (computed off this thread); null when no node has the key. */
+  explain?: (key: string) => Promise<NodeExplanation | null>;
   /** Where malformed requests, refused connections and our own failures are reported (throttled). */
   log?: Logger;
 };
 
 class BadRequest extends Error {}
 
-const ROUTES = ['/healthz', '/api/nodes', '/api/multibyte-capability', '/metrics'];
+const ROUTES = ['/healthz', '/api/nodes', '/api/nodes/:key/capability', '/api/multibyte-capability', '/metrics'];
+const NODE_CAPABILITY = /^\/api\/nodes\/([^/]*)\/capability$/;
 /** At most one warning line per kind of trouble in this interval. */
 const WARN_INTERVAL_MS = 10_000;
 
@@ -90,7 +95,23 @@ function capability(ctx: ApiContext): Result {
   return { code: 200, parts: [Buffer.from(`${head.slice(0, -1)},"entries":`), ctx.state.entriesJson ?? Buffer.from('[]'), Buffer.from('}\n')] };
 }
 
-function route(ctx: ApiContext, stats: HttpStats, req: IncomingMessage, target: Target): Result {
+async function explain(ctx: ApiContext, key: string): Promise<Result> {
+  if (!isNodeKey(key)) throw new BadRequest(`the node key must be 2 to 64 hex digits, got ${JSON.stringify(shorten(key, 80))}`);
+  if (ctx.explain === undefined) return { code: 503, body: { error: 'explanations are not available here' } };
+  const explanation = await ctx.explain(key);
+  if (explanation === null) return { code: 404, body: { error: `no node has the key ${key}` } };
+  return { code: 200, body: explanation };
+}
+
+/** The route's name for the request counters. */
+function routeOf(path: string): string {
+  if (ROUTES.includes(path)) return path;
+  return NODE_CAPABILITY.test(path) ? '/api/nodes/:key/capability' : 'other';
+}
+
+function route(ctx: ApiContext, stats: HttpStats, req: IncomingMessage, target: Target): Result | Promise<Result> {
+  const node = NODE_CAPABILITY.exec(target.path);
+  if (node !== null) return explain(ctx, node[1]!);
   switch (target.path) {
     case '/healthz':
       return health(ctx, stats);
@@ -133,14 +154,33 @@ export function createApiServer(ctx: ApiContext): Server {
       result = { code: 405, body: { error: `method ${req.method} not allowed: this API is read-only` } };
     } else {
       try {
-        result = route(ctx, stats, req, target);
+        const routed = route(ctx, stats, req, target);
+        if (routed instanceof Promise) {
+          void routed.then(
+            (answer) => finish(answer),
+            (error) => finish(failure(error)),
+          ).catch((error) => {
+            warn('request-failed', `${req.method} ${shorten(req.url ?? '')} failed: ${(error as Error)?.stack ?? String(error)}`);
+            res.destroy();
+          });
+          return;
+        }
+        result = routed;
       } catch (error) {
-        if (error instanceof BadRequest) result = { code: 400, body: { error: error.message } };
-        else result = { code: 503, body: { error: `the database could not answer: ${(error as Error).message}` } };
+        result = failure(error);
       }
     }
-    count(target !== null && ROUTES.includes(target.path) ? target.path : 'other', result.code);
-    send(res, result);
+    finish(result);
+
+    function finish(answer: Result): void {
+      count(target === null ? 'other' : routeOf(target.path), answer.code);
+      send(res, answer);
+    }
+  }
+
+  function failure(error: unknown): Result {
+    if (error instanceof BadRequest) return { code: 400, body: { error: error.message } };
+    return { code: 503, body: { error: `the database could not answer: ${(error as Error).message}` } };
   }
 
   const server = createServer({ connectionsCheckingInterval: HTTP_TIMEOUTS.check }, (req, res) => {

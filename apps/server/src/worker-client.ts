@@ -2,17 +2,21 @@
 // memory) fails the cycle in flight; the next cycle starts a new one.
 import { Worker } from 'node:worker_threads';
 import type { HmacKey } from '@mbcap/snapshot';
+import type { NodeExplanation } from './explain-node.js';
 import type { PublishOutcome } from './publish-cycle.js';
 import type { PublishRequest, PublishWorkerData } from './publish-worker.js';
 
 export type PublishWorker = {
   /** One whole cycle in the worker; resolves once the snapshot is durable (or the cycle failed). */
   publish(windowMs: number | null): Promise<PublishOutcome>;
+  /** One node's explanation, computed in the worker; null when no node has the key. */
+  explain(key: string, windowMs: number | null): Promise<NodeExplanation | null>;
   /** Waits for the cycle in flight, then ends the worker. */
   close(): Promise<void>;
 };
 
-type Waiter = { resolve: (outcome: PublishOutcome) => void; reject: (error: Error) => void };
+type Reply = { id: number; outcome?: PublishOutcome; explanation?: NodeExplanation | null; error?: string };
+type Waiter = { resolve: (reply: Reply) => void; reject: (error: Error) => void };
 
 export function startPublishWorker(dbPath: string, options: { hmacKey?: HmacKey } = {}): PublishWorker {
   const data: PublishWorkerData = { dbPath, hmacKey: options.hmacKey };
@@ -27,10 +31,10 @@ export function startPublishWorker(dbPath: string, options: { hmacKey?: HmacKey 
 
   function spawn(): Worker {
     const w = new Worker(new URL('./publish-worker.js', import.meta.url), { workerData: data });
-    w.on('message', (message: { id: number; outcome: PublishOutcome }) => {
+    w.on('message', (message: Reply) => {
       const waiter = pending.get(message.id);
       pending.delete(message.id);
-      waiter?.resolve(message.outcome);
+      waiter?.resolve(message);
     });
     w.on('error', (error) => {
       if (worker === w) worker = null;
@@ -45,20 +49,26 @@ export function startPublishWorker(dbPath: string, options: { hmacKey?: HmacKey 
 
   // Started now, so the first cycle does not wait for the thread to boot
   worker = spawn();
+  function ask(request: Omit<PublishRequest, 'id'>): Promise<Reply> {
+    const id = nextId++;
+    return new Promise((resolve, reject) => {
+      pending.set(id, { resolve, reject });
+      try {
+        worker ??= spawn();
+        worker.postMessage({ ...request, id } satisfies PublishRequest);
+      } catch (error) {
+        pending.delete(id);
+        reject(error as Error);
+      }
+    });
+  }
+
   return {
-    publish(windowMs) {
-      const id = nextId++;
-      return new Promise((resolve, reject) => {
-        pending.set(id, { resolve, reject });
-        try {
-          worker ??= spawn();
-          const request: PublishRequest = { id, windowMs };
-          worker.postMessage(request);
-        } catch (error) {
-          pending.delete(id);
-          reject(error as Error);
-        }
-      });
+    publish: async (windowMs) => (await ask({ windowMs })).outcome!,
+    async explain(key, windowMs) {
+      const reply = await ask({ windowMs, explain: key });
+      if (reply.error !== undefined) throw new Error(reply.error);
+      return reply.explanation ?? null;
     },
     async close() {
       while (pending.size > 0) await new Promise((r) => setTimeout(r, 10));
