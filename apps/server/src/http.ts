@@ -11,6 +11,7 @@ import { checkSchema } from '@mbcap/dbschema';
 import { HTTP_TIMEOUTS, limitConnections } from './connections.js';
 import type { NodeExplanation } from './explain-node.js';
 import { isNodeKey } from './explain.js';
+import { ExplainBusy } from './worker-client.js';
 import type { ServerDatabase } from './database.js';
 import { throttledWarn } from './log-throttle.js';
 import { renderMetrics, type HttpStats } from './metrics.js';
@@ -39,12 +40,12 @@ const NODE_CAPABILITY = /^\/api\/nodes\/([^/]*)\/capability$/;
 const WARN_INTERVAL_MS = 10_000;
 
 /** `body` is sent as JSON (a string as it is); `parts`, bytes made elsewhere, as they are. */
-type Result = { code: number; body?: unknown; parts?: Uint8Array[]; type?: string };
+type Result = { code: number; body?: unknown; parts?: Uint8Array[]; type?: string; retryAfter?: number };
 
-function send(res: ServerResponse, { code, body, parts: given, type = 'application/json; charset=utf-8' }: Result) {
+function send(res: ServerResponse, { code, body, parts: given, type = 'application/json; charset=utf-8', retryAfter }: Result) {
   const parts = given ?? [Buffer.from(typeof body === 'string' ? body : `${JSON.stringify(body)}\n`)];
   const length = parts.reduce((n, part) => n + part.byteLength, 0);
-  res.writeHead(code, { 'content-type': type, 'content-length': length, 'cache-control': 'no-store' });
+  res.writeHead(code, { 'content-type': type, 'content-length': length, 'cache-control': 'no-store', ...(retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) }) });
   for (const part of parts) res.write(part);
   res.end();
 }
@@ -98,7 +99,14 @@ function capability(ctx: ApiContext): Result {
 async function explain(ctx: ApiContext, key: string): Promise<Result> {
   if (!isNodeKey(key)) throw new BadRequest(`the node key must be 2 to 64 hex digits, got ${JSON.stringify(shorten(key, 80))}`);
   if (ctx.explain === undefined) return { code: 503, body: { error: 'explanations are not available here' } };
-  const explanation = await ctx.explain(key);
+  let explanation: NodeExplanation | null;
+  try {
+    explanation = await ctx.explain(key);
+  } catch (error) {
+    // One at a time, so requests cannot pile scans up in front of the next publish
+    if (error instanceof ExplainBusy) return { code: 503, body: { error: error.message }, retryAfter: 2 };
+    throw error;
+  }
   if (explanation === null) return { code: 404, body: { error: `no node has the key ${key}` } };
   return { code: 200, body: explanation };
 }

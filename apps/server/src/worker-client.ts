@@ -9,11 +9,18 @@ import type { PublishRequest, PublishWorkerData } from './publish-worker.js';
 export type PublishWorker = {
   /** One whole cycle in the worker; resolves once the snapshot is durable (or the cycle failed). */
   publish(windowMs: number | null): Promise<PublishOutcome>;
-  /** One node's explanation, computed in the worker; null when no node has the key. */
+  /**
+   * One node's explanation, computed in the worker; null when no node has the key. One at a
+   * time: each is a scan of the window in the thread that publishes, so a second one asked
+   * meanwhile throws ExplainBusy instead of queueing in front of the next publish.
+   */
   explain(key: string, windowMs: number | null): Promise<NodeExplanation | null>;
   /** Waits for the cycle in flight, then ends the worker. */
   close(): Promise<void>;
 };
+
+/** Thrown by explain() while another explanation is being computed. */
+export class ExplainBusy extends Error {}
 
 type Reply = { id: number; outcome?: PublishOutcome; explanation?: NodeExplanation | null; error?: string };
 type Waiter = { resolve: (reply: Reply) => void; reject: (error: Error) => void };
@@ -23,6 +30,7 @@ export function startPublishWorker(dbPath: string, options: { hmacKey?: HmacKey 
   const pending = new Map<number, Waiter>();
   let nextId = 0;
   let worker: Worker | null = null;
+  let explaining = false;
 
   const failAll = (error: Error) => {
     for (const waiter of pending.values()) waiter.reject(error);
@@ -66,9 +74,15 @@ export function startPublishWorker(dbPath: string, options: { hmacKey?: HmacKey 
   return {
     publish: async (windowMs) => (await ask({ windowMs })).outcome!,
     async explain(key, windowMs) {
-      const reply = await ask({ windowMs, explain: key });
-      if (reply.error !== undefined) throw new Error(reply.error);
-      return reply.explanation ?? null;
+      if (explaining) throw new ExplainBusy('another explanation is being computed; retry in a few seconds');
+      explaining = true;
+      try {
+        const reply = await ask({ windowMs, explain: key });
+        if (reply.error !== undefined) throw new Error(reply.error);
+        return reply.explanation ?? null;
+      } finally {
+        explaining = false;
+      }
     },
     async close() {
       while (pending.size > 0) await new Promise((r) => setTimeout(r, 10));

@@ -154,6 +154,26 @@ test('GET /api/nodes/:key/capability under run: 200, 404, 400', withDb(async (db
   }
 }));
 
+test('explanations one at a time: a burst of requests is answered 503 with Retry-After, not queued before the next publish', withDb(async (db) => {
+  const run = startServer('--db', db, '--port', '0', '--interval', '1h');
+  try {
+    const port = await run.port();
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, () => fetch(`http://127.0.0.1:${port}/api/nodes/${K.confirmed}/capability`).then(async (res) => ({ status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as any }))),
+    );
+    const busy = answers.filter((a) => a.status === 503);
+    assert.ok(busy.length > 0, 'some were turned away');
+    assert.ok(busy.every((a) => a.retryAfter === '2' && /another explanation is being computed/.test(a.body.error)));
+    assert.ok(answers.every((a) => a.status === 503 || (a.status === 200 && a.body.status === 'confirmed')));
+    // Once the burst is over, the next one is answered
+    assert.is((await fetch(`http://127.0.0.1:${port}/api/nodes/${K.confirmed}/capability`)).status, 200);
+    run.child.kill('SIGTERM');
+    assert.is(await run.exited, 0, run.log());
+  } finally {
+    run.child.kill('SIGKILL');
+  }
+}));
+
 test('real packets: a repeater with 22 one-byte adverts is unknown, and says so', async () => {
   const s = scratch();
   try {
