@@ -31,12 +31,13 @@ function bench(script, args) {
 }
 
 const plan = {
-  quick: { apply: [[10_000, 1]], publish: [[10_000, 3]], compute: [[2_000, 20_000, 1]], reaction: [1_000, 10, 5], flood: [10_000] },
-  default: { apply: [[10_000, 3], [200_000, 5]], publish: [[10_000, 5], [200_000, 9]], compute: [[20_000, 200_000, 3]], reaction: [10_000, 100, 50], flood: [120_000] },
-  full: { apply: [[10_000, 3], [200_000, 5], [1_000_000, 1]], publish: [[10_000, 5], [200_000, 9], [1_000_000, 3]], compute: [[20_000, 200_000, 3], [20_000, 1_000_000, 3]], reaction: [10_000, 100, 50], flood: [120_000, 1_000_000] },
+  quick: { apply: [[10_000, 1]], publish: [[10_000, 3]], compute: [[2_000, 20_000, 1]], explain: [[2_000, 20_000, 1, 100]], reaction: [1_000, 10, 5], flood: [10_000] },
+  default: { apply: [[10_000, 3], [200_000, 5]], publish: [[10_000, 5], [200_000, 9]], compute: [[20_000, 200_000, 3]], explain: [[20_000, 200_000, 3, 500]], reaction: [10_000, 100, 50], flood: [120_000] },
+  full: { apply: [[10_000, 3], [200_000, 5], [1_000_000, 1]], publish: [[10_000, 5], [200_000, 9], [1_000_000, 3]], compute: [[20_000, 200_000, 3], [20_000, 1_000_000, 3]], explain: [[20_000, 1_000_000, 3, 500]], reaction: [10_000, 100, 50], flood: [120_000, 1_000_000] },
 }[mode];
 
 const rows = [];
+const round2 = (x) => Math.round(x * 1000) / 1000;
 const row = (what, size, ours, baseline, ratio, target, ok) => rows.push({ what, size, ours, baseline, ratio, target, ok });
 const started = Date.now();
 const results = { mode, machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version }, runs: [] };
@@ -64,6 +65,14 @@ for (const [nodes, packets, runs] of plan.compute) {
   results.runs.push(r);
   const at1m = packets === 1_000_000;
   row('compute (mbcap-server publish)', `${packets} packets, ${nodes} nodes`, `${r.oursMs} ms, ${r.peakRssMb} MB peak`, `${r.baselineMs} ms (bare iterate())`, r.ratio, at1m ? '≤ 1.5, ≤ 300 MB' : '', at1m ? r.ratio <= 1.5 && r.peakRssMb <= 300 : null);
+}
+for (const [nodes, packets, runs, asks] of plan.explain) {
+  console.error(`bench: explain, ${packets} packets, ${nodes} nodes…`);
+  const r = await bench('./explain.mjs', ['--nodes', String(nodes), '--packets', String(packets), '--runs', String(runs), '--asks', String(asks)]);
+  results.runs.push(r);
+  const at1m = packets === 1_000_000;
+  row('cycle keeping explanations (run)', `${packets} packets, ${nodes} nodes`, `${r.cycleKeepingMs} ms, ${r.keptMb} MB kept`, `${r.cycleMs} ms (the cycle without)`, r.keepingRatio, '', null);
+  row('explain under run (from the cycle)', `${packets} packets, ${nodes} nodes`, `p50 ${r.answerP50Ms} ms, p99 ${r.answerP99Ms} ms`, `${r.scanMs} ms (one scan, as explain)`, round2(r.answerP99Ms / r.scanMs), at1m ? 'p99 ≤ 100 ms' : '', at1m ? r.answerP99Ms <= 100 : null);
 }
 {
   const [entries, publishes, bursts] = plan.reaction;

@@ -1,4 +1,5 @@
 import { isDirectRoute, PAYLOAD_TYPE, peekHops, peekPacket, peekPayload, type PacketPeek as Packet } from '@mbcap/meshcore';
+import { createKeeper, type KeptEvidence } from './kept.js';
 import { parseFirstSeen } from './time.js';
 
 /** A row of `nodes` or `inactive_nodes`; `public_key` is kept exactly as stored. */
@@ -18,6 +19,8 @@ export type PacketRow = {
   decoded_json: string | null;
   path_json?: string | null;
   first_seen: string;
+  /** The row's rowid; read only when the accumulator keeps evidence. */
+  rowid?: number;
 };
 
 export type CapabilityStatus = 'confirmed' | 'suspected' | 'unknown';
@@ -37,6 +40,8 @@ export type CapabilityEntry = {
 export type CapabilityOptions = {
   /** Packets whose first_seen is earlier are ignored; null or absent = no bound. */
   since?: Date | null;
+  /** Also keep, per node, what explains its status (kept.ts); `now` is the cycle's time. */
+  keep?: { now: number };
 };
 
 /**
@@ -49,6 +54,8 @@ export type CapabilityAccumulator = {
   add(row: PacketRow): void;
   finish(): CapabilityEntry[];
   stats(): CapabilityStats;
+  /** What explains each node's status, when asked for with `keep`; call after finish(). */
+  kept(): KeptEvidence | null;
 };
 
 const STATUS_RANK: Record<CapabilityStatus, number> = { confirmed: 0, suspected: 1, unknown: 2 };
@@ -86,6 +93,7 @@ export function createCapabilityAccumulator(
   const advertMax = new Uint8Array(nodes.length);
   const pathMax = new Uint8Array(nodes.length);
   const counts: CapabilityStats = { packets: 0, inWindow: 0, skipped: 0 };
+  const keeper = options.keep === undefined ? null : createKeeper(nodes.map((node) => node.public_key), sinceMs, options.keep.now, advertMax);
 
   function add(row: PacketRow): void {
     // Window
@@ -98,28 +106,37 @@ export function createCapabilityAccumulator(
     if (sinceMs !== null && time < sinceMs) return;
     counts.inWindow++;
 
-    // Header and path; 1-byte traffic is evidence of nothing
+    // Header and path; 1-byte traffic is evidence of nothing (but a kept explanation
+    // counts a node's adverts of every size)
     const raw = row.raw_hex;
     const packet = peekPacket(raw);
     if (packet === null) {
       counts.skipped++;
       return;
     }
-    if (!isEvidence(packet)) return;
+    const evidence = isEvidence(packet);
+    if (!evidence && keeper === null) return;
     const size = packet.hashSize;
     const type = payloadTypeOf(row, packet);
 
     // Advert evidence: the payload is read only when decoded_json has no key
     if (type === PAYLOAD_TYPE.ADVERT) {
       const key = advertKeyOf(row, packet);
-      if (key !== null) raise(advertMax, index.byKey.get(key.toLowerCase()), size);
+      const ids = key === null ? undefined : index.byKey.get(key.toLowerCase());
+      if (evidence) raise(advertMax, ids, size);
+      keeper?.advert(ids, size, packet.hopCount === 0 && isDirectRoute(packet.routeType), evidence, time, row.rowid ?? 0);
     }
+    if (!evidence) return;
 
     // Path evidence; TRACE path bytes are SNR values, not hashes
     const hops = evidenceHops(row, packet, type);
     if (hops === null) return;
-    for (const hop of hops) {
-      if (typeof hop === 'string' && hop !== '') raise(pathMax, index.byPrefix(hop.toLowerCase()), size);
+    for (let h = 0; h < hops.length; h++) {
+      const hop = hops[h];
+      if (typeof hop !== 'string' || hop === '') continue;
+      const ids = index.byPrefix(hop.toLowerCase());
+      raise(pathMax, ids, size);
+      keeper?.path(ids, time, row.rowid ?? 0, h, hop.length);
     }
   }
 
@@ -141,7 +158,7 @@ export function createCapabilityAccumulator(
     return entries.sort((a, b) => STATUS_RANK[a.status] - STATUS_RANK[b.status] || compareKeys(a, b));
   }
 
-  return { add, finish, stats: () => ({ ...counts }) };
+  return { add, finish, stats: () => ({ ...counts }), kept: () => keeper?.finish(pathMax) ?? null };
 }
 
 /** The status from the largest advert and path hash sizes seen (0 = none). */

@@ -2,12 +2,15 @@
 // from SQLite row by row so memory grows with the nodes, never with the packets.
 import { createCapabilityAccumulator, type CapabilityEntry, type CapabilityStats, type NodeRow, type PacketRow } from './capability.js';
 import type { ServerDatabase } from './database.js';
+import type { KeptEvidence } from './kept.js';
 import { createSkipCollector, keyProblem, type NodeTable, type SkippedRows } from './node-keys.js';
 
 export type ComputeOptions = {
   /** How far back packets count, in ms; null = all of them. */
   windowMs: number | null;
   now?: number;
+  /** Also keep what explains each node's status (for `run`'s API). */
+  keep?: boolean;
 };
 
 export type ComputeResult = {
@@ -18,6 +21,8 @@ export type ComputeResult = {
   skippedRows: SkippedRows;
   computedAt: string;
   windowStart: string | null;
+  /** With `keep`: what explains each node's status, else null. */
+  kept: KeptEvidence | null;
 };
 
 export function computeCapabilities(source: ServerDatabase, options: ComputeOptions): ComputeResult {
@@ -42,21 +47,23 @@ export function computeCapabilities(source: ServerDatabase, options: ComputeOpti
   // Packets: first_seen comes in several text shapes (zones, a space for the T), so the
   // window is decided by the accumulator on parsed times, never by SQL string comparison.
   // Rows come as arrays (raw mode) into one reused object: no object per row.
-  const accumulator = createCapabilityAccumulator(nodes, { since });
+  const accumulator = createCapabilityAccumulator(nodes, { since, keep: options.keep ? { now } : undefined });
   const pathJson = source.hasPathJson ? 'path_json' : 'NULL';
-  const row: PacketRow = { raw_hex: '', payload_type: null, decoded_json: null, first_seen: '', path_json: null };
-  const rows = db.prepare(`SELECT raw_hex, payload_type, decoded_json, first_seen, ${pathJson} FROM transmissions`).raw().iterate();
-  for (const [rawHex, payloadType, decodedJson, firstSeen, path] of rows as Iterable<[string, number | null, string | null, string, string | null]>) {
+  const row: PacketRow = { raw_hex: '', payload_type: null, decoded_json: null, first_seen: '', path_json: null, rowid: 0 };
+  // The rowid too: a kept piece of evidence names its row
+  const rows = db.prepare(`SELECT raw_hex, payload_type, decoded_json, first_seen, ${pathJson}, rowid FROM transmissions`).raw().iterate();
+  for (const [rawHex, payloadType, decodedJson, firstSeen, path, rowid] of rows as Iterable<[string, number | null, string | null, string, string | null, number]>) {
     row.raw_hex = rawHex;
     row.payload_type = payloadType;
     row.decoded_json = decodedJson;
     row.first_seen = firstSeen;
     row.path_json = path;
+    row.rowid = rowid;
     accumulator.add(row);
   }
 
   const entries = accumulator.finish();
   const counts = { confirmed: 0, suspected: 0, unknown: 0 };
   for (const entry of entries) counts[entry.status]++;
-  return { entries, stats: accumulator.stats(), counts, skippedRows: skipped.result(), computedAt: new Date(now).toISOString(), windowStart: since?.toISOString() ?? null };
+  return { entries, stats: accumulator.stats(), counts, skippedRows: skipped.result(), computedAt: new Date(now).toISOString(), windowStart: since?.toISOString() ?? null, kept: accumulator.kept() };
 }

@@ -2,10 +2,8 @@
 // while keeping the packets that decided it. Pure: rows in, an explanation out.
 import { isDirectRoute, PAYLOAD_TYPE, peekPacket } from '@mbcap/meshcore';
 import { advertKeyOf, evidenceHops, isEvidence, payloadTypeOf, statusOf, type CapabilityStatus, type NodeRow, type PacketRow } from './capability.js';
+import { EXPLAIN_LIMIT } from './kept.js';
 import { parseFirstSeen } from './time.js';
-
-/** At most this many pieces of evidence are kept, the newest. */
-export const EXPLAIN_LIMIT = 20;
 
 const NODE_KEY = /^[0-9a-fA-F]{2,64}$/;
 
@@ -14,7 +12,7 @@ export function isNodeKey(key: string): boolean {
   return NODE_KEY.test(key);
 }
 
-export type ExplainPacketRow = PacketRow & { hash: string };
+export type ExplainPacketRow = PacketRow & { hash: string; rowid: number };
 
 export type AdvertEvidence = { hash: string; first_seen: string; routeType: number; hashSize: number };
 export type PathEvidence = { hash: string; first_seen: string; payloadType: number; hashSize: number; hop: string };
@@ -37,17 +35,20 @@ export type Explanation = {
 
 export type ExplainOptions = { since?: Date | null };
 
-type Kept<T> = { time: number; item: T };
+type Kept<T> = { time: number; rowid: number; hop: number; item: T };
 
-/** Keeps the newest `limit` items: memory stays bounded whatever the packets. */
-function newestOf<T extends { hash: string }>(limit: number) {
+/**
+ * Keeps the newest `limit` items, by time, then rowid, then hop index (kept.ts's order):
+ * memory stays bounded whatever the packets.
+ */
+function newestOf<T>(limit: number) {
   let kept: Kept<T>[] = [];
   let total = 0;
-  const order = (a: Kept<T>, b: Kept<T>) => b.time - a.time || (a.item.hash < b.item.hash ? -1 : a.item.hash > b.item.hash ? 1 : 0);
+  const order = (a: Kept<T>, b: Kept<T>) => b.time - a.time || b.rowid - a.rowid || a.hop - b.hop;
   return {
-    add(time: number, item: T): void {
+    add(entry: Kept<T>): void {
       total++;
-      kept.push({ time, item });
+      kept.push(entry);
       if (kept.length > 2 * limit) kept = kept.sort(order).slice(0, limit);
     },
     total: () => total,
@@ -86,7 +87,7 @@ export function createExplainer(node: NodeRow, nodes: readonly NodeRow[], option
       else bySize[String(packet.hashSize) as '1' | '2' | '3']++;
       if (evidence) {
         advertMax = Math.max(advertMax, packet.hashSize);
-        adverts.add(time, { hash: row.hash, first_seen: row.first_seen, routeType: packet.routeType, hashSize: packet.hashSize });
+        adverts.add({ time, rowid: row.rowid, hop: 0, item: { hash: row.hash, first_seen: row.first_seen, routeType: packet.routeType, hashSize: packet.hashSize } });
       }
     }
     if (!evidence) return;
@@ -94,29 +95,61 @@ export function createExplainer(node: NodeRow, nodes: readonly NodeRow[], option
     // Hops equal to its prefix of their length
     const hops = evidenceHops(row, packet, type);
     if (hops === null) return;
-    for (const hop of hops) {
+    for (let h = 0; h < hops.length; h++) {
+      const hop = hops[h];
       if (typeof hop !== 'string' || hop === '' || hop.length > key.length) continue;
       const lower = hop.toLowerCase();
       if (!key.startsWith(lower)) continue;
       pathMax = Math.max(pathMax, packet.hashSize);
       matchedHops.add(lower);
-      paths.add(time, { hash: row.hash, first_seen: row.first_seen, payloadType: type, hashSize: packet.hashSize, hop });
+      paths.add({ time, rowid: row.rowid, hop: h, item: { hash: row.hash, first_seen: row.first_seen, payloadType: type, hashSize: packet.hashSize, hop } });
     }
   }
 
   function finish(): Explanation {
-    const status = statusOf(advertMax, pathMax);
-    const base = { public_key: node.public_key, status, maxHashSize: advertMax || pathMax || 1 };
-    if (status === 'confirmed') return { ...base, evidence: 'advert', why: { adverts: adverts.total(), newest: adverts.items() } };
-    if (status === 'suspected') {
-      const sharing = [...matchedHops].sort().map((hop) => ({
-        hop,
-        nodes: nodes.map((n) => n.public_key).filter((k) => k !== node.public_key && k.toLowerCase().startsWith(hop)),
-      }));
-      return { ...base, evidence: 'path', why: { packets: paths.total(), newest: paths.items(), sharing } };
-    }
-    return { ...base, why: { adverts: bySize['1'] + bySize['2'] + bySize['3'] + zeroHopDirect, bySize, zeroHopDirect } };
+    return assemble({
+      public_key: node.public_key,
+      advertMax,
+      pathMax,
+      adverts: { total: adverts.total(), newest: adverts.items() },
+      paths: { total: paths.total(), newest: paths.items() },
+      matchedHops: [...matchedHops],
+      bySize,
+      zeroHopDirect,
+      nodeKeys: nodes.map((n) => n.public_key),
+    });
   }
 
   return { add, finish };
+}
+
+/** What is known of one node after the packets: the parts an explanation is made of. */
+export type ExplanationParts = {
+  public_key: string;
+  advertMax: number;
+  pathMax: number;
+  adverts: { total: number; newest: AdvertEvidence[] };
+  paths: { total: number; newest: PathEvidence[] };
+  /** Lowercase hops that matched its prefix, in any order. */
+  matchedHops: string[];
+  bySize: Record<'1' | '2' | '3', number>;
+  zeroHopDirect: number;
+  /** Every node's key as stored, for the prefixes it shares. */
+  nodeKeys: readonly string[];
+};
+
+/** The explanation from its parts: the status decides which evidence is shown. */
+export function assemble(parts: ExplanationParts): Explanation {
+  const { public_key, advertMax, pathMax, bySize, zeroHopDirect } = parts;
+  const status = statusOf(advertMax, pathMax);
+  const base = { public_key, status, maxHashSize: advertMax || pathMax || 1 };
+  if (status === 'confirmed') return { ...base, evidence: 'advert', why: { adverts: parts.adverts.total, newest: parts.adverts.newest } };
+  if (status === 'suspected') {
+    const sharing = [...parts.matchedHops].sort().map((hop) => ({
+      hop,
+      nodes: parts.nodeKeys.filter((k) => k !== public_key && k.toLowerCase().startsWith(hop)),
+    }));
+    return { ...base, evidence: 'path', why: { packets: parts.paths.total, newest: parts.paths.newest, sharing } };
+  }
+  return { ...base, why: { adverts: bySize['1'] + bySize['2'] + bySize['3'] + zeroHopDirect, bySize: { ...bySize }, zeroHopDirect } };
 }

@@ -9,9 +9,8 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from '@mbcap/cli';
 import { checkSchema } from '@mbcap/dbschema';
 import { HTTP_TIMEOUTS, limitConnections } from './connections.js';
-import type { NodeExplanation } from './explain-node.js';
+import { explainKept } from './explain-kept.js';
 import { isNodeKey } from './explain.js';
-import { ExplainBusy } from './worker-client.js';
 import type { ServerDatabase } from './database.js';
 import { throttledWarn } from './log-throttle.js';
 import { renderMetrics, type HttpStats } from './metrics.js';
@@ -26,8 +25,6 @@ export type ApiContext = {
   interval: string;
   /** Connections served at once; more are refused (closed) at accept. */
   maxConnections: number;
-  /** One node's explanation (computed off this thread); null when no node has the key. */
-  explain?: (key: string) => Promise<NodeExplanation | null>;
   /** Where malformed requests, refused connections and our own failures are reported (throttled). */
   log?: Logger;
 };
@@ -96,17 +93,12 @@ function capability(ctx: ApiContext): Result {
   return { code: 200, parts: [Buffer.from(`${head.slice(0, -1)},"entries":`), ctx.state.entriesJson ?? Buffer.from('[]'), Buffer.from('}\n')] };
 }
 
-async function explain(ctx: ApiContext, key: string): Promise<Result> {
+/** From what the last successful cycle kept: a few rows read by rowid, never a scan. */
+function explain(ctx: ApiContext, key: string): Result {
   if (!isNodeKey(key)) throw new BadRequest(`the node key must be 2 to 64 hex digits, got ${JSON.stringify(shorten(key, 80))}`);
-  if (ctx.explain === undefined) return { code: 503, body: { error: 'explanations are not available here' } };
-  let explanation: NodeExplanation | null;
-  try {
-    explanation = await ctx.explain(key);
-  } catch (error) {
-    // One at a time, so requests cannot pile scans up in front of the next publish
-    if (error instanceof ExplainBusy) return { code: 503, body: { error: error.message }, retryAfter: 2 };
-    throw error;
-  }
+  const kept = ctx.state.kept;
+  if (kept === null) return { code: 503, body: { error: 'no analytics cycle has finished yet (see /healthz); retry in a few seconds' }, retryAfter: 2 };
+  const explanation = explainKept(ctx.source, kept, key);
   if (explanation === null) return { code: 404, body: { error: `no node has the key ${key}` } };
   return { code: 200, body: explanation };
 }
@@ -117,7 +109,7 @@ function routeOf(path: string): string {
   return NODE_CAPABILITY.test(path) ? '/api/nodes/:key/capability' : 'other';
 }
 
-function route(ctx: ApiContext, stats: HttpStats, req: IncomingMessage, target: Target): Result | Promise<Result> {
+function route(ctx: ApiContext, stats: HttpStats, req: IncomingMessage, target: Target): Result {
   const node = NODE_CAPABILITY.exec(target.path);
   if (node !== null) return explain(ctx, node[1]!);
   switch (target.path) {
@@ -162,18 +154,7 @@ export function createApiServer(ctx: ApiContext): Server {
       result = { code: 405, body: { error: `method ${req.method} not allowed: this API is read-only` } };
     } else {
       try {
-        const routed = route(ctx, stats, req, target);
-        if (routed instanceof Promise) {
-          void routed.then(
-            (answer) => finish(answer),
-            (error) => finish(failure(error)),
-          ).catch((error) => {
-            warn('request-failed', `${req.method} ${shorten(req.url ?? '')} failed: ${(error as Error)?.stack ?? String(error)}`);
-            res.destroy();
-          });
-          return;
-        }
-        result = routed;
+        result = route(ctx, stats, req, target);
       } catch (error) {
         result = failure(error);
       }

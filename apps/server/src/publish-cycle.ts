@@ -4,6 +4,7 @@
 import { writeSnapshot, type HmacKey, type MbcapEntry } from '@mbcap/snapshot';
 import { computeCapabilities, type ComputeResult } from './compute.js';
 import type { ServerDatabase } from './database.js';
+import type { KeptEvidence } from './kept.js';
 import { lastAppliedSeq } from './ledger.js';
 import type { SkippedRows } from './node-keys.js';
 
@@ -28,6 +29,8 @@ export type PublishOutcome = {
   record: PublishRecord;
   /** The computed entries (with name, role, …) as a UTF-8 JSON array, when asked for and published. */
   entriesJson: Uint8Array | null;
+  /** What explains each node's status, when asked for and published. */
+  kept: KeptEvidence | null;
 };
 
 export type PublishOptions = {
@@ -36,6 +39,8 @@ export type PublishOptions = {
   hmacKey?: HmacKey;
   /** Also return the entries for the HTTP API. */
   entriesJson?: boolean;
+  /** Also keep and return what explains each node's status, for the HTTP API. */
+  keep?: boolean;
 };
 
 /** Never throws: a failure is a record with `error` set, and the previous snapshot stays. */
@@ -45,7 +50,7 @@ export async function publishCycle(open: () => ServerDatabase, dbPath: string, o
   const elapsed = () => Math.round((performance.now() - started) * 10) / 10;
   try {
     const source = open();
-    const result = computeCapabilities(source, { windowMs: options.windowMs });
+    const result = computeCapabilities(source, { windowMs: options.windowMs, keep: options.keep });
     const entries: MbcapEntry[] = result.entries.map((e) => (e.evidence ? { public_key: e.public_key, status: e.status, evidence: e.evidence } : { public_key: e.public_key, status: e.status }));
     // Above every seq the ingestor applied, read just before the write: an apply may have
     // happened during the compute
@@ -65,9 +70,9 @@ export async function publishCycle(open: () => ServerDatabase, dbPath: string, o
     };
     // Only once the file is durable: what the API serves never runs ahead of the disk
     const entriesJson = options.entriesJson ? new TextEncoder().encode(JSON.stringify(result.entries)) : null;
-    return { record, entriesJson };
+    return { record, entriesJson, kept: result.kept };
   } catch (error) {
-    return { record: failedRecord(at, elapsed(), error), entriesJson: null };
+    return { record: failedRecord(at, elapsed(), error), entriesJson: null, kept: null };
   }
 }
 

@@ -4,10 +4,10 @@
 // each cycle: a migration by the ingestor may have added columns since.
 import { parentPort, workerData } from 'node:worker_threads';
 import { openServerDatabase, type ServerDatabase } from './database.js';
-import { explainNode } from './explain-node.js';
+import { keptBuffers } from './kept.js';
 import { publishCycle } from './publish-cycle.js';
 
-export type PublishRequest = { id: number; windowMs: number | null; explain?: string };
+export type PublishRequest = { id: number; windowMs: number | null };
 export type PublishWorkerData = { dbPath: string; hmacKey?: string | Uint8Array };
 
 const { dbPath, hmacKey } = workerData as PublishWorkerData;
@@ -23,19 +23,10 @@ function open(): ServerDatabase {
 }
 
 parentPort!.on('message', (request: PublishRequest) => {
-  // One node's explanation: a scan of the window, here so the API's thread never runs it
-  if (request.explain !== undefined) {
-    try {
-      source ??= openServerDatabase(dbPath);
-      parentPort!.postMessage({ id: request.id, explanation: explainNode(source, request.explain, { windowMs: request.windowMs }) });
-    } catch (error) {
-      parentPort!.postMessage({ id: request.id, error: (error as Error).message });
-    }
-    return;
-  }
-  void publishCycle(open, dbPath, { windowMs: request.windowMs, hmacKey: key, entriesJson: true }).then((outcome) => {
-    // The entries' bytes are moved, not copied, to the main thread
+  void publishCycle(open, dbPath, { windowMs: request.windowMs, hmacKey: key, entriesJson: true, keep: true }).then((outcome) => {
+    // The entries' bytes and the kept explanations are moved, not copied, to the main thread
     const transfer = outcome.entriesJson ? [outcome.entriesJson.buffer as ArrayBuffer] : [];
+    if (outcome.kept !== null) transfer.push(...keptBuffers(outcome.kept));
     parentPort!.postMessage({ id: request.id, outcome }, transfer);
   });
 });

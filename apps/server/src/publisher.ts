@@ -1,6 +1,7 @@
 // What the main thread remembers of the publish cycles, for /healthz, /metrics and
 // /api/multibyte-capability. The cycle itself (compute and durable write) runs elsewhere:
 // in the worker thread under `run`.
+import type { KeptEvidence } from './kept.js';
 import { failedRecord, type PublishOutcome, type PublishRecord } from './publish-cycle.js';
 
 export type { PublishRecord } from './publish-cycle.js';
@@ -10,6 +11,8 @@ export type PublishState = {
   lastSuccess: PublishRecord | null;
   /** The entries of the last successful publish, confirmed first, as a UTF-8 JSON array. */
   entriesJson: Uint8Array | null;
+  /** What explains each node's status, as of the last successful publish. */
+  kept: KeptEvidence | null;
   publishes: number;
   failures: number;
 };
@@ -21,7 +24,7 @@ export type Publisher = {
 
 /** A publisher over `run`, which performs one whole cycle and reports its outcome. */
 export function createPublisher(run: () => Promise<PublishOutcome>): Publisher {
-  const state: PublishState = { last: null, lastSuccess: null, entriesJson: null, publishes: 0, failures: 0 };
+  const state: PublishState = { last: null, lastSuccess: null, entriesJson: null, kept: null, publishes: 0, failures: 0 };
 
   async function publish(): Promise<PublishRecord> {
     const at = new Date().toISOString();
@@ -31,7 +34,7 @@ export function createPublisher(run: () => Promise<PublishOutcome>): Publisher {
       outcome = await run();
     } catch (error) {
       // The thread running the cycle failed as a whole (it died, or could not start)
-      outcome = { record: failedRecord(at, Math.round((performance.now() - started) * 10) / 10, error), entriesJson: null };
+      outcome = { record: failedRecord(at, Math.round((performance.now() - started) * 10) / 10, error), entriesJson: null, kept: null };
     }
     const { record } = outcome;
     state.last = record;
@@ -39,6 +42,7 @@ export function createPublisher(run: () => Promise<PublishOutcome>): Publisher {
       state.publishes++;
       state.lastSuccess = record;
       state.entriesJson = outcome.entriesJson;
+      state.kept = outcome.kept;
     } else {
       state.failures++;
     }

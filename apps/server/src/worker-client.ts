@@ -2,27 +2,17 @@
 // memory) fails the cycle in flight; the next cycle starts a new one.
 import { Worker } from 'node:worker_threads';
 import type { HmacKey } from '@mbcap/snapshot';
-import type { NodeExplanation } from './explain-node.js';
 import type { PublishOutcome } from './publish-cycle.js';
 import type { PublishRequest, PublishWorkerData } from './publish-worker.js';
 
 export type PublishWorker = {
   /** One whole cycle in the worker; resolves once the snapshot is durable (or the cycle failed). */
   publish(windowMs: number | null): Promise<PublishOutcome>;
-  /**
-   * One node's explanation, computed in the worker; null when no node has the key. One at a
-   * time: each is a scan of the window in the thread that publishes, so a second one asked
-   * meanwhile throws ExplainBusy instead of queueing in front of the next publish.
-   */
-  explain(key: string, windowMs: number | null): Promise<NodeExplanation | null>;
   /** Waits for the cycle in flight, then ends the worker. */
   close(): Promise<void>;
 };
 
-/** Thrown by explain() while another explanation is being computed. */
-export class ExplainBusy extends Error {}
-
-type Reply = { id: number; outcome?: PublishOutcome; explanation?: NodeExplanation | null; error?: string };
+type Reply = { id: number; outcome: PublishOutcome };
 type Waiter = { resolve: (reply: Reply) => void; reject: (error: Error) => void };
 
 export function startPublishWorker(dbPath: string, options: { hmacKey?: HmacKey } = {}): PublishWorker {
@@ -30,7 +20,6 @@ export function startPublishWorker(dbPath: string, options: { hmacKey?: HmacKey 
   const pending = new Map<number, Waiter>();
   let nextId = 0;
   let worker: Worker | null = null;
-  let explaining = false;
 
   const failAll = (error: Error) => {
     for (const waiter of pending.values()) waiter.reject(error);
@@ -72,18 +61,7 @@ export function startPublishWorker(dbPath: string, options: { hmacKey?: HmacKey 
   }
 
   return {
-    publish: async (windowMs) => (await ask({ windowMs })).outcome!,
-    async explain(key, windowMs) {
-      if (explaining) throw new ExplainBusy('another explanation is being computed; retry in a few seconds');
-      explaining = true;
-      try {
-        const reply = await ask({ windowMs, explain: key });
-        if (reply.error !== undefined) throw new Error(reply.error);
-        return reply.explanation ?? null;
-      } finally {
-        explaining = false;
-      }
-    },
+    publish: async (windowMs) => (await ask({ windowMs })).outcome,
     async close() {
       while (pending.size > 0) await new Promise((r) => setTimeout(r, 10));
       const w = worker;

@@ -1,5 +1,7 @@
 // Why a node has its status, on real SQLite files: `mbcap-server explain` and, under `run`,
 // GET /api/nodes/:key/capability.
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -125,10 +127,21 @@ test('a key of no node exits 1; a malformed key exits 2', withDb((db) => {
   }
 }));
 
+/** Waits until the server's first publish has succeeded. */
+async function published(port: number): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    const health = (await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as { lastSuccess: unknown };
+    if (health.lastSuccess !== null) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error('no publish succeeded');
+}
+
 test('GET /api/nodes/:key/capability under run: 200, 404, 400', withDb(async (db) => {
   const run = startServer('--db', db, '--port', '0', '--interval', '1h');
   try {
     const port = await run.port();
+    await published(port);
     const get = async (path: string) => {
       const res = await fetch(`http://127.0.0.1:${port}${path}`);
       return { status: res.status, body: (await res.json()) as any };
@@ -141,6 +154,11 @@ test('GET /api/nodes/:key/capability under run: 200, 404, 400', withDb(async (db
     assert.type(served.start, 'string');
     const relay = await get(`/api/nodes/${K.relay}/capability`);
     assert.equal(relay.body.why.sharing, [{ hop: 'b1b2', nodes: [K.twin] }]);
+    for (const key of [K.quiet, K.demoted, K.many]) {
+      const { window: _w, ...cli } = explain(db, key).body;
+      const { window: _s, ...api } = (await get(`/api/nodes/${key}/capability`)).body;
+      assert.equal(api, cli, key);
+    }
     const none = await get('/api/nodes/abcdef/capability');
     assert.is(none.status, 404);
     assert.match(none.body.error, /no node has the key abcdef/);
@@ -154,21 +172,34 @@ test('GET /api/nodes/:key/capability under run: 200, 404, 400', withDb(async (db
   }
 }));
 
-test('explanations one at a time: a burst of requests is answered 503 with Retry-After, not queued before the next publish', withDb(async (db) => {
+test('a burst of requests is answered from what the cycle kept, every one of them', withDb(async (db) => {
   const run = startServer('--db', db, '--port', '0', '--interval', '1h');
   try {
     const port = await run.port();
+    await published(port);
     const answers = await Promise.all(
-      Array.from({ length: 30 }, () => fetch(`http://127.0.0.1:${port}/api/nodes/${K.confirmed}/capability`).then(async (res) => ({ status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as any }))),
+      Array.from({ length: 50 }, () => fetch(`http://127.0.0.1:${port}/api/nodes/${K.confirmed}/capability`).then(async (res) => ({ status: res.status, body: (await res.json()) as any }))),
     );
-    const busy = answers.filter((a) => a.status === 503);
-    assert.ok(busy.length > 0, 'some were turned away');
-    assert.ok(busy.every((a) => a.retryAfter === '2' && /another explanation is being computed/.test(a.body.error)));
-    assert.ok(answers.every((a) => a.status === 503 || (a.status === 200 && a.body.status === 'confirmed')));
-    // Once the burst is over, the next one is answered
-    assert.is((await fetch(`http://127.0.0.1:${port}/api/nodes/${K.confirmed}/capability`)).status, 200);
+    assert.ok(answers.every((a) => a.status === 200 && a.body.status === 'confirmed' && a.body.why.adverts === 3));
     run.child.kill('SIGTERM');
     assert.is(await run.exited, 0, run.log());
+  } finally {
+    run.child.kill('SIGKILL');
+  }
+}));
+
+test('before any cycle has succeeded: 503 with Retry-After, and the reason', withDb(async (db) => {
+  // The handoff directory is a file: every publish fails
+  writeFileSync(join(dirname(db), 'mbcap-snapshot'), 'not a directory');
+  const run = startServer('--db', db, '--port', '0', '--interval', '1h');
+  try {
+    const port = await run.port();
+    const res = await fetch(`http://127.0.0.1:${port}/api/nodes/${K.confirmed}/capability`);
+    assert.is(res.status, 503);
+    assert.is(res.headers.get('retry-after'), '2');
+    assert.match(((await res.json()) as { error: string }).error, /no analytics cycle has finished yet/);
+    run.child.kill('SIGTERM');
+    await run.exited;
   } finally {
     run.child.kill('SIGKILL');
   }

@@ -65,7 +65,7 @@ export const runCommand: CommandModule<object, Args> = {
     // Descriptors counted with the database open; the publish thread's own come out of the reserve
     const cap = connectionCap(requested, softOpenFileLimit(), openDescriptors());
     if (cap.lowered) log.warn('connection-cap', `--max-connections ${cap.requested} lowered to ${cap.max}: the open-file limit is ${cap.fileLimit} and ${PUBLISHER_RESERVE} descriptors stay free for publishing; raise the limit (ulimit -n, LimitNOFILE=) to serve more`, { ...cap });
-    const server = createApiServer({ source, state: publisher.state, window: args.window, interval: args.interval, maxConnections: cap.max, log, explain: (key) => worker.explain(key, window) });
+    const server = createApiServer({ source, state: publisher.state, window: args.window, interval: args.interval, maxConnections: cap.max, log });
     log.info('connection-cap', `accepting at most ${cap.max} connections at once (open-file limit ${cap.fileLimit ?? 'unknown'}, ${PUBLISHER_RESERVE} descriptors kept for publishing); idle connections close after ${HTTP_TIMEOUTS.keepAlive / 1000} s, silent ones after ${HTTP_TIMEOUTS.idle / 1000} s`, { maxConnections: cap.max, fileLimit: cap.fileLimit });
     await new Promise<void>((resolve, reject) => {
       server.once('error', (error: NodeJS.ErrnoException) => reject(new Error(`cannot listen on ${args.host}:${args.port}: ${error.code === 'EADDRINUSE' ? 'the port is in use' : error.message}`)));
