@@ -128,6 +128,13 @@ test('the demo mesh and the real packets: the same both ways, for every node', a
       assert.is(r.code, 0, r.stderr);
     }
     const week = assertSame(s.db, 7 * DAY, now, 'demo, 7d');
+    // And what they say is what the generator planted, node by node
+    const source = openServerDatabase(s.db);
+    try {
+      for (const node of mesh.nodes) assert.is(explainNode(source, node.publicKey, { windowMs: 7 * DAY, now })?.status, node.planned, node.name);
+    } finally {
+      source.db.close();
+    }
     assert.equal([...week.statuses].sort(), ['confirmed', 'suspected', 'unknown']);
     assert.ok(week.nodes >= 80, `${week.nodes} nodes compared`);
     assertSame(s.db, null, now, 'demo, all');
