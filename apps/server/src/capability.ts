@@ -61,7 +61,7 @@ export type CapabilityAccumulator = {
 const STATUS_RANK: Record<CapabilityStatus, number> = { confirmed: 0, suspected: 1, unknown: 2 };
 
 /**
- * The capability rules (DOMAIN.md) as a streaming accumulator: feed every packet row once,
+ * The capability rules (docs/capability.md) as a streaming accumulator: feed every packet row once,
  * in any order, then read one entry per node. Memory grows with the nodes, never the packets.
  *
  * - confirmed/advert: an ADVERT (payload_type 4, the column wins; NULL → header) with path

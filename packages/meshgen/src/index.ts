@@ -14,7 +14,7 @@
  * A zero-hop direct packet carries path byte 0x00 whatever its sender's setting.
  * Every packet is a valid MeshCore `raw_hex` that decodePacket reads back as `encoded`.
  *
- * Each node is planted with a capability status (DOMAIN.md rules, over `windowMs`, default
+ * Each node is planted with a capability status (docs/capability.md, over `windowMs`, default
  * 7 days, back from `now`), and `expected` recomputes the statuses from the packets:
  *
  *   confirmed  a live node with a 2- or 3-byte hash: its own adverts in the window

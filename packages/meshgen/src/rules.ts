@@ -1,4 +1,4 @@
-// The capability rules of DOMAIN.md, written out plainly over what the generator encoded
+// The capability rules of docs/capability.md, written out plainly over what the generator encoded
 // (independent of the server's implementation, so the two can be checked against each other).
 
 import { isDirectRoute, PAYLOAD_TYPE } from '@mbcap/meshcore';
