@@ -78,6 +78,7 @@ function health(ctx: ApiContext, stats: HttpStats) {
       lastPublish: last,
       lastSuccess: ctx.state.lastSuccess,
       publishes: ctx.state.publishes,
+      unchangedCycles: ctx.state.unchanged,
       failures: ctx.state.failures,
       // Node rows the last publish left out: their key cannot name a snapshot entry
       skippedRows: { count: skipped?.count ?? 0, byTable: skipped?.byTable ?? { nodes: 0, inactive_nodes: 0 }, reason: skipped?.reason ?? null, samples: skipped?.samples ?? [] },

@@ -21,6 +21,7 @@ export function renderMetrics(state: PublishState, http: HttpStats): string {
   };
   const ok = state.lastSuccess;
   metric('mbcap_publish_total', 'counter', 'Snapshots published.', [['', state.publishes]]);
+  metric('mbcap_cycles_unchanged_total', 'counter', 'Cycles that wrote nothing: the snapshot on disk already held their entries.', [['', state.unchanged]]);
   metric('mbcap_publish_failures_total', 'counter', 'Publish cycles that failed.', [['', state.failures]]);
   metric('mbcap_publish_duration_seconds', 'gauge', 'Duration of the last publish cycle (compute and write).', [['', (state.last?.durationMs ?? 0) / 1000]]);
   metric('mbcap_publish_last_success_timestamp_seconds', 'gauge', 'When the last successful publish started.', [['', ok ? Date.parse(ok.at) / 1000 : 0]]);

@@ -1,12 +1,13 @@
 // One publish: compute every node's capability, then write the snapshot durably (temp file,
 // fsync, rename, directory fsync). `run` does it in its worker thread every cycle and
 // `publish` once, inline: the same code either way.
-import { writeSnapshot, type HmacKey, type MbcapEntry } from '@mbcap/snapshot';
+import { snapshotPath, writeSnapshot, type HmacKey, type MbcapEntry } from '@mbcap/snapshot';
 import { computeCapabilities, type ComputeResult } from './compute.js';
 import type { ServerDatabase } from './database.js';
 import type { KeptEvidence } from './kept.js';
 import { lastAppliedSeq } from './ledger.js';
 import type { SkippedRows } from './node-keys.js';
+import { entriesDigest, unchangedSeq } from './unchanged.js';
 
 export type PublishRecord = {
   at: string;
@@ -22,6 +23,8 @@ export type PublishRecord = {
   skippedRows: SkippedRows | null;
   /** From the start of the cycle until the snapshot is durable on disk. */
   durationMs: number;
+  /** Nothing was written: the snapshot on disk (`seq`) already holds these entries. */
+  unchanged: boolean;
   error: string | null;
 };
 
@@ -41,6 +44,8 @@ export type PublishOptions = {
   entriesJson?: boolean;
   /** Also keep and return what explains each node's status, for the HTTP API. */
   keep?: boolean;
+  /** Write nothing when the snapshot on disk already holds these entries (unchanged.ts). */
+  skipUnchanged?: boolean;
 };
 
 /** Never throws: a failure is a record with `error` set, and the previous snapshot stays. */
@@ -52,10 +57,10 @@ export async function publishCycle(open: () => ServerDatabase, dbPath: string, o
     const source = open();
     const result = computeCapabilities(source, { windowMs: options.windowMs, keep: options.keep });
     const entries: MbcapEntry[] = result.entries.map((e) => (e.evidence ? { public_key: e.public_key, status: e.status, evidence: e.evidence } : { public_key: e.public_key, status: e.status }));
+    const same = options.skipUnchanged ? await unchangedSeq(dbPath, source.db, entriesDigest(entries), { hmacKey: options.hmacKey }) : null;
     // Above every seq the ingestor applied, read just before the write: an apply may have
     // happened during the compute
-    const minSeq = lastAppliedSeq(source.db);
-    const written = await writeSnapshot(dbPath, { entries }, { hmacKey: options.hmacKey, minSeq });
+    const written = same === null ? await writeSnapshot(dbPath, { entries }, { hmacKey: options.hmacKey, minSeq: lastAppliedSeq(source.db) }) : { seq: same, path: snapshotPath(dbPath) };
     const record: PublishRecord = {
       at,
       seq: written.seq,
@@ -66,6 +71,7 @@ export async function publishCycle(open: () => ServerDatabase, dbPath: string, o
       packetsRead: result.stats.packets,
       skippedRows: result.skippedRows,
       durationMs: elapsed(),
+      unchanged: same !== null,
       error: null,
     };
     // Only once the file is durable: what the API serves never runs ahead of the disk
@@ -78,5 +84,5 @@ export async function publishCycle(open: () => ServerDatabase, dbPath: string, o
 
 export function failedRecord(at: string, durationMs: number, error: unknown): PublishRecord {
   const message = error instanceof Error ? error.message : String(error);
-  return { at, seq: null, path: null, counts: null, entries: 0, packets: 0, packetsRead: 0, skippedRows: null, durationMs, error: message };
+  return { at, seq: null, path: null, counts: null, entries: 0, packets: 0, packetsRead: 0, skippedRows: null, durationMs, unchanged: false, error: message };
 }

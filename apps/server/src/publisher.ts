@@ -14,6 +14,8 @@ export type PublishState = {
   /** What explains each node's status, as of the last successful publish. */
   kept: KeptEvidence | null;
   publishes: number;
+  /** Cycles that found the snapshot on disk already current and wrote nothing. */
+  unchanged: number;
   failures: number;
 };
 
@@ -24,7 +26,7 @@ export type Publisher = {
 
 /** A publisher over `run`, which performs one whole cycle and reports its outcome. */
 export function createPublisher(run: () => Promise<PublishOutcome>): Publisher {
-  const state: PublishState = { last: null, lastSuccess: null, entriesJson: null, kept: null, publishes: 0, failures: 0 };
+  const state: PublishState = { last: null, lastSuccess: null, entriesJson: null, kept: null, publishes: 0, unchanged: 0, failures: 0 };
 
   async function publish(): Promise<PublishRecord> {
     const at = new Date().toISOString();
@@ -39,7 +41,8 @@ export function createPublisher(run: () => Promise<PublishOutcome>): Publisher {
     const { record } = outcome;
     state.last = record;
     if (record.error === null) {
-      state.publishes++;
+      if (record.unchanged) state.unchanged++;
+      else state.publishes++;
       state.lastSuccess = record;
       state.entriesJson = outcome.entriesJson;
       state.kept = outcome.kept;

@@ -129,7 +129,7 @@ test('a key of no node exits 1; a malformed key exits 2', withDb((db) => {
 
 /** Waits until the server's first publish has succeeded. */
 async function published(port: number): Promise<void> {
-  for (let i = 0; i < 500; i++) {
+  for (let i = 0; i < 1500; i++) {
     const health = (await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as { lastSuccess: unknown };
     if (health.lastSuccess !== null) return;
     await new Promise((r) => setTimeout(r, 20));

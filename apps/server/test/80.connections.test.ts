@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { advert, keyWith, minutesAgo, scratch, seedDb, startServerWith } from './helpers.js';
 
@@ -50,6 +51,9 @@ test('1000 silent connections then 300 keep-alive clients: no publish fails, /he
   seedDb(s.db, { nodes: [{ key: A }, { key: keyWith('b2c3') }], packets: [{ raw_hex: advert(A, 2), first_seen: minutesAgo(3) }] });
   const run = startServerWith({ nofile: 1024 }, '--db', s.db, '--port', '0', '--interval', '1s');
   let swarm: ReturnType<typeof startSwarm> | null = null;
+  // `run` publishes on change: the snapshot deleted now and then makes every cycle a real
+  // publish, which needs descriptors of its own
+  const churn = setInterval(() => rmSync(s.file, { force: true }), 300);
   try {
     const port = await run.port();
 
@@ -93,6 +97,7 @@ test('1000 silent connections then 300 keep-alive clients: no publish fails, /he
     run.child.kill('SIGTERM');
     assert.is(await run.exited, 0, run.log());
   } finally {
+    clearInterval(churn);
     swarm?.child.kill('SIGKILL');
     run.child.kill('SIGKILL');
     s.cleanup();

@@ -116,6 +116,9 @@ export async function runCampaign({ rng, quick, work, check, log, shared }) {
 
       // The long-running server: /healthz 503 with the error, the API still up, then recovery
       if (!quick) {
+        // `run` publishes on change: after a reset, its cycle must publish, on a full disk
+        const reset = await run(ingestorBin, ['reset', '--db', aDb, '--all'], { timeoutMs: 30_000 });
+        check(reset.code === 0, `reset before the server run: exit ${reset.code}: ${reset.stderr.slice(0, 200)}`);
         const { proc: server, port } = await startServer(aDb, ['--interval', '1s']);
         const health = async () => {
           const res = await fetch(`http://127.0.0.1:${port}/healthz`);

@@ -39,11 +39,19 @@ export const runCommand: CommandModule<object, Args> = {
     // the main thread serves HTTP and receives the outcome once the file is durable
     const worker = startPublishWorker(args.db, { hmacKey });
     const publisher = createPublisher(() => worker.publish(window));
+    // An unchanged cycle is said once, until the next publish: quiet logs on a quiet mesh
+    let saidUnchanged = false;
     const report = (record: PublishRecord) => {
       if (record.error !== null) {
         log.error('publish-failed', `publish failed after ${formatDuration(record.durationMs)}: ${record.error}; the previous snapshot stays in place; next try in ${formatDuration(intervalMs)}`, { ...record });
         return;
       }
+      if (record.unchanged) {
+        if (!saidUnchanged) log.info('unchanged', `nothing changed since snapshot seq ${record.seq}: it stays, and nothing is published until a status or evidence changes; such cycles are counted in /metrics (mbcap_cycles_unchanged_total), not logged`, { ...record });
+        saidUnchanged = true;
+        return;
+      }
+      saidUnchanged = false;
       const c = record.counts!;
       const skipped = describeSkipped(record.skippedRows!);
       const line = `published snapshot seq ${record.seq}: ${record.entries} nodes (${c.confirmed} confirmed, ${c.suspected} suspected, ${c.unknown} unknown) from ${record.packets} packets in the window, in ${formatDuration(record.durationMs)}${skipped ? `; ${skipped}` : ''}`;
