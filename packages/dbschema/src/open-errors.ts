@@ -30,7 +30,7 @@ export function explainOpenFailure(attempt: OpenAttempt, error: unknown): string
       // A reader of a WAL database still needs the -shm file, and makes it when it is missing
       const shm = `${file}-shm`;
       const state = existsSync(shm) ? 'which it cannot read' : 'which does not exist (no other process has the database open)';
-      return `${head}: even a read-only reader of a WAL database needs ${shm}, ${state}; the directory ${dir} must be writable by ${user} so SQLite can make it (put this user in the group that owns ${dir}, mode 2770), or start the ingestor first`;
+      return `${head}: even a read-only reader of a WAL database needs ${shm}, ${state}; the directory ${dir} must be writable by ${user} so SQLite can make it (as in the README's layout: this user in the directory's group, the directory mode 3770), or start the ingestor first`;
     }
     const notWritable = [dir, file, `${file}-wal`, `${file}-shm`].filter((p) => existsSync(p) && !writable(p));
     const which = notWritable.length ? notWritable.join(', ') : `${dir} and the database's files`;
