@@ -106,6 +106,24 @@ test('the read-only server where the database directory is not writable: the SQL
   }
 });
 
+test('a key file this user may not read: exit 2, says who and how to let it read', () => {
+  const s = migrated();
+  try {
+    chmodSync(s.dir, 0o755);
+    const key = join(s.dir, 'hmac.key');
+    writeFileSync(key, 'k'.repeat(44));
+    chmodSync(key, 0o600);
+    chmodSync(s.db, 0o644);
+    // Root reads every file: the unprivileged user stands in; as that user, a file of mode 000
+    if (asUnprivileged.uid === undefined) chmodSync(key, 0o000);
+    const r = cli(INGESTOR, ['apply', '--db', s.db, '--hmac-key-file', key], asUnprivileged);
+    fails(r, 2, /cannot read the HMAC key file .*hmac\.key: EACCES.*this user \(uid \d+\) may not read it/);
+    assert.match(r.stderr, new RegExp(`chgrp mesh ${key}; chmod 640 ${key}`));
+  } finally {
+    s.cleanup();
+  }
+});
+
 test('--db with no value: exit 2 with a hint, both programs', () => {
   fails(ingestor('migrate', '--db'), 2, /--db needs a value/);
   fails(ingestor('migrate', '--db'), 2, USAGE_HINT);
@@ -162,7 +180,7 @@ test('SIGHUP is logged and survived by both long-running commands; SIGTERM still
       { name: 'server', p: start(SERVER, ['run', '--db', s.db, '--port', '0']), ready: /serving http/ },
       { name: 'ingestor', p: start(INGESTOR, ['run', '--db', s.db]), ready: /watching / },
     ];
-    let logs = runs.map(() => '');
+    const logs = runs.map(() => '');
     runs.forEach((r, i) => r.p.child.stderr!.on('data', (chunk) => (logs[i] += chunk)));
     for (const [i, r] of runs.entries()) await until(`${r.name} ready`, () => r.ready.test(logs[i]!));
     for (const r of runs) r.p.child.kill('SIGHUP');
@@ -175,7 +193,6 @@ test('SIGHUP is logged and survived by both long-running commands; SIGTERM still
       const done = await r.p.done;
       assert.is(done.code, 0, `${r.name}: ${done.stderr}`);
     }
-    logs = [];
   } finally {
     s.cleanup();
   }

@@ -40,7 +40,7 @@ export function readKeyFile(path: string | undefined, options: { use: KeyUse; lo
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
-    throw new KeyFileError(`cannot read the HMAC key file ${path}: ${(error as Error).message}`, 'UNREADABLE', path, { cause: error });
+    throw new KeyFileError(`cannot read the HMAC key file ${path}: ${(error as Error).message}${accessAdvice(error, path)}`, 'UNREADABLE', path, { cause: error });
   }
   let text: Buffer;
   let mode: number;
@@ -81,6 +81,12 @@ export function readKeyFile(path: string | undefined, options: { use: KeyUse; lo
     options.log?.info('hmac-key', `signatures produced: every snapshot is signed with HMAC-SHA256 under the ${key.length}-byte key in ${path}`, fields);
   }
   return key;
+}
+
+/** For a key this user may not read: who it is, and the README's way to let both programs read it. */
+function accessAdvice(error: unknown, path: string): string {
+  if ((error as NodeJS.ErrnoException).code !== 'EACCES') return '';
+  return `; this user (uid ${process.getuid?.() ?? '?'}) may not read it: give it read access through the file's group, not write (as in the README's deployment: chgrp mesh ${path}; chmod 640 ${path})`;
 }
 
 function octal(mode: number): string {
