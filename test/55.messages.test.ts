@@ -129,6 +129,8 @@ test('--db with no value: exit 2 with a hint, both programs', () => {
   fails(ingestor('migrate', '--db'), 2, USAGE_HINT);
   fails(server('publish', '--db'), 2, /--db needs a value/);
   fails(server('run', '--db'), 2, USAGE_HINT);
+  fails(server('publish', '--db', ''), 2, /--db needs a value, got an empty one/);
+  fails(ingestor('apply', '--db='), 2, /--db needs a value/);
 });
 
 test('--db given twice: exit 2, names both values', () => {

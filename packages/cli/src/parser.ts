@@ -9,7 +9,7 @@ const yargs = require('yargs/yargs') as (args: string[]) => Argv;
 const { hideBin } = require('yargs/helpers') as { hideBin: (argv: string[]) => string[] };
 
 // What a yargs instance has at run time and its types leave out
-type Internals = { $0: string; getOptions(): { key: Record<string, unknown>; array: string[]; number: string[] } };
+type Internals = { $0: string; getOptions(): { key: Record<string, unknown>; array: string[]; number: string[]; narg: Record<string, number | null> } };
 
 export type ParserOptions = {
   /** Printed as `<name> <version>` by `--version`; without it there is no `--version`. */
@@ -54,7 +54,7 @@ export async function runParser(parser: Argv): Promise<void> {
   }
 }
 
-/** What yargs lets through: an option given twice, a number option that is not one. */
+/** What yargs lets through: an option given twice, an empty value, a number option that is not one. */
 function checkValues(parser: Argv, args: Record<string, unknown>, argv: string[]): true {
   const options = (parser as unknown as Internals).getOptions();
   for (const key of Object.keys(options.key)) {
@@ -62,6 +62,8 @@ function checkValues(parser: Argv, args: Record<string, unknown>, argv: string[]
     if (Array.isArray(value) && !options.array.includes(key)) {
       throw new RangeError(`--${key} was given ${value.length} times (${value.join(', ')}); give it once`);
     }
+    // requiresArg options are listed in narg
+    if (value === '' && key in options.narg) throw new RangeError(`--${key} needs a value, got an empty one`);
     if (options.number.includes(key) && typeof value === 'number' && Number.isNaN(value)) {
       throw new RangeError(`Expected --${key} to be a number, got ${JSON.stringify(typed(argv, key))}`);
     }
