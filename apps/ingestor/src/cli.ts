@@ -4,7 +4,8 @@
  * exactly once, in one transaction with its ledger row. A snapshot only ever raises a
  * stored value; `reset` is the operator's way to clear values back to unknown.
  */
-import { createParser } from '@mbcap/cli';
+import { readFileSync } from 'node:fs';
+import { createParser, runParser } from '@mbcap/cli';
 import { applyCommand } from './commands/apply.js';
 import { importCommand } from './commands/import.js';
 import { migrateCommand } from './commands/migrate.js';
@@ -12,12 +13,15 @@ import { resetCommand } from './commands/reset.js';
 import { runCommand } from './commands/run.js';
 import { statusCommand } from './commands/status.js';
 
-await createParser('mbcap-ingestor', '$0 <command> --db PATH [options]\n\nThe only writer of the mesh database: schema migrations, the snapshot apply, and resets.')
-  .command(migrateCommand)
-  .command(applyCommand)
-  .command(runCommand)
-  .command(statusCommand)
-  .command(importCommand)
-  .command(resetCommand)
-  .demandCommand(1, 'name a command: migrate, apply, run, status, import or reset')
-  .parseAsync();
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+
+await runParser(
+  createParser('mbcap-ingestor', '$0 <command> --db PATH [options]\n\nThe only writer of the mesh database: schema migrations, the snapshot apply, and resets.', { version })
+    .command(migrateCommand)
+    .command(applyCommand)
+    .command(runCommand)
+    .command(statusCommand)
+    .command(importCommand)
+    .command(resetCommand)
+    .demandCommand(1, 'name a command: migrate, apply, run, status, import or reset'),
+);

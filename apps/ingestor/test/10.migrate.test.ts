@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { createLegacyDb } from '../../../packages/dbschema/test/fixtures.js';
 import { ingestor, scratch } from './helpers.js';
@@ -86,6 +87,29 @@ test('a file that is not a database is refused with exit 1', async () => {
     const r = ingestor('apply', '--db', s.db);
     assert.is(r.code, 1);
     assert.match(r.stderr, /cannot open database .*mesh\.db: file is not a database/);
+  } finally {
+    s.cleanup();
+  }
+});
+
+test('migrate run by root creates the database owned like its directory, so the service user can open it', () => {
+  if (process.getuid?.() !== 0) return;
+  const s = scratch();
+  try {
+    const dir = join(s.dir, 'mesh');
+    mkdirSync(dir);
+    chownSync(dir, 1500, 1500);
+    const r = ingestor('migrate', '--db', join(dir, 'mesh.db'));
+    assert.is(r.code, 0, r.stderr);
+    const st = statSync(join(dir, 'mesh.db'));
+    assert.equal([st.uid, st.gid], [1500, 1500]);
+    assert.match(r.stdout, /owned by uid 1500, gid 1500, like its directory/);
+    assert.equal(['-wal', '-shm'].filter((end) => existsSync(join(dir, `mesh.db${end}`))), []);
+
+    // A database that already exists keeps its owner
+    chownSync(join(dir, 'mesh.db'), 0, 0);
+    assert.is(ingestor('migrate', '--db', join(dir, 'mesh.db')).code, 0);
+    assert.is(statSync(join(dir, 'mesh.db')).uid, 0);
   } finally {
     s.cleanup();
   }

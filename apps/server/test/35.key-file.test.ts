@@ -64,7 +64,7 @@ test('a key file every user can read is used, with a loud warning', async () => 
     keyFile(`${SECRET}\n`, 0o644)(path);
     const r = server('publish', '--db', s.db, '--hmac-key-file', path);
     assert.is(r.code, 0, r.stderr);
-    assert.match(r.stderr, new RegExp(`warn  WARNING: the HMAC key file ${path} is readable by every user on this machine \\(mode 0644\\): any of them can sign a snapshot that will be accepted; run chmod 600 ${path}\\n`));
+    assert.match(r.stderr, new RegExp(`warn  WARNING: the HMAC key file ${path} is readable by every user on this machine \\(mode 0644\\): any of them can sign a snapshot that will be accepted; run chmod o-r ${path}\\n`));
     assert.is((await readSnapshot(s.db, { hmacKey: SECRET })).signature, 'verified');
     assert.not.match(r.stderr, /S3cret-Key/);
   } finally {

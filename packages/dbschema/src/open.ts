@@ -3,6 +3,7 @@
 import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { explainOpenFailure } from './open-errors.js';
 
 export type OpenOptions = {
   /** Open read-only (the server). */
@@ -36,7 +37,7 @@ export function openDatabase(path: string, options: OpenOptions = {}): Database.
     throw new DatabaseOpenError(`database not found: ${file} (create it with: mbcap-ingestor migrate --db ${path})`, 'NOT_FOUND');
   }
   if (options.create && !existsSync(dirname(file))) {
-    throw new DatabaseOpenError(`cannot create ${file}: the directory ${dirname(file)} does not exist`, 'NOT_FOUND');
+    throw new DatabaseOpenError(`cannot create ${file}: the directory ${dirname(file)} does not exist; make it first (install -d ${dirname(file)}; the README says which owner and mode)`, 'NOT_FOUND');
   }
   let db: Database.Database | undefined;
   try {
@@ -46,7 +47,7 @@ export function openDatabase(path: string, options: OpenOptions = {}): Database.
     return db;
   } catch (error) {
     db?.close();
-    const reason = (error as Error).message;
-    throw new DatabaseOpenError(`cannot open database ${file}: ${reason}`, 'CANNOT_OPEN', { cause: error });
+    const message = explainOpenFailure({ file, path, readonly: options.readonly ?? false, create: options.create ?? false }, error);
+    throw new DatabaseOpenError(message, 'CANNOT_OPEN', { cause: error });
   }
 }

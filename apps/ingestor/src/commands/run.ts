@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { createLogger, formatDuration, parseDuration, type Logger } from '@mbcap/cli';
+import { createLogger, formatDuration, parseDuration, surviveHangup, type Logger } from '@mbcap/cli';
 import { createSnapshotConsumer, type ConsumerEvent } from '@mbcap/snapshot';
 import type { Database } from 'better-sqlite3';
 import { describeOutcome, levelOf } from '../describe.js';
@@ -110,6 +110,7 @@ export const runCommand: CommandModule<object, Args> = {
     };
     process.on('SIGINT', () => void stop('SIGINT'));
     process.on('SIGTERM', () => void stop('SIGTERM'));
+    surviveHangup(log, 'systemctl restart mbcap-ingestor');
 
     await consumer.start();
     await new Promise(() => {});

@@ -13,7 +13,7 @@ export const explainCommand: CommandModule<object, Args> = {
     y
       .positional('key', { type: 'string', demandOption: true, describe: 'The node\'s public key (hex, any case)' })
       .option('db', { type: 'string', demandOption: true, requiresArg: true, describe: 'Path of the SQLite database, opened read-only' })
-      .option('window', { type: 'string', default: '7d', describe: 'How far back packets count (e.g. 7d, 36h), or "all" for every packet' })
+      .option('window', { type: 'string', default: '7d', requiresArg: true, describe: 'How far back packets count (e.g. 7d, 36h), or "all" for every packet' })
       .option('json', { type: 'boolean', default: false, describe: 'Print the explanation as one JSON object on stdout' }) as never,
   handler: async (args) => {
     // Interpret arguments before touching the database

@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { createLogger, formatDuration, parseDuration, readKeyFile } from '@mbcap/cli';
+import { createLogger, formatDuration, parseDuration, readKeyFile, surviveHangup } from '@mbcap/cli';
 import { connectionCap, DEFAULT_MAX_CONNECTIONS, HTTP_TIMEOUTS, openDescriptors, PUBLISHER_RESERVE, softOpenFileLimit } from '../connections.js';
 import { openServerDatabase } from '../database.js';
 import { createApiServer } from '../http.js';
@@ -17,7 +17,7 @@ export const runCommand: CommandModule<object, Args> = {
     withCommon(y)
       .option('host', { type: 'string', default: '127.0.0.1', describe: 'Address to listen on' })
       .option('port', { type: 'number', default: 8080, describe: 'Port to listen on (0 picks a free one; the log says which)' })
-      .option('interval', { type: 'string', default: '60s', describe: 'Time between publish cycles (e.g. 30s, 5m)' })
+      .option('interval', { type: 'string', default: '60s', requiresArg: true, describe: 'Time between publish cycles (e.g. 30s, 5m)' })
       .option('max-connections', {
         type: 'number',
         default: DEFAULT_MAX_CONNECTIONS,
@@ -100,5 +100,6 @@ export const runCommand: CommandModule<object, Args> = {
     };
     process.on('SIGINT', () => void stop('SIGINT'));
     process.on('SIGTERM', () => void stop('SIGTERM'));
+    surviveHangup(log, 'systemctl restart mbcap-server');
   },
 };
