@@ -1,30 +1,29 @@
-// Writes a snapshot's entries into nodes / inactive_nodes, touching only rows whose value
-// changes, and never lowering one (the rule is rises.ts: a row holding a higher sup is kept
-// and counted as keptHigher). Two ways to find the rows, chosen by size:
+// Writes a snapshot's entries into nodes / inactive_nodes as the apply rule says
+// (apply-rule.ts), in two steps, the first only reading:
 //
-// - scan: for a snapshot about as large as the tables (the server publishes every node),
-//   one UPDATE per table walks the table once and asks, row by row, whether the snapshot
-//   changes it (SQL functions over an index of the snapshot's keys). Matching and writing
-//   happen inside SQLite's own loop: no row comes out to JavaScript, no statement is run
-//   per row, and a row that already holds its value is not written. Calls into JavaScript
-//   are what it costs (about a microsecond each), so there are two per written row and
-//   one per other row.
-// - lookup: for a small snapshot, one indexed lookup per entry, then an update by rowid.
+// 1. Decide: find the row each entry names and what the entry does to it. Two ways to
+//    find the rows, chosen by size:
+//    - scan: for a snapshot about as large as the tables (the server publishes every
+//      node), read each table once, a page of rows at a time in rowid order, and look
+//      each row's key up in an index of the snapshot's keys (KeyIndex);
+//    - lookup: for a small snapshot, one indexed search per entry.
+//    The scan compares keys exactly, so it is taken only when both tables do; a legacy
+//    table that declares a collation (COLLATE NOCASE) is searched by the lookup, which
+//    compares keys as the table does. A row named by two entries (two cases of one key in
+//    such a table) is decided once, by the stronger entry.
+// 2. Write: one UPDATE by rowid per row whose value changes. Rows that hold their value,
+//    or a higher one, are not written.
 //
-// Keys are matched exactly as stored. An entry the scan did not match goes through the
-// lookup as well, so a table declared with another collation still gets its rows.
-//
-// A key given more than once is written with its strongest entry, whatever the order:
-// confirmed over suspected, then evidence advert over path over none; unknown is never
-// written (the rank is mbcapRank, defined once beside the codes; the index applies it).
+// Every decision is made before the first write, from the rows as they were, so the result
+// does not depend on the order in which SQLite visits rows or evaluates a statement.
 //
 // The write lock is held from the first row to the commit, so the work checks a deadline
 // every few thousand rows and throws ApplyTimeoutError past it; the caller's transaction
 // then rolls back and nothing is written.
 import type { Database, Statement } from 'better-sqlite3';
 import { hasTable } from '@mbcap/dbschema';
-import { KeyIndex, mbcapParts, mbcapRank, type EntryTable } from '@mbcap/snapshot';
-import { CURRENT, EVIDENCE_OF, KEPT_HIGHER, STATE_SQL, SUP_OF, verdict, WRITE } from './rises.js';
+import { KeyIndex, type EntryTable } from '@mbcap/snapshot';
+import { CURRENT, entryRank, KEPT_HIGHER, verdict, WRITE, WRITES } from './apply-rule.js';
 
 export type RowCounts = { updatedActive: number; updatedInactive: number; alreadyCurrent: number; keptHigher: number; skipped: number; notFound: number };
 
@@ -35,7 +34,7 @@ export type WriteOptions = {
   clock?: () => number;
 };
 
-/** The write went past its deadline; thrown from inside the statements, so the transaction rolls back. */
+/** The write went past its deadline; thrown from inside the loops, so the transaction rolls back. */
 export class ApplyTimeoutError extends Error {
   readonly code = 'APPLY_TIMEOUT';
   constructor(readonly rowsSeen: number) {
@@ -44,164 +43,139 @@ export class ApplyTimeoutError extends Error {
   }
 }
 
-/** Rows (or entries) between two looks at the clock. */
+/** Rows (or entries) between two looks at the clock, and rows read per page of the scan. */
 const ROWS_PER_CHECK = 4096;
 
-const CODES = Array.from({ length: 9 }, (_, code) => mbcapParts(code));
-const UNKNOWN = CODES.map(({ status }) => status === 'unknown');
-/** code → (multibyte_sup, multibyte_evidence), as SQL rows */
-const VALUES = 'VALUES ' + CODES.map((_, code) => `(${code}, ${SUP_OF[code]}, ${EVIDENCE_OF[code] === null ? 'NULL' : `'${EVIDENCE_OF[code]}'`})`).join(', ');
-
-/** What the SQL functions of the scan see: the apply in progress. */
-type Scan = {
-  table: EntryTable;
-  index: KeyIndex;
-  /** matched[i]: 0 not seen, else 1 + the table (0 nodes, 1 inactive_nodes) whose row it matched */
-  matched: Uint8Array;
-  counts: RowCounts;
-  /** The rows the WHERE clause chose, in the order it chose them, and their codes. */
-  rowids: Float64Array;
-  codes: Uint8Array;
-  chosen: number;
-  /** Where the SET clause is in that list. */
-  at: number;
-  /** Rows asked about so far, and the time limit. */
-  rows: number;
-  time: Deadline;
-};
-
-type Deadline = { at: number; clock: () => number };
-
-function checkTime(time: Deadline, rowsSeen: number): void {
-  if (time.clock() > time.at) throw new ApplyTimeoutError(rowsSeen);
+/** Counts rows and entries, and looks at the clock every ROWS_PER_CHECK of them. */
+class Steps {
+  count = 0;
+  constructor(
+    readonly at: number,
+    readonly clock: () => number,
+  ) {}
+  check(): void {
+    if (this.clock() > this.at) throw new ApplyTimeoutError(this.count);
+  }
+  step(): void {
+    if (++this.count % ROWS_PER_CHECK === 0) this.check();
+  }
 }
 
-type Table = { name: 'nodes' | 'inactive_nodes'; scan: Statement; update: Statement };
-type Prepared = { tables: Table[]; lookup: Statement; size: Statement; current: { scan: Scan | null } };
+type Table = { name: 'nodes' | 'inactive_nodes'; page: Statement; update: Statement; exact: boolean };
+type Prepared = { tables: Table[]; lookup: Statement; size: Statement };
 
 const prepared = new WeakMap<Database, Prepared>();
 
-/**
- * The code the WHERE clause chose for this row. SQLite computes the SET values row by row
- * in the order the WHERE clause chose the rows, so this is the current entry of the list
- * or the next; anything else is searched for (binary search: a table scan chooses rows in
- * rowid order; else one by one). A row not in the list aborts the apply: it rolls back.
- */
-function chosenCode(scan: Scan, rowid: number): number {
-  if (scan.rowids[scan.at] !== rowid) {
-    if (scan.rowids[scan.at + 1] === rowid) scan.at++;
-    else {
-      let lo = 0;
-      let hi = scan.chosen - 1;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (scan.rowids[mid]! < rowid) lo = mid + 1;
-        else hi = mid;
-      }
-      if (scan.rowids[lo] !== rowid) lo = scan.rowids.subarray(0, scan.chosen).indexOf(rowid);
-      if (lo < 0) throw new Error(`mbcap: row ${rowid} was not chosen by the WHERE clause`);
-      scan.at = lo;
-    }
-  }
-  return scan.codes[scan.at]!;
+/** True when the table compares public keys exactly: its definition declares no collation. */
+function comparesExactly(db: Database, name: string): boolean {
+  const sql = db.prepare("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?").pluck().get(name);
+  return typeof sql === 'string' && !/\bCOLLATE\b/i.test(sql);
 }
 
 function prepare(db: Database): Prepared {
   let p = prepared.get(db);
   if (p) return p;
-  const current: Prepared['current'] = { scan: null };
-  const active = () => {
-    if (!current.scan) throw new Error('mbcap_* functions are only usable during an apply');
-    return current.scan;
-  };
-  const options = { deterministic: false, directOnly: true } as const;
-  // mbcap_changes(rowid, public_key, state, table): 1 when the snapshot raises or restates
-  // this row's value with another one (rises.ts; the first row of that key across both
-  // tables), else 0.
-  db.function('mbcap_changes', options, (rowid: unknown, key: unknown, state: unknown, t: unknown) => {
-    const scan = active();
-    if (++scan.rows % ROWS_PER_CHECK === 0) checkTime(scan.time, scan.rows);
-    if (typeof key !== 'string') return 0;
-    const i = scan.index.find(key);
-    if (i < 0 || scan.matched[i] !== 0) return 0;
-    scan.matched[i] = (t as number) + 1;
-    const code = scan.table.codeAt(i);
-    const v = verdict(state as number, code);
-    if (v !== WRITE) {
-      if (v === CURRENT) scan.counts.alreadyCurrent++;
-      else scan.counts.keptHigher++;
-      return 0;
-    }
-    scan.rowids[scan.chosen] = rowid as number;
-    scan.codes[scan.chosen++] = code;
-    return 1;
-  });
-  // mbcap_chosen(rowid): the code chosen for that row, turned into the values to write by
-  // a lookup in a constant table: one call per written row, no key to convert again
-  db.function('mbcap_chosen', options, (rowid: unknown) => chosenCode(active(), rowid as number));
-
   const names = hasTable(db, 'inactive_nodes') ? (['nodes', 'inactive_nodes'] as const) : (['nodes'] as const);
-  const tables = names.map((name, t) => ({
+  const tables = names.map((name) => ({
     name,
-    scan: db.prepare(`UPDATE ${name} SET (multibyte_sup, multibyte_evidence) = (SELECT column2, column3 FROM (${VALUES}) WHERE column1 = mbcap_chosen(${name}.rowid)) WHERE mbcap_changes(rowid, public_key, ${STATE_SQL}, ${t})`),
+    page: db.prepare(`SELECT rowid, public_key, multibyte_sup, multibyte_evidence FROM ${name} WHERE rowid > ? ORDER BY rowid LIMIT ${ROWS_PER_CHECK}`).raw(),
     update: db.prepare(`UPDATE ${name} SET multibyte_sup = ?, multibyte_evidence = ? WHERE rowid = ?`),
+    exact: comparesExactly(db, name),
   }));
   const lookup = db
-    .prepare(names.map((name, t) => `SELECT ${t} AS t, rowid, ${STATE_SQL} FROM ${name} WHERE public_key = ?`).join(' UNION ALL ') + ' LIMIT 1')
+    .prepare(names.map((name, t) => `SELECT ${t} AS t, rowid, multibyte_sup, multibyte_evidence FROM ${name} WHERE public_key = ?`).join(' UNION ALL ') + ' LIMIT 1')
     .raw();
   // max(rowid) is O(log n), unlike count(*): enough to tell a small snapshot from a full one.
   const size = db.prepare(`SELECT ${names.map((name) => `(SELECT coalesce(max(rowid), 0) FROM ${name})`).join(' + ')}`).pluck();
-  p = { tables, lookup, size, current };
+  p = { tables, lookup, size };
   prepared.set(db, p);
   return p;
 }
 
+/** The rows of one table to write, and the code each gets. */
+type Writes = { rowids: number[]; codes: number[] };
+
 /** Writes the entries; call inside the apply's transaction. */
 export function writeRows(db: Database, table: EntryTable, counts: RowCounts, options: WriteOptions = {}): void {
   const p = prepare(db);
-  const time: Deadline = { at: options.deadline ?? Infinity, clock: options.clock ?? (() => performance.now()) };
+  const steps = new Steps(options.deadline ?? Infinity, options.clock ?? (() => performance.now()));
 
-  // What to write: the strongest entry of each key (unknown is never written)
-  for (let i = 0; i < table.length; i++) if (UNKNOWN[table.codeAt(i)]) counts.skipped++;
-  const index = new KeyIndex(table, { rank: mbcapRank });
+  // The strongest entry of each key (unknown ranks 0: never written)
+  for (let i = 0; i < table.length; i++) if (WRITES[table.codeAt(i)] === null) counts.skipped++;
+  const index = new KeyIndex(table, { rank: entryRank });
   if (index.size === 0) return;
-  checkTime(time, 0);
+  steps.check();
 
-  const matched = new Uint8Array(table.length);
-  let rows = 0;
-  if (index.size * 4 >= (p.size.get() as number)) {
-    // Scan: a key in both tables is written in nodes only, as the lookup would
-    const scan: Scan = { table, index, matched, counts, rowids: new Float64Array(index.size), codes: new Uint8Array(index.size), chosen: 0, at: 0, rows: 0, time };
-    p.current.scan = scan;
-    try {
-      counts.updatedActive += p.tables[0]!.scan.run().changes;
-      scan.chosen = scan.at = 0;
-      if (p.tables[1]) counts.updatedInactive += p.tables[1].scan.run().changes;
-    } finally {
-      p.current.scan = null;
+  // 1. Decide, reading only
+  const writes: Writes[] = p.tables.map(() => ({ rowids: [], codes: [] }));
+  const tally = (t: number, rowid: number, sup: unknown, evidence: unknown, code: number) => {
+    const v = verdict(sup, evidence, code);
+    if (v === CURRENT) counts.alreadyCurrent++;
+    else if (v === KEPT_HIGHER) counts.keptHigher++;
+    else {
+      writes[t]!.rowids.push(rowid);
+      writes[t]!.codes.push(code);
     }
-    rows = scan.rows;
-  }
+  };
+  if (index.size * 4 >= (p.size.get() as number) && p.tables.every((t) => t.exact)) scan(p, table, index, counts, steps, tally);
+  else lookup(p, table, index, counts, steps, tally);
 
-  // Lookup: one indexed search per entry the scan did not match (or every entry)
+  // 2. Write what was decided
+  writes.forEach(({ rowids, codes }, t) => {
+    const { update } = p.tables[t]!;
+    for (let r = 0; r < rowids.length; r++) {
+      steps.step();
+      const value = WRITES[codes[r]!]!;
+      update.run(value.sup, value.evidence, rowids[r]);
+    }
+    if (t === 0) counts.updatedActive += rowids.length;
+    else counts.updatedInactive += rowids.length;
+  });
+}
+
+type Tally = (t: number, rowid: number, sup: unknown, evidence: unknown, code: number) => void;
+
+/** Every row of each table, its key looked up in the index; an entry names the first row it matches. */
+function scan(p: Prepared, table: EntryTable, index: KeyIndex, counts: RowCounts, steps: Steps, tally: Tally): void {
+  const taken = new Uint8Array(table.length);
+  let found = 0;
+  p.tables.forEach(({ page }, t) => {
+    let after = -Infinity;
+    for (;;) {
+      const rows = page.all(after) as [number, unknown, unknown, unknown][];
+      if (rows.length === 0) break;
+      for (const [rowid, key, sup, evidence] of rows) {
+        steps.step();
+        if (typeof key !== 'string') continue;
+        const i = index.find(key);
+        if (i < 0 || taken[i] !== 0) continue;
+        taken[i] = 1;
+        found++;
+        tally(t, rowid, sup, evidence, table.codeAt(i));
+      }
+      after = rows[rows.length - 1]![0];
+    }
+  });
+  counts.notFound += index.size - found;
+}
+
+/** One indexed search per entry, nodes first; a row several entries name is decided by the strongest. */
+function lookup(p: Prepared, table: EntryTable, index: KeyIndex, counts: RowCounts, steps: Steps, tally: Tally): void {
+  const named = new Map<string, { t: number; rowid: number; sup: unknown; evidence: unknown; code: number }>();
   const keys = p.tables.map(() => '');
   index.forEach((i) => {
-    if (matched[i] !== 0) return;
-    if (++rows % ROWS_PER_CHECK === 0) checkTime(time, rows);
+    steps.step();
     keys.fill(table.keyAt(i));
-    const row = p.lookup.get(...keys) as [number, number, number] | undefined;
-    const code = table.codeAt(i);
+    const row = p.lookup.get(...keys) as [number, number, unknown, unknown] | undefined;
     if (row === undefined) {
       counts.notFound++;
       return;
     }
-    const v = verdict(row[2], code);
-    if (v === CURRENT) counts.alreadyCurrent++;
-    else if (v === KEPT_HIGHER) counts.keptHigher++;
-    else {
-      p.tables[row[0]]!.update.run(SUP_OF[code], EVIDENCE_OF[code], row[1]);
-      if (row[0] === 0) counts.updatedActive++;
-      else counts.updatedInactive++;
-    }
+    const [t, rowid, sup, evidence] = row;
+    const code = table.codeAt(i);
+    const held = named.get(`${t}:${rowid}`);
+    if (held === undefined) named.set(`${t}:${rowid}`, { t, rowid, sup, evidence, code });
+    else if (entryRank(code) > entryRank(held.code)) held.code = code;
   });
+  for (const { t, rowid, sup, evidence, code } of named.values()) tally(t, rowid, sup, evidence, code);
 }

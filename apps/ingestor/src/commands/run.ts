@@ -7,7 +7,7 @@ import { readOptions, withRead, type ReadArgs } from '../options.js';
 import { openForWrite } from '../session.js';
 import { hasTable } from '@mbcap/dbschema';
 import { lastApplied } from '../ledger.js';
-import { clockBehindMs } from '../order.js';
+import { clockBehindMs } from '../apply-rule.js';
 import { applyRead, type TickOutcome } from '../tick.js';
 
 type Args = ReadArgs & { cron: string; watch: boolean; poll: string };
