@@ -6,7 +6,7 @@
 // sorted: KeyIndex forced to its fallback (maxProbe 0): what keys that collide cost.
 // Map:    PlainKeyIndex, the reference: a Map from a prefixed key string to the entry.
 // build is the constructor; find is one find() per key, with keys as fresh strings (as
-// SQLite hands them to the scan's SQL function); memory is the heap and array buffers the
+// the scan reads them from each row); memory is the heap and array buffers the
 // index adds (after a gc). Keys as the reader packs them: spans of the file's bytes.
 import { parseArgs } from 'node:util';
 import { EntryTable, KeyIndex, PlainKeyIndex, mbcapCode } from '@mbcap/snapshot';
