@@ -3,7 +3,7 @@
 
 import { ADVERT_FIXED_SIZE, decodeAdvert, decodePacket, fromHex, isHex, payloadTypeName, PAYLOAD_TYPE, toHex } from '@mbcap/meshcore';
 import { contentHash } from './import-hash.js';
-import { parseTime } from './import-time.js';
+import { parseFirstSeen } from '@mbcap/dbschema';
 
 /** A row of `transmissions` as a CoreScope database holds it (path_json: our optional column). */
 export type TransmissionRow = {
@@ -63,7 +63,7 @@ export function decodeLine(text: string, now: () => string): LineOutcome {
     firstSeen = now();
     seenMs = Date.parse(firstSeen);
   } else {
-    seenMs = parseTime(line.first_seen);
+    seenMs = parseFirstSeen(line.first_seen);
     if (typeof line.first_seen !== 'string' || seenMs === null) return bad(`first_seen is not an ISO 8601 time (${JSON.stringify(line.first_seen)})`);
     firstSeen = line.first_seen;
   }

@@ -1,5 +1,5 @@
 import { isDirectRoute, PAYLOAD_TYPE, peekHops, peekPacket, peekPayload, type PacketPeek as Packet } from '@mbcap/meshcore';
-import { parseFirstSeen } from './time.js';
+import { parseFirstSeen } from '@mbcap/dbschema';
 
 /** A row of `nodes` or `inactive_nodes`; `public_key` is kept exactly as stored. */
 export type NodeRow = {

@@ -2,7 +2,7 @@
 // while keeping the packets that decided it. Pure: rows in, an explanation out.
 import { isDirectRoute, PAYLOAD_TYPE, peekPacket } from '@mbcap/meshcore';
 import { advertKeyOf, evidenceHops, isEvidence, payloadTypeOf, statusOf, type CapabilityStatus, type NodeRow, type PacketRow } from './capability.js';
-import { parseFirstSeen } from './time.js';
+import { parseFirstSeen } from '@mbcap/dbschema';
 
 /** At most this many pieces of evidence are kept, the newest. */
 export const EXPLAIN_LIMIT = 20;
