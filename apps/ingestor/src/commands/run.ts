@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { createLogger, formatDuration, parseDuration, type Logger } from '@mbcap/cli';
+import { createLogger, formatDuration, onStopSignals, parseDuration, type Logger } from '@mbcap/cli';
 import { createSnapshotConsumer, type ConsumerEvent } from '@mbcap/snapshot';
 import type { Database } from 'better-sqlite3';
 import { describeOutcome, levelOf } from '../describe.js';
@@ -95,21 +95,13 @@ export const runCommand: CommandModule<object, Args> = {
     });
 
     // Stop: finish the apply in flight (it is one synchronous transaction), close, exit 0
-    let stopping = false;
-    const stop = async (signal: string) => {
-      if (stopping) {
-        log.warn('stop', `${signal} again: exiting now; SQLite rolls back anything uncommitted`);
-        process.exit(130);
-      }
-      stopping = true;
+    onStopSignals(log, 'SQLite rolls back anything uncommitted', async (signal) => {
       log.info('stop', `${signal}: stopping after the apply in flight`);
       await consumer.stop();
       db.close();
       log.info('stopped', 'stopped; database closed');
       process.exit(0);
-    };
-    process.on('SIGINT', () => void stop('SIGINT'));
-    process.on('SIGTERM', () => void stop('SIGTERM'));
+    });
 
     await consumer.start();
     await new Promise(() => {});
