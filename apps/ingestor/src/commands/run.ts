@@ -2,7 +2,7 @@ import type { CommandModule } from 'yargs';
 import { createLogger, formatDuration, onStopSignals, parseDuration, type Logger } from '@mbcap/cli';
 import { createSnapshotConsumer, type ConsumerEvent } from '@mbcap/snapshot';
 import type { Database } from 'better-sqlite3';
-import { describeOutcome, levelOf } from '../describe.js';
+import { describeMalformed, describeOutcome, levelOf } from '../describe.js';
 import { readOptions, withRead, type ReadArgs } from '../options.js';
 import { openForWrite } from '../session.js';
 import { hasTable } from '@mbcap/dbschema';
@@ -73,8 +73,7 @@ export const runCommand: CommandModule<object, Args> = {
             log.info('no-snapshot', `no snapshot at ${event.path} yet; waiting for the first publish`, { path: event.path });
             break;
           case 'rejected': {
-            const kept = event.copy ? `kept a copy at ${event.copy}; ` : event.note ? `${event.note}; ` : '';
-            log.warn('malformed', `snapshot malformed (${event.error.code}: ${event.error.message}); ${kept}database untouched; waiting for the next publish`, { code: event.error.code, copy: event.copy, copyNote: event.note });
+            log.warn('malformed', describeMalformed({ code: event.error.code, reason: event.error.message, copy: event.copy, copyNote: event.note ?? undefined }), { code: event.error.code, copy: event.copy, copyNote: event.note });
             break;
           }
           case 'failed':
