@@ -2,7 +2,7 @@
 // second one while it runs exits 130 at once, saying what is given up.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn } from 'node:child_process';
+import { startNode } from '@mbcap/test-utils';
 
 const cli = new URL('../dist/index.js', import.meta.url).href;
 
@@ -22,17 +22,12 @@ const PROGRAM = (stopMs: number, remove: boolean) => `
 `;
 
 function start(stopMs: number, remove = false) {
-  const child = spawn(process.execPath, ['--input-type=module', '-e', PROGRAM(stopMs, remove)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (chunk) => (stdout += chunk));
-  child.stderr!.on('data', (chunk) => (stderr += chunk));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+  const p = startNode(['--input-type=module', '-e', PROGRAM(stopMs, remove)]);
   const ready = async () => {
-    for (let i = 0; i < 500 && !stdout.includes('ready'); i++) await new Promise((r) => setTimeout(r, 20));
-    assert.ok(stdout.includes('ready'), `the program started: ${stderr}`);
+    for (let i = 0; i < 500 && !p.stdout().includes('ready'); i++) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(p.stdout().includes('ready'), `the program started: ${p.stderr()}`);
   };
-  return { child, exited, ready, stderr: () => stderr };
+  return { child: p.child, exited: p.exited, ready, stderr: p.stderr };
 }
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
