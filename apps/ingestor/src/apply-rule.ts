@@ -104,14 +104,33 @@ export function entryRank(code: number): number {
 
 // 4. What an entry does to a stored row
 
+/**
+ * A row's value as one number, its state: 4 * multibyte_sup + the place of its evidence
+ * here (none 0, advert 1, path 2, anything else 3). NULL multibyte_sup counts as -1, below
+ * unknown. The writer reads it with ROW_STATE_SQL, written from this same list.
+ */
+const ROW_EVIDENCE: readonly (string | null)[] = [null, 'advert', 'path'];
+const OTHER_EVIDENCE = ROW_EVIDENCE.length;
+
+/** The state of a row, as an SQL expression over its columns. */
+export const ROW_STATE_SQL = `coalesce(multibyte_sup, -1) * 4 + CASE ${ROW_EVIDENCE.map((e, i) => (e === null ? `WHEN multibyte_evidence IS NULL THEN ${i}` : `WHEN multibyte_evidence = '${e}' THEN ${i}`)).join(' ')} ELSE ${OTHER_EVIDENCE} END`;
+
+/** The state of a row holding (sup, evidence), as ROW_STATE_SQL computes it. */
+export function rowState(sup: number | null, evidence: string | null): number {
+  const e = ROW_EVIDENCE.indexOf(evidence);
+  return (sup ?? -1) * 4 + (e < 0 ? OTHER_EVIDENCE : e);
+}
+
+/** code → the state of a row holding what it writes */
+const STATE_OF = WRITES.map((value) => (value === null ? null : rowState(value.sup, value.evidence)));
+
 export const WRITE = 0;
 export const CURRENT = 1;
 export const KEPT_HIGHER = 2;
 export type Verdict = typeof WRITE | typeof CURRENT | typeof KEPT_HIGHER;
 
-/** The table of 4., for a row holding (sup, evidence) and an entry code that is written (WRITES[code] not null). */
-export function verdict(sup: unknown, evidence: unknown, code: number): Verdict {
-  const value = WRITES[code]!;
-  if (typeof sup === 'number' && sup > value.sup) return KEPT_HIGHER;
-  return sup === value.sup && evidence === value.evidence ? CURRENT : WRITE;
+/** The table of 4., for a row in `state` and an entry code that is written (WRITES[code] not null). */
+export function verdict(state: number, code: number): Verdict {
+  if (state === STATE_OF[code]) return CURRENT;
+  return Math.floor(state / 4) > WRITES[code]!.sup ? KEPT_HIGHER : WRITE;
 }

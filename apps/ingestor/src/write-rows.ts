@@ -23,7 +23,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { hasTable } from '@mbcap/dbschema';
 import { KeyIndex, type EntryTable } from '@mbcap/snapshot';
-import { CURRENT, entryRank, KEPT_HIGHER, verdict, WRITE, WRITES } from './apply-rule.js';
+import { CURRENT, entryRank, KEPT_HIGHER, ROW_STATE_SQL, verdict, WRITES } from './apply-rule.js';
 
 export type RowCounts = { updatedActive: number; updatedInactive: number; alreadyCurrent: number; keptHigher: number; skipped: number; notFound: number };
 
@@ -78,12 +78,12 @@ function prepare(db: Database): Prepared {
   const names = hasTable(db, 'inactive_nodes') ? (['nodes', 'inactive_nodes'] as const) : (['nodes'] as const);
   const tables = names.map((name) => ({
     name,
-    page: db.prepare(`SELECT rowid, public_key, multibyte_sup, multibyte_evidence FROM ${name} WHERE rowid > ? ORDER BY rowid LIMIT ${ROWS_PER_CHECK}`).raw(),
+    page: db.prepare(`SELECT rowid, public_key, ${ROW_STATE_SQL} FROM ${name} WHERE rowid > ? ORDER BY rowid LIMIT ${ROWS_PER_CHECK}`).raw(),
     update: db.prepare(`UPDATE ${name} SET multibyte_sup = ?, multibyte_evidence = ? WHERE rowid = ?`),
     exact: comparesExactly(db, name),
   }));
   const lookup = db
-    .prepare(names.map((name, t) => `SELECT ${t} AS t, rowid, multibyte_sup, multibyte_evidence FROM ${name} WHERE public_key = ?`).join(' UNION ALL ') + ' LIMIT 1')
+    .prepare(names.map((name, t) => `SELECT ${t} AS t, rowid, ${ROW_STATE_SQL} FROM ${name} WHERE public_key = ?`).join(' UNION ALL ') + ' LIMIT 1')
     .raw();
   // max(rowid) is O(log n), unlike count(*): enough to tell a small snapshot from a full one.
   const size = db.prepare(`SELECT ${names.map((name) => `(SELECT coalesce(max(rowid), 0) FROM ${name})`).join(' + ')}`).pluck();
@@ -108,8 +108,8 @@ export function writeRows(db: Database, table: EntryTable, counts: RowCounts, op
 
   // 1. Decide, reading only
   const writes: Writes[] = p.tables.map(() => ({ rowids: [], codes: [] }));
-  const tally = (t: number, rowid: number, sup: unknown, evidence: unknown, code: number) => {
-    const v = verdict(sup, evidence, code);
+  const tally = (t: number, rowid: number, state: number, code: number) => {
+    const v = verdict(state, code);
     if (v === CURRENT) counts.alreadyCurrent++;
     else if (v === KEPT_HIGHER) counts.keptHigher++;
     else {
@@ -133,7 +133,7 @@ export function writeRows(db: Database, table: EntryTable, counts: RowCounts, op
   });
 }
 
-type Tally = (t: number, rowid: number, sup: unknown, evidence: unknown, code: number) => void;
+type Tally = (t: number, rowid: number, state: number, code: number) => void;
 
 /** Every row of each table, its key looked up in the index; an entry names the first row it matches. */
 function scan(p: Prepared, table: EntryTable, index: KeyIndex, counts: RowCounts, steps: Steps, tally: Tally): void {
@@ -142,16 +142,16 @@ function scan(p: Prepared, table: EntryTable, index: KeyIndex, counts: RowCounts
   p.tables.forEach(({ page }, t) => {
     let after = -Infinity;
     for (;;) {
-      const rows = page.all(after) as [number, unknown, unknown, unknown][];
+      const rows = page.all(after) as [number, unknown, number][];
       if (rows.length === 0) break;
-      for (const [rowid, key, sup, evidence] of rows) {
+      for (const [rowid, key, state] of rows) {
         steps.step();
         if (typeof key !== 'string') continue;
         const i = index.find(key);
         if (i < 0 || taken[i] !== 0) continue;
         taken[i] = 1;
         found++;
-        tally(t, rowid, sup, evidence, table.codeAt(i));
+        tally(t, rowid, state, table.codeAt(i));
       }
       after = rows[rows.length - 1]![0];
     }
@@ -161,21 +161,21 @@ function scan(p: Prepared, table: EntryTable, index: KeyIndex, counts: RowCounts
 
 /** One indexed search per entry, nodes first; a row several entries name is decided by the strongest. */
 function lookup(p: Prepared, table: EntryTable, index: KeyIndex, counts: RowCounts, steps: Steps, tally: Tally): void {
-  const named = new Map<string, { t: number; rowid: number; sup: unknown; evidence: unknown; code: number }>();
+  const named = new Map<string, { t: number; rowid: number; state: number; code: number }>();
   const keys = p.tables.map(() => '');
   index.forEach((i) => {
     steps.step();
     keys.fill(table.keyAt(i));
-    const row = p.lookup.get(...keys) as [number, number, unknown, unknown] | undefined;
+    const row = p.lookup.get(...keys) as [number, number, number] | undefined;
     if (row === undefined) {
       counts.notFound++;
       return;
     }
-    const [t, rowid, sup, evidence] = row;
+    const [t, rowid, state] = row;
     const code = table.codeAt(i);
     const held = named.get(`${t}:${rowid}`);
-    if (held === undefined) named.set(`${t}:${rowid}`, { t, rowid, sup, evidence, code });
+    if (held === undefined) named.set(`${t}:${rowid}`, { t, rowid, state, code });
     else if (entryRank(code) > entryRank(held.code)) held.code = code;
   });
-  for (const { t, rowid, sup, evidence, code } of named.values()) tally(t, rowid, sup, evidence, code);
+  for (const { t, rowid, state, code } of named.values()) tally(t, rowid, state, code);
 }

@@ -1,8 +1,9 @@
 // The apply rule, as the README states it, against apply-rule.ts: pure functions, no disk.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import Database from 'better-sqlite3';
 import { mbcapCode, type MultibyteEvidence, type MultibyteStatus } from '@mbcap/snapshot';
-import { aheadOfClock, CURRENT, entryRank, isStale, KEPT_HIGHER, verdict, WRITE, WRITES } from '../src/apply-rule.ts';
+import { aheadOfClock, CURRENT, entryRank, isStale, KEPT_HIGHER, ROW_STATE_SQL, rowState, verdict, WRITE, WRITES } from '../src/apply-rule.ts';
 
 test('of a key given more than once: confirmed over suspected, then advert over path over none; unknown is never written', () => {
   const strongestFirst: [MultibyteStatus, MultibyteEvidence | undefined][] = [
@@ -41,7 +42,19 @@ test('a stored value only rises: the table of what an entry does to a row', () =
     [2, 'advert', confirmedAdvert, CURRENT],
     [1, 'advert', confirmedAdvert, WRITE],
   ];
-  for (const [sup, evidence, code, want] of cases) assert.is(verdict(sup, evidence, code), want, `${sup}/${evidence} ← code ${code}`);
+  for (const [sup, evidence, code, want] of cases) assert.is(verdict(rowState(sup, evidence), code), want, `${sup}/${evidence} ← code ${code}`);
+});
+
+test('SQLite computes the state of a row as the rule does', () => {
+  const db = new Database(':memory:');
+  try {
+    const state = db.prepare(`SELECT ${ROW_STATE_SQL} FROM (SELECT ? AS multibyte_sup, ? AS multibyte_evidence)`).pluck();
+    for (const sup of [null, 0, 1, 2]) {
+      for (const evidence of [null, 'advert', 'path', 'weird']) assert.is(state.get(sup, evidence), rowState(sup, evidence), `${sup}/${evidence}`);
+    }
+  } finally {
+    db.close();
+  }
 });
 
 test('a snapshot against the last applied one: by seq, or by writtenAt when either has none', () => {
