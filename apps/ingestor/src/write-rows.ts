@@ -4,18 +4,21 @@
 // 1. Decide: find the row each entry names and what the entry does to it. Two ways to
 //    find the rows, chosen by size:
 //    - scan: for a snapshot about as large as the tables (the server publishes every
-//      node), read each table once, a page of rows at a time in rowid order, and look
-//      each row's key up in an index of the snapshot's keys (KeyIndex);
+//      node), one SELECT per table shows each row (rowid, key, state) to a function that
+//      looks the key up in an index of the snapshot's keys (KeyIndex); a call into
+//      JavaScript costs less than bringing the row out as an array;
 //    - lookup: for a small snapshot, one indexed search per entry.
 //    The scan compares keys exactly, so it is taken only when both tables do; a legacy
 //    table that declares a collation (COLLATE NOCASE) is searched by the lookup, which
 //    compares keys as the table does. A row named by two entries (two cases of one key in
 //    such a table) is decided once, by the stronger entry.
-// 2. Write: one UPDATE by rowid per row whose value changes. Rows that hold their value,
-//    or a higher one, are not written.
+// 2. Write: the rows whose value changes, by rowid, those of one value together (a JSON
+//    array of rowids a statement). Rows that hold their value, or a higher one, are not
+//    written.
 //
-// Every decision is made before the first write, from the rows as they were, so the result
-// does not depend on the order in which SQLite visits rows or evaluates a statement.
+// Every decision is made before the first write, from the rows as they were, and does not
+// depend on the order in which SQLite shows the rows: nothing relies on how SQLite orders
+// the evaluation of a statement.
 //
 // The write lock is held from the first row to the commit, so the work checks a deadline
 // every few thousand rows and throws ApplyTimeoutError past it; the caller's transaction
@@ -59,10 +62,18 @@ class Steps {
   step(): void {
     if (++this.count % ROWS_PER_CHECK === 0) this.check();
   }
+  /** `n` rows done at once: one look at the clock. */
+  advance(n: number): void {
+    this.count += n;
+    this.check();
+  }
 }
 
-type Table = { name: 'nodes' | 'inactive_nodes'; page: Statement; update: Statement; exact: boolean };
-type Prepared = { tables: Table[]; lookup: Statement; size: Statement };
+type Table = { name: 'nodes' | 'inactive_nodes'; visit: Statement; update: Statement; exact: boolean };
+type Prepared = { tables: Table[]; lookup: Statement; size: Statement; visitor: { row: Visit | null } };
+
+/** What the scan does with one row. */
+type Visit = (rowid: number, key: unknown, state: number) => void;
 
 const prepared = new WeakMap<Database, Prepared>();
 
@@ -75,11 +86,21 @@ function comparesExactly(db: Database, name: string): boolean {
 function prepare(db: Database): Prepared {
   let p = prepared.get(db);
   if (p) return p;
+  // mbcap_visit(rowid, public_key, state): hands one row to the scan in progress. It only
+  // collects (the scan decides from what it was shown, in any order); nothing is written
+  // while it runs.
+  const visitor: Prepared['visitor'] = { row: null };
+  db.function('mbcap_visit', { deterministic: false, directOnly: true }, (rowid: unknown, key: unknown, state: unknown) => {
+    if (!visitor.row) throw new Error('mbcap_visit is only usable during an apply');
+    visitor.row(rowid as number, key, state as number);
+    return 0;
+  });
   const names = hasTable(db, 'inactive_nodes') ? (['nodes', 'inactive_nodes'] as const) : (['nodes'] as const);
   const tables = names.map((name) => ({
     name,
-    page: db.prepare(`SELECT rowid, public_key, ${ROW_STATE_SQL} FROM ${name} WHERE rowid > ? ORDER BY rowid LIMIT ${ROWS_PER_CHECK}`).raw(),
-    update: db.prepare(`UPDATE ${name} SET multibyte_sup = ?, multibyte_evidence = ? WHERE rowid = ?`),
+    visit: db.prepare(`SELECT count(*) FROM ${name} WHERE mbcap_visit(rowid, public_key, ${ROW_STATE_SQL})`).pluck(),
+    // The rowids come as a JSON array: SQLite seeks each one, no statement runs per row
+    update: db.prepare(`UPDATE ${name} SET multibyte_sup = ?, multibyte_evidence = ? WHERE rowid IN (SELECT value FROM json_each(?))`),
     exact: comparesExactly(db, name),
   }));
   const lookup = db
@@ -87,7 +108,7 @@ function prepare(db: Database): Prepared {
     .raw();
   // max(rowid) is O(log n), unlike count(*): enough to tell a small snapshot from a full one.
   const size = db.prepare(`SELECT ${names.map((name) => `(SELECT coalesce(max(rowid), 0) FROM ${name})`).join(' + ')}`).pluck();
-  p = { tables, lookup, size };
+  p = { tables, lookup, size, visitor };
   prepared.set(db, p);
   return p;
 }
@@ -120,14 +141,19 @@ export function writeRows(db: Database, table: EntryTable, counts: RowCounts, op
   if (index.size * 4 >= (p.size.get() as number) && p.tables.every((t) => t.exact)) scan(p, table, index, counts, steps, tally);
   else lookup(p, table, index, counts, steps, tally);
 
-  // 2. Write what was decided
+  // 2. Write what was decided: the rows of one value together, a few thousand a statement
   writes.forEach(({ rowids, codes }, t) => {
     const { update } = p.tables[t]!;
-    for (let r = 0; r < rowids.length; r++) {
-      steps.step();
-      const value = WRITES[codes[r]!]!;
-      update.run(value.sup, value.evidence, rowids[r]);
-    }
+    const byCode = WRITES.map((): number[] => []);
+    for (let r = 0; r < rowids.length; r++) byCode[codes[r]!]!.push(rowids[r]!);
+    byCode.forEach((chosen, code) => {
+      const value = WRITES[code]!;
+      for (let from = 0; from < chosen.length; from += ROWS_PER_CHECK) {
+        const part = chosen.slice(from, from + ROWS_PER_CHECK);
+        update.run(value.sup, value.evidence, JSON.stringify(part));
+        steps.advance(part.length);
+      }
+    });
     if (t === 0) counts.updatedActive += rowids.length;
     else counts.updatedInactive += rowids.length;
   });
@@ -139,21 +165,20 @@ type Tally = (t: number, rowid: number, state: number, code: number) => void;
 function scan(p: Prepared, table: EntryTable, index: KeyIndex, counts: RowCounts, steps: Steps, tally: Tally): void {
   const taken = new Uint8Array(table.length);
   let found = 0;
-  p.tables.forEach(({ page }, t) => {
-    let after = -Infinity;
-    for (;;) {
-      const rows = page.all(after) as [number, unknown, number][];
-      if (rows.length === 0) break;
-      for (const [rowid, key, state] of rows) {
-        steps.step();
-        if (typeof key !== 'string') continue;
-        const i = index.find(key);
-        if (i < 0 || taken[i] !== 0) continue;
-        taken[i] = 1;
-        found++;
-        tally(t, rowid, state, table.codeAt(i));
-      }
-      after = rows[rows.length - 1]![0];
+  p.tables.forEach(({ visit }, t) => {
+    p.visitor.row = (rowid, key, state) => {
+      steps.step();
+      if (typeof key !== 'string') return;
+      const i = index.find(key);
+      if (i < 0 || taken[i] !== 0) return;
+      taken[i] = 1;
+      found++;
+      tally(t, rowid, state, table.codeAt(i));
+    };
+    try {
+      visit.get();
+    } finally {
+      p.visitor.row = null;
     }
   });
   counts.notFound += index.size - found;
