@@ -6,10 +6,10 @@
 // sorted: KeyIndex forced to its fallback (maxProbe 0): what keys that collide cost.
 // Map:    PlainKeyIndex, the reference: a Map from a prefixed key string to the entry.
 // build is the constructor; find is one find() per key, with keys as fresh strings (as
-// SQLite hands them to the scan's SQL function); memory is the heap and array buffers the
+// the scan reads them from each row); memory is the heap and array buffers the
 // index adds (after a gc). Keys as the reader packs them: spans of the file's bytes.
 import { parseArgs } from 'node:util';
-import { EntryTable, KeyIndex, PlainKeyIndex, mbcapRank, mbcapCode } from '@mbcap/snapshot';
+import { EntryTable, KeyIndex, PlainKeyIndex, mbcapCode } from '@mbcap/snapshot';
 import { collidingKeys, randomKeys } from './lib/flood-keys.mjs';
 import { median, round } from './lib/stats.mjs';
 
@@ -28,10 +28,13 @@ function tableOf(keys) {
   return { table, queries };
 }
 
+// The apply's rank (apps/ingestor/src/apply-rule.ts): confirmed none, advert, path; suspected none, advert, path
+const STRENGTH = [4, 6, 5, 1, 3, 2];
+const rank = (code) => STRENGTH[code] ?? 0;
 const forms = {
-  hashed: (table) => new KeyIndex(table, { rank: mbcapRank }),
-  sorted: (table) => new KeyIndex(table, { rank: mbcapRank, maxProbe: 0 }),
-  Map: (table) => new PlainKeyIndex(table, { rank: mbcapRank }),
+  hashed: (table) => new KeyIndex(table, { rank }),
+  sorted: (table) => new KeyIndex(table, { rank, maxProbe: 0 }),
+  Map: (table) => new PlainKeyIndex(table, { rank }),
 };
 
 function memory() {

@@ -1,8 +1,9 @@
-// Applies one validated snapshot to nodes / inactive_nodes, exactly once, all or nothing.
+// Applies one validated snapshot to nodes / inactive_nodes, exactly once, all or nothing,
+// as the apply rule says (apply-rule.ts).
 import type { Database } from 'better-sqlite3';
 import { EntryTable, mbcapCodec, type MbcapEntry, type ReadResult } from '@mbcap/snapshot';
+import { aheadOfClock, DEFAULT_MAX_FUTURE_MS, isStale, isUnchanged } from './apply-rule.js';
 import { lastApplied, recordApply, type LedgerRow } from './ledger.js';
-import { isStale } from './order.js';
 import { ApplyTimeoutError, writeRows } from './write-rows.js';
 
 export type ApplyOptions = {
@@ -35,7 +36,6 @@ export type ApplyDecision =
   | { status: 'future'; counts: ApplyCounts; aheadMs: number }
   | { status: 'timed-out'; counts: ApplyCounts; limitMs: number };
 
-export const DEFAULT_MAX_FUTURE_MS = 10 * 60_000;
 export const DEFAULT_MAX_APPLY_MS = 30_000;
 
 function emptyCounts(read: ReadResult<MbcapEntry>): ApplyCounts {
@@ -43,9 +43,9 @@ function emptyCounts(read: ReadResult<MbcapEntry>): ApplyCounts {
 }
 
 /**
- * Decides and, when due, applies: `unchanged` when this content is the last one applied,
- * `stale` when it is older than the last applied one (order.ts says how), `future`
- * when its writtenAt is too far ahead of the clock. The rows and the ledger row are
+ * Decides and, when due, applies: `future` when its writtenAt is too far ahead of the
+ * clock, `unchanged` when this content is the last one applied, `stale` when it is older
+ * than the last applied one (apply-rule.ts says how). The rows and the ledger row are
  * written in one IMMEDIATE transaction.
  */
 export function applySnapshot(db: Database, read: ReadResult<MbcapEntry>, options: ApplyOptions = {}): ApplyDecision {
@@ -58,14 +58,14 @@ export function applySnapshot(db: Database, read: ReadResult<MbcapEntry>, option
   const started = performance.now();
 
   // A far-future writtenAt would make every later snapshot look stale: refuse it, even forced.
-  const aheadMs = snapshot.writtenAtMs - now();
-  if (aheadMs > maxFutureMs) return { status: 'future', counts, aheadMs };
+  const aheadMs = aheadOfClock(snapshot, now(), maxFutureMs);
+  if (aheadMs !== null) return { status: 'future', counts, aheadMs };
 
   const run = db.transaction(() => {
     // Exactly once: decide inside the write transaction, so two appliers cannot both apply.
     const last = lastApplied(db);
     if (!options.force && last) {
-      if (last.content_hash === read.contentHash) return { status: 'unchanged', counts, appliedAt: last.applied_at } as const;
+      if (isUnchanged(read.contentHash, last)) return { status: 'unchanged', counts, appliedAt: last.applied_at } as const;
       if (isStale(snapshot, last)) return { status: 'stale', counts, last } as const;
     }
 

@@ -8,6 +8,16 @@ function name(o: TickOutcome): string {
   return o.seq === null ? `snapshot of ${o.writtenAt}` : `snapshot seq ${o.seq}`;
 }
 
+/**
+ * The one line that says a snapshot was refused (malformed, forged, unsigned, written too
+ * far ahead): what was wrong, where its copy is (or why none was kept), and that the
+ * database was left as it was.
+ */
+export function describeMalformed(m: { code: string; reason: string; copy: string | null; copyNote?: string | undefined }): string {
+  const kept = m.copy ? `kept a copy at ${m.copy}; ` : m.copyNote ? `${m.copyNote}; ` : '';
+  return `snapshot malformed (${m.code}: ${m.reason}); ${kept}database untouched; waiting for the next publish`;
+}
+
 export function describeOutcome(o: TickOutcome, dbPath: string): string {
   switch (o.status) {
     case 'applied': {
@@ -33,10 +43,8 @@ export function describeOutcome(o: TickOutcome, dbPath: string): string {
     }
     case 'no-snapshot':
       return 'no snapshot yet; nothing to do';
-    case 'malformed': {
-      const kept = o.copy ? `kept a copy at ${o.copy}; ` : o.copyNote ? `${o.copyNote}; ` : '';
-      return `snapshot malformed (${o.code}: ${o.reason}); ${kept}database untouched; waiting for the next publish`;
-    }
+    case 'malformed':
+      return describeMalformed({ code: o.code ?? 'MALFORMED', reason: o.reason ?? '', copy: o.copy ?? null, copyNote: o.copyNote });
     case 'schema-missing':
       return `skipped: the database lacks ${o.missing?.join(', ')}; run: mbcap-ingestor migrate --db ${dbPath}`;
     case 'timed-out':

@@ -1,9 +1,8 @@
 // One line of packet JSON → the transmissions row and the node upsert it implies, or the
 // reason it is unusable. Pure: no database, no clock but the one passed in.
 
-import { ADVERT_FIXED_SIZE, decodeAdvert, decodePacket, fromHex, isHex, payloadTypeName, PAYLOAD_TYPE, toHex } from '@mbcap/meshcore';
-import { contentHash } from './import-hash.js';
-import { parseTime } from './import-time.js';
+import { parseFirstSeen } from '@mbcap/dbschema';
+import { ADVERT_FIXED_SIZE, decodeAdvert, decodePacket, fromHex, isHex, packetHash, payloadTypeName, PAYLOAD_TYPE, toHex } from '@mbcap/meshcore';
 
 /** A row of `transmissions` as a CoreScope database holds it (path_json: our optional column). */
 export type TransmissionRow = {
@@ -63,12 +62,12 @@ export function decodeLine(text: string, now: () => string): LineOutcome {
     firstSeen = now();
     seenMs = Date.parse(firstSeen);
   } else {
-    seenMs = parseTime(line.first_seen);
+    seenMs = parseFirstSeen(line.first_seen);
     if (typeof line.first_seen !== 'string' || seenMs === null) return bad(`first_seen is not an ISO 8601 time (${JSON.stringify(line.first_seen)})`);
     firstSeen = line.first_seen;
   }
   if (line.hash !== undefined && line.hash !== null && typeof line.hash !== 'string') return bad(`hash is not a string (${typeof line.hash})`);
-  const hash = typeof line.hash === 'string' && line.hash !== '' ? line.hash : contentHash(bytes[0]!, packet.payload);
+  const hash = typeof line.hash === 'string' && line.hash !== '' ? line.hash : packetHash(bytes[0]!, packet.payload);
 
   // Payload
   let decoded: Record<string, unknown> = { type: payloadTypeName(packet.payloadType) };

@@ -2,9 +2,8 @@
 // hash is already stored is a duplicate: counted, not stored, and its advert ignored.
 
 import type { Database, Statement } from 'better-sqlite3';
-import { hasColumn, hasTable, type NodeRecord } from '@mbcap/dbschema';
+import { hasColumn, hasTable, parseFirstSeen, type NodeRecord } from '@mbcap/dbschema';
 import type { NodeUpsert, TransmissionRow } from './import-line.js';
-import { parseTime } from './import-time.js';
 
 export type DecodedLine = { row: TransmissionRow; node: NodeUpsert | null };
 
@@ -90,8 +89,8 @@ export function createImportWriter(db: Database): ImportWriter {
  * latest time, first_seen the earliest, advert_count one more.
  */
 function merge(row: StoredNode, node: NodeUpsert): StoredNode {
-  const lastMs = parseTime(row.last_seen);
-  const firstMs = parseTime(row.first_seen);
+  const lastMs = parseFirstSeen(row.last_seen);
+  const firstMs = parseFirstSeen(row.first_seen);
   const newest = lastMs === null || node.seenMs >= lastMs;
   const pick = <T>(mine: T | null, stored: T | null): T | null => (newest ? (mine ?? stored) : (stored ?? mine));
   const located = node.lat !== null && node.lon !== null && (newest || row.lat === null || row.lon === null);

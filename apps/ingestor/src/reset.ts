@@ -1,5 +1,5 @@
 // Clearing values: the operator's explicit act (`mbcap-ingestor reset`). A snapshot only
-// ever raises a stored value (rises.ts); this is the one way back to unknown. The chosen
+// ever raises a stored value (apply-rule.ts); this is the one way back to unknown. The chosen
 // rows of nodes and inactive_nodes, and the record of it (`mbcap_resets`), are written in
 // one IMMEDIATE transaction.
 //

@@ -5,7 +5,7 @@ import { checkSchema } from '@mbcap/dbschema';
 import { mbcapHandoff, sameIdentity, SnapshotError, statIdentitySync, type FileIdentity, type HmacKey, type MbcapEntry, type ReadResult } from '@mbcap/snapshot';
 import { lastApplied } from './ledger.js';
 import { applySnapshot, type ApplyCounts, type ApplyOptions } from './apply.js';
-import { clockBehindMs } from './order.js';
+import { clockBehindMs } from './apply-rule.js';
 
 export type TickStatus = 'applied' | 'unchanged' | 'no-snapshot' | 'malformed' | 'schema-missing' | 'stale' | 'timed-out';
 

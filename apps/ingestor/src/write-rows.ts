@@ -1,30 +1,32 @@
-// Writes a snapshot's entries into nodes / inactive_nodes, touching only rows whose value
-// changes, and never lowering one (the rule is rises.ts: a row holding a higher sup is kept
-// and counted as keptHigher). Two ways to find the rows, chosen by size:
+// Writes a snapshot's entries into nodes / inactive_nodes as the apply rule says
+// (apply-rule.ts), in two steps, the first only reading:
 //
-// - scan: for a snapshot about as large as the tables (the server publishes every node),
-//   one UPDATE per table walks the table once and asks, row by row, whether the snapshot
-//   changes it (SQL functions over an index of the snapshot's keys). Matching and writing
-//   happen inside SQLite's own loop: no row comes out to JavaScript, no statement is run
-//   per row, and a row that already holds its value is not written. Calls into JavaScript
-//   are what it costs (about a microsecond each), so there are two per written row and
-//   one per other row.
-// - lookup: for a small snapshot, one indexed lookup per entry, then an update by rowid.
+// 1. Decide: find the row each entry names and what the entry does to it. Two ways to
+//    find the rows, chosen by size:
+//    - scan: for a snapshot about as large as the tables (the server publishes every
+//      node), one SELECT per table shows each row (rowid, key, state) to a function that
+//      looks the key up in an index of the snapshot's keys (KeyIndex); a call into
+//      JavaScript costs less than bringing the row out as an array;
+//    - lookup: for a small snapshot, one indexed search per entry.
+//    The scan compares keys exactly, so it is taken only when both tables do; a legacy
+//    table that declares a collation (COLLATE NOCASE) is searched by the lookup, which
+//    compares keys as the table does. A row named by two entries (two cases of one key in
+//    such a table) is decided once, by the stronger entry.
+// 2. Write: the rows whose value changes, by rowid, those of one value together (a JSON
+//    array of rowids a statement). Rows that hold their value, or a higher one, are not
+//    written.
 //
-// Keys are matched exactly as stored. An entry the scan did not match goes through the
-// lookup as well, so a table declared with another collation still gets its rows.
-//
-// A key given more than once is written with its strongest entry, whatever the order:
-// confirmed over suspected, then evidence advert over path over none; unknown is never
-// written (the rank is mbcapRank, defined once beside the codes; the index applies it).
+// Every decision is made before the first write, from the rows as they were, and does not
+// depend on the order in which SQLite shows the rows: nothing relies on how SQLite orders
+// the evaluation of a statement.
 //
 // The write lock is held from the first row to the commit, so the work checks a deadline
 // every few thousand rows and throws ApplyTimeoutError past it; the caller's transaction
 // then rolls back and nothing is written.
 import type { Database, Statement } from 'better-sqlite3';
 import { hasTable } from '@mbcap/dbschema';
-import { KeyIndex, mbcapParts, mbcapRank, type EntryTable } from '@mbcap/snapshot';
-import { CURRENT, EVIDENCE_OF, KEPT_HIGHER, STATE_SQL, SUP_OF, verdict, WRITE } from './rises.js';
+import { KeyIndex, type EntryTable } from '@mbcap/snapshot';
+import { CURRENT, entryRank, KEPT_HIGHER, ROW_STATE_SQL, verdict, WRITES } from './apply-rule.js';
 
 export type RowCounts = { updatedActive: number; updatedInactive: number; alreadyCurrent: number; keptHigher: number; skipped: number; notFound: number };
 
@@ -35,7 +37,7 @@ export type WriteOptions = {
   clock?: () => number;
 };
 
-/** The write went past its deadline; thrown from inside the statements, so the transaction rolls back. */
+/** The write went past its deadline; thrown from inside the loops, so the transaction rolls back. */
 export class ApplyTimeoutError extends Error {
   readonly code = 'APPLY_TIMEOUT';
   constructor(readonly rowsSeen: number) {
@@ -44,164 +46,161 @@ export class ApplyTimeoutError extends Error {
   }
 }
 
-/** Rows (or entries) between two looks at the clock. */
+/** Rows (or entries) between two looks at the clock, and rows read per page of the scan. */
 const ROWS_PER_CHECK = 4096;
 
-const CODES = Array.from({ length: 9 }, (_, code) => mbcapParts(code));
-const UNKNOWN = CODES.map(({ status }) => status === 'unknown');
-/** code → (multibyte_sup, multibyte_evidence), as SQL rows */
-const VALUES = 'VALUES ' + CODES.map((_, code) => `(${code}, ${SUP_OF[code]}, ${EVIDENCE_OF[code] === null ? 'NULL' : `'${EVIDENCE_OF[code]}'`})`).join(', ');
-
-/** What the SQL functions of the scan see: the apply in progress. */
-type Scan = {
-  table: EntryTable;
-  index: KeyIndex;
-  /** matched[i]: 0 not seen, else 1 + the table (0 nodes, 1 inactive_nodes) whose row it matched */
-  matched: Uint8Array;
-  counts: RowCounts;
-  /** The rows the WHERE clause chose, in the order it chose them, and their codes. */
-  rowids: Float64Array;
-  codes: Uint8Array;
-  chosen: number;
-  /** Where the SET clause is in that list. */
-  at: number;
-  /** Rows asked about so far, and the time limit. */
-  rows: number;
-  time: Deadline;
-};
-
-type Deadline = { at: number; clock: () => number };
-
-function checkTime(time: Deadline, rowsSeen: number): void {
-  if (time.clock() > time.at) throw new ApplyTimeoutError(rowsSeen);
+/** Counts rows and entries, and looks at the clock every ROWS_PER_CHECK of them. */
+class Steps {
+  count = 0;
+  constructor(
+    readonly at: number,
+    readonly clock: () => number,
+  ) {}
+  check(): void {
+    if (this.clock() > this.at) throw new ApplyTimeoutError(this.count);
+  }
+  step(): void {
+    if (++this.count % ROWS_PER_CHECK === 0) this.check();
+  }
+  /** `n` rows done at once: one look at the clock. */
+  advance(n: number): void {
+    this.count += n;
+    this.check();
+  }
 }
 
-type Table = { name: 'nodes' | 'inactive_nodes'; scan: Statement; update: Statement };
-type Prepared = { tables: Table[]; lookup: Statement; size: Statement; current: { scan: Scan | null } };
+type Table = { name: 'nodes' | 'inactive_nodes'; visit: Statement; update: Statement; exact: boolean };
+type Prepared = { tables: Table[]; lookup: Statement; size: Statement; visitor: { row: Visit | null } };
+
+/** What the scan does with one row. */
+type Visit = (rowid: number, key: unknown, state: number) => void;
 
 const prepared = new WeakMap<Database, Prepared>();
 
-/**
- * The code the WHERE clause chose for this row. SQLite computes the SET values row by row
- * in the order the WHERE clause chose the rows, so this is the current entry of the list
- * or the next; anything else is searched for (binary search: a table scan chooses rows in
- * rowid order; else one by one). A row not in the list aborts the apply: it rolls back.
- */
-function chosenCode(scan: Scan, rowid: number): number {
-  if (scan.rowids[scan.at] !== rowid) {
-    if (scan.rowids[scan.at + 1] === rowid) scan.at++;
-    else {
-      let lo = 0;
-      let hi = scan.chosen - 1;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (scan.rowids[mid]! < rowid) lo = mid + 1;
-        else hi = mid;
-      }
-      if (scan.rowids[lo] !== rowid) lo = scan.rowids.subarray(0, scan.chosen).indexOf(rowid);
-      if (lo < 0) throw new Error(`mbcap: row ${rowid} was not chosen by the WHERE clause`);
-      scan.at = lo;
-    }
-  }
-  return scan.codes[scan.at]!;
+/** True when the table compares public keys exactly: its definition declares no collation. */
+function comparesExactly(db: Database, name: string): boolean {
+  const sql = db.prepare("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?").pluck().get(name);
+  return typeof sql === 'string' && !/\bCOLLATE\b/i.test(sql);
 }
 
 function prepare(db: Database): Prepared {
   let p = prepared.get(db);
   if (p) return p;
-  const current: Prepared['current'] = { scan: null };
-  const active = () => {
-    if (!current.scan) throw new Error('mbcap_* functions are only usable during an apply');
-    return current.scan;
-  };
-  const options = { deterministic: false, directOnly: true } as const;
-  // mbcap_changes(rowid, public_key, state, table): 1 when the snapshot raises or restates
-  // this row's value with another one (rises.ts; the first row of that key across both
-  // tables), else 0.
-  db.function('mbcap_changes', options, (rowid: unknown, key: unknown, state: unknown, t: unknown) => {
-    const scan = active();
-    if (++scan.rows % ROWS_PER_CHECK === 0) checkTime(scan.time, scan.rows);
-    if (typeof key !== 'string') return 0;
-    const i = scan.index.find(key);
-    if (i < 0 || scan.matched[i] !== 0) return 0;
-    scan.matched[i] = (t as number) + 1;
-    const code = scan.table.codeAt(i);
-    const v = verdict(state as number, code);
-    if (v !== WRITE) {
-      if (v === CURRENT) scan.counts.alreadyCurrent++;
-      else scan.counts.keptHigher++;
-      return 0;
-    }
-    scan.rowids[scan.chosen] = rowid as number;
-    scan.codes[scan.chosen++] = code;
-    return 1;
+  // mbcap_visit(rowid, public_key, state): hands one row to the scan in progress. It only
+  // collects (the scan decides from what it was shown, in any order); nothing is written
+  // while it runs.
+  const visitor: Prepared['visitor'] = { row: null };
+  db.function('mbcap_visit', { deterministic: false, directOnly: true }, (rowid: unknown, key: unknown, state: unknown) => {
+    if (!visitor.row) throw new Error('mbcap_visit is only usable during an apply');
+    visitor.row(rowid as number, key, state as number);
+    return 0;
   });
-  // mbcap_chosen(rowid): the code chosen for that row, turned into the values to write by
-  // a lookup in a constant table: one call per written row, no key to convert again
-  db.function('mbcap_chosen', options, (rowid: unknown) => chosenCode(active(), rowid as number));
-
   const names = hasTable(db, 'inactive_nodes') ? (['nodes', 'inactive_nodes'] as const) : (['nodes'] as const);
-  const tables = names.map((name, t) => ({
+  const tables = names.map((name) => ({
     name,
-    scan: db.prepare(`UPDATE ${name} SET (multibyte_sup, multibyte_evidence) = (SELECT column2, column3 FROM (${VALUES}) WHERE column1 = mbcap_chosen(${name}.rowid)) WHERE mbcap_changes(rowid, public_key, ${STATE_SQL}, ${t})`),
-    update: db.prepare(`UPDATE ${name} SET multibyte_sup = ?, multibyte_evidence = ? WHERE rowid = ?`),
+    visit: db.prepare(`SELECT count(*) FROM ${name} WHERE mbcap_visit(rowid, public_key, ${ROW_STATE_SQL})`).pluck(),
+    // The rowids come as a JSON array: SQLite seeks each one, no statement runs per row
+    update: db.prepare(`UPDATE ${name} SET multibyte_sup = ?, multibyte_evidence = ? WHERE rowid IN (SELECT value FROM json_each(?))`),
+    exact: comparesExactly(db, name),
   }));
   const lookup = db
-    .prepare(names.map((name, t) => `SELECT ${t} AS t, rowid, ${STATE_SQL} FROM ${name} WHERE public_key = ?`).join(' UNION ALL ') + ' LIMIT 1')
+    .prepare(names.map((name, t) => `SELECT ${t} AS t, rowid, ${ROW_STATE_SQL} FROM ${name} WHERE public_key = ?`).join(' UNION ALL ') + ' LIMIT 1')
     .raw();
   // max(rowid) is O(log n), unlike count(*): enough to tell a small snapshot from a full one.
   const size = db.prepare(`SELECT ${names.map((name) => `(SELECT coalesce(max(rowid), 0) FROM ${name})`).join(' + ')}`).pluck();
-  p = { tables, lookup, size, current };
+  p = { tables, lookup, size, visitor };
   prepared.set(db, p);
   return p;
 }
 
+/** The rows of one table to write, and the code each gets. */
+type Writes = { rowids: number[]; codes: number[] };
+
 /** Writes the entries; call inside the apply's transaction. */
 export function writeRows(db: Database, table: EntryTable, counts: RowCounts, options: WriteOptions = {}): void {
   const p = prepare(db);
-  const time: Deadline = { at: options.deadline ?? Infinity, clock: options.clock ?? (() => performance.now()) };
+  const steps = new Steps(options.deadline ?? Infinity, options.clock ?? (() => performance.now()));
 
-  // What to write: the strongest entry of each key (unknown is never written)
-  for (let i = 0; i < table.length; i++) if (UNKNOWN[table.codeAt(i)]) counts.skipped++;
-  const index = new KeyIndex(table, { rank: mbcapRank });
+  // The strongest entry of each key (unknown ranks 0: never written)
+  for (let i = 0; i < table.length; i++) if (WRITES[table.codeAt(i)] === null) counts.skipped++;
+  const index = new KeyIndex(table, { rank: entryRank });
   if (index.size === 0) return;
-  checkTime(time, 0);
+  steps.check();
 
-  const matched = new Uint8Array(table.length);
-  let rows = 0;
-  if (index.size * 4 >= (p.size.get() as number)) {
-    // Scan: a key in both tables is written in nodes only, as the lookup would
-    const scan: Scan = { table, index, matched, counts, rowids: new Float64Array(index.size), codes: new Uint8Array(index.size), chosen: 0, at: 0, rows: 0, time };
-    p.current.scan = scan;
-    try {
-      counts.updatedActive += p.tables[0]!.scan.run().changes;
-      scan.chosen = scan.at = 0;
-      if (p.tables[1]) counts.updatedInactive += p.tables[1].scan.run().changes;
-    } finally {
-      p.current.scan = null;
+  // 1. Decide, reading only
+  const writes: Writes[] = p.tables.map(() => ({ rowids: [], codes: [] }));
+  const tally = (t: number, rowid: number, state: number, code: number) => {
+    const v = verdict(state, code);
+    if (v === CURRENT) counts.alreadyCurrent++;
+    else if (v === KEPT_HIGHER) counts.keptHigher++;
+    else {
+      writes[t]!.rowids.push(rowid);
+      writes[t]!.codes.push(code);
     }
-    rows = scan.rows;
-  }
+  };
+  if (index.size * 4 >= (p.size.get() as number) && p.tables.every((t) => t.exact)) scan(p, table, index, counts, steps, tally);
+  else lookup(p, table, index, counts, steps, tally);
 
-  // Lookup: one indexed search per entry the scan did not match (or every entry)
+  // 2. Write what was decided: the rows of one value together, a few thousand a statement
+  writes.forEach(({ rowids, codes }, t) => {
+    const { update } = p.tables[t]!;
+    const byCode = WRITES.map((): number[] => []);
+    for (let r = 0; r < rowids.length; r++) byCode[codes[r]!]!.push(rowids[r]!);
+    byCode.forEach((chosen, code) => {
+      const value = WRITES[code]!;
+      for (let from = 0; from < chosen.length; from += ROWS_PER_CHECK) {
+        const part = chosen.slice(from, from + ROWS_PER_CHECK);
+        update.run(value.sup, value.evidence, JSON.stringify(part));
+        steps.advance(part.length);
+      }
+    });
+    if (t === 0) counts.updatedActive += rowids.length;
+    else counts.updatedInactive += rowids.length;
+  });
+}
+
+type Tally = (t: number, rowid: number, state: number, code: number) => void;
+
+/** Every row of each table, its key looked up in the index; an entry names the first row it matches. */
+function scan(p: Prepared, table: EntryTable, index: KeyIndex, counts: RowCounts, steps: Steps, tally: Tally): void {
+  const taken = new Uint8Array(table.length);
+  let found = 0;
+  p.tables.forEach(({ visit }, t) => {
+    p.visitor.row = (rowid, key, state) => {
+      steps.step();
+      if (typeof key !== 'string') return;
+      const i = index.find(key);
+      if (i < 0 || taken[i] !== 0) return;
+      taken[i] = 1;
+      found++;
+      tally(t, rowid, state, table.codeAt(i));
+    };
+    try {
+      visit.get();
+    } finally {
+      p.visitor.row = null;
+    }
+  });
+  counts.notFound += index.size - found;
+}
+
+/** One indexed search per entry, nodes first; a row several entries name is decided by the strongest. */
+function lookup(p: Prepared, table: EntryTable, index: KeyIndex, counts: RowCounts, steps: Steps, tally: Tally): void {
+  const named = new Map<string, { t: number; rowid: number; state: number; code: number }>();
   const keys = p.tables.map(() => '');
   index.forEach((i) => {
-    if (matched[i] !== 0) return;
-    if (++rows % ROWS_PER_CHECK === 0) checkTime(time, rows);
+    steps.step();
     keys.fill(table.keyAt(i));
     const row = p.lookup.get(...keys) as [number, number, number] | undefined;
-    const code = table.codeAt(i);
     if (row === undefined) {
       counts.notFound++;
       return;
     }
-    const v = verdict(row[2], code);
-    if (v === CURRENT) counts.alreadyCurrent++;
-    else if (v === KEPT_HIGHER) counts.keptHigher++;
-    else {
-      p.tables[row[0]]!.update.run(SUP_OF[code], EVIDENCE_OF[code], row[1]);
-      if (row[0] === 0) counts.updatedActive++;
-      else counts.updatedInactive++;
-    }
+    const [t, rowid, state] = row;
+    const code = table.codeAt(i);
+    const held = named.get(`${t}:${rowid}`);
+    if (held === undefined) named.set(`${t}:${rowid}`, { t, rowid, state, code });
+    else if (entryRank(code) > entryRank(held.code)) held.code = code;
   });
+  for (const { t, rowid, state, code } of named.values()) tally(t, rowid, state, code);
 }

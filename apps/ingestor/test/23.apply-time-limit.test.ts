@@ -67,7 +67,7 @@ test('--max-apply-time must be a positive duration', () => {
 });
 
 // The clock below passes the deadline at its fourth look: after the index (1), then every
-// 4096 rows (4096, 8192: nodes' 10,000 rows are written by then; 12,288: inside inactive_nodes)
+// 4096 rows (4096, 8192: nodes' 10,000 rows are decided by then; 12,288: inside inactive_nodes)
 for (const [path, covered] of [
   ['the scan', 20_000],
   ['the lookup', 4_500],

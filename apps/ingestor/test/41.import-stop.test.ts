@@ -1,12 +1,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { generateMesh, toJsonLine } from '@mbcap/meshgen';
-import { eventually, scratch, sleep } from './helpers.js';
+import { startNode } from '@mbcap/test-utils';
+import { eventually, ingestor, migrated, sleep } from './helpers.js';
 
 const bin = fileURLToPath(new URL('../bin/mbcap-ingestor.js', import.meta.url));
 const COPIES = 25;
@@ -20,21 +20,9 @@ function bigInput(file: string): void {
   writeFileSync(file, big);
 }
 
-function migrated() {
-  const s = scratch();
-  const r = spawnSync(process.execPath, [bin, 'migrate', '--db', s.db], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`migrate failed: ${r.stderr}`);
-  return s;
-}
-
 function start(args: string[], stdin: 'ignore' | 'pipe' = 'ignore') {
-  const child = spawn(process.execPath, [bin, ...args], { stdio: [stdin, 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (chunk) => (stdout += chunk));
-  child.stderr!.on('data', (chunk) => (stderr += chunk));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
-  return { child: child as ChildProcess, exited, out: () => ({ stdout, stderr }) };
+  const run = startNode([bin, ...args], { stdin });
+  return { child: run.child, exited: run.exited, out: () => ({ stdout: run.stdout(), stderr: run.stderr() }) };
 }
 
 /** Rows in transmissions, read while the importer may still be writing (WAL lets us). */
@@ -69,8 +57,8 @@ test('SIGKILL mid-way: committed batches stay, the database is intact, a re-run 
     assert.ok(kept >= 5000 && kept < TOTAL, `kept ${kept} of ${TOTAL}`);
     assert.is(integrity(s.db), 'ok');
 
-    const again = spawnSync(process.execPath, [bin, 'import', '--db', s.db, '--json', input], { encoding: 'utf8' });
-    assert.is(again.status, 0, again.stderr);
+    const again = ingestor('import', '--db', s.db, '--json', input);
+    assert.is(again.code, 0, again.stderr);
     const summary = JSON.parse(again.stdout);
     assert.is(summary.duplicates, kept);
     assert.is(summary.stored, TOTAL - kept);

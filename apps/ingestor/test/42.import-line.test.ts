@@ -4,7 +4,6 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { encodeAdvert, encodePacket, toHex } from '@mbcap/meshcore';
 import { decodeLine, type LineOutcome } from '../src/import-line.ts';
-import { parseTime } from '../src/import-time.ts';
 
 const REAL = fileURLToPath(new URL('../../demo/data/real-packets.jsonl', import.meta.url));
 const NOW = '2026-04-01T12:00:00.000Z';
@@ -94,13 +93,12 @@ test('bad lines say why', () => {
   assert.equal(decodeLine('   ', clock), { kind: 'blank' });
 });
 
-test('times in every shape CoreScope writes, compared as instants', () => {
-  assert.is(parseTime('2026-03-27T17:49:45.533Z'), Date.UTC(2026, 2, 27, 17, 49, 45, 533));
-  assert.is(parseTime('2026-03-27 05:49:44'), Date.UTC(2026, 2, 27, 5, 49, 44));
-  assert.is(parseTime('2026-03-27T19:49:44+02:00'), Date.UTC(2026, 2, 27, 17, 49, 44));
-  assert.is(parseTime('2026-03-27T17:49:44.123456789Z'), Date.UTC(2026, 2, 27, 17, 49, 44, 123));
-  assert.is(parseTime('2024-02-29'), Date.UTC(2024, 1, 29));
-  for (const bad of ['2025-02-29', '2026-13-01', 'yesterday', '', '2026-03-27T24:00:00Z', null, 5]) assert.is(parseTime(bad), null, String(bad));
+test('first_seen in any year, as the server reads it: Go\'s zero time and years before 1000 are imported', () => {
+  const raw_hex = toHex(encodePacket({ routeType: 1, payloadType: 2, hashSize: 1, hops: [], payload: Uint8Array.of(1, 2, 3, 4) }));
+  for (const first_seen of ['0001-01-01T00:00:00Z', '0999-12-31 23:59:59', '2026-03-27T19:49:44+02:00']) {
+    const { row } = packet(decodeLine(JSON.stringify({ raw_hex, first_seen }), clock));
+    assert.is(row.first_seen, first_seen);
+  }
 });
 
 test.run();

@@ -1,9 +1,9 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import { runNode, scratch as scratchDir, startNode } from '@mbcap/test-utils';
+
+export { eventually, sleep } from '@mbcap/test-utils';
 
 const bin = fileURLToPath(new URL('../bin/mbcap-ingestor.js', import.meta.url));
 
@@ -16,8 +16,7 @@ export function ingestor(...args: string[]): Result {
 
 /** The same, with `input` on its stdin. */
 export function ingestorWithInput(args: string[], input?: string): Result {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 60_000, input });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  return runNode([bin, ...args], { input });
 }
 
 /** A scratch directory with a migrated, empty database. */
@@ -37,18 +36,12 @@ export function applyJson(db: string, ...args: string[]): Record<string, unknown
 
 /** Starts `mbcap-ingestor run …` in the background; collects its log. */
 export function startRun(...args: string[]): { child: ChildProcess; log: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [bin, 'run', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  child.stdout!.on('data', (chunk) => (log += chunk));
-  child.stderr!.on('data', (chunk) => (log += chunk));
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  return { child, log: () => log, exited };
+  const run = startNode([bin, 'run', ...args]);
+  return { child: run.child, log: run.log, exited: run.exited.then(({ code }) => code) };
 }
 
-export function scratch() {
-  const dir = mkdtempSync(join(tmpdir(), 'mbcap-ingestor-'));
-  return { dir, db: join(dir, 'mesh.db'), queue: join(dir, 'mbcap-snapshot'), file: join(dir, 'mbcap-snapshot', 'snapshot.json'), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
-}
+/** A fresh directory for one test: <dir>/mesh.db, <dir>/mbcap-snapshot/snapshot.json. */
+export const scratch = () => scratchDir('mbcap-ingestor-');
 
 export type NodeSeed = { key: string; sup?: number; evidence?: string | null; inactive?: boolean };
 
@@ -91,15 +84,4 @@ export function ledgerRows(db: string): Record<string, unknown>[] {
   } finally {
     conn.close();
   }
-}
-
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-export async function eventually(check: () => boolean, ms = 5000): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (check()) return true;
-    await sleep(20);
-  }
-  return check();
 }

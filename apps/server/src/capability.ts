@@ -1,6 +1,6 @@
 import { isDirectRoute, PAYLOAD_TYPE, peekHops, peekPacket, peekPayload, type PacketPeek as Packet } from '@mbcap/meshcore';
+import { parseFirstSeen } from '@mbcap/dbschema';
 import { createKeeper, type KeptEvidence } from './kept.js';
-import { parseFirstSeen } from './time.js';
 
 /** A row of `nodes` or `inactive_nodes`; `public_key` is kept exactly as stored. */
 export type NodeRow = {

@@ -2,8 +2,8 @@
 // while keeping the packets that decided it. Pure: rows in, an explanation out.
 import { isDirectRoute, PAYLOAD_TYPE, peekPacket } from '@mbcap/meshcore';
 import { advertKeyOf, evidenceHops, isEvidence, payloadTypeOf, statusOf, type CapabilityStatus, type NodeRow, type PacketRow } from './capability.js';
+import { parseFirstSeen } from '@mbcap/dbschema';
 import { EXPLAIN_LIMIT } from './kept.js';
-import { parseFirstSeen } from './time.js';
 
 const NODE_KEY = /^[0-9a-fA-F]{2,64}$/;
 

@@ -8,7 +8,6 @@ import {
   type NodeRow,
   type PacketRow,
 } from '../src/capability.js';
-import { parseFirstSeen } from '../src/time.js';
 
 const AT = '2026-03-27T12:00:00.000Z';
 
@@ -210,25 +209,6 @@ test('window: first_seen compared as a time in every shape, never as a string', 
   assert.equal(r.stats, { packets: 9, inWindow: 4, skipped: 2 });
   const all = run(keys.map((x) => node(x)), rows, { since: null });
   assert.is(all.entries.filter((e) => e.status === 'confirmed').length, 7);
-});
-
-test('first_seen shapes parse to the same instant', () => {
-  const instant = Date.UTC(2026, 2, 26, 20, 56, 5);
-  const shapes = [
-    '2026-03-26 20:56:05',
-    '2026-03-26T20:56:05Z',
-    '2026-03-26T20:56:05.000Z',
-    '2026-03-26T22:56:05+02:00',
-    '2026-03-26T20:56:05.000000000Z',
-    '2026-03-26T19:56:05-0100',
-  ];
-  for (const text of shapes) {
-    assert.is(parseFirstSeen(text), instant, text);
-  }
-  const bad = ['', 'now', '2026-13-01 00:00:00', '2026-03-26 24:00:00', '2026-02-29T00:00:00Z', '2026-03-26T20:56:05Zjunk'];
-  for (const text of [...bad, null, 1_774_000_000]) {
-    assert.is(parseFirstSeen(text), null, String(text));
-  }
 });
 
 test('decoded_json without pubKey, or unreadable, falls back to the payload key', () => {

@@ -4,8 +4,7 @@ import { spawn } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { advert, keyWith, message, minutesAgo, scratch, seedDb, startServer } from './helpers.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { sleep } from '@mbcap/test-utils';
 
 test('a failed publish makes /healthz 503 with the error, keeps serving, and recovers', async () => {
   const s = scratch();

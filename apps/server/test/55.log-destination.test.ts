@@ -7,12 +7,12 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { readSnapshot } from '@mbcap/snapshot';
 import { advert, keyWith, minutesAgo, scratch, seedDb } from './helpers.js';
+import { sleep } from '@mbcap/test-utils';
 
 // A broken log destination (reader gone: EPIPE; full disk: ENOSPC) costs log lines, never
 // the process: `run` keeps publishing and serving, and /metrics counts the lines lost.
 
 const bin = fileURLToPath(new URL('../bin/mbcap-server.js', import.meta.url));
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const A = keyWith('a1b2');
 
 function seed(db: string) {

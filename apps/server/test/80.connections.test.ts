@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { advert, keyWith, minutesAgo, scratch, seedDb, startServerWith } from './helpers.js';
+import { sleep } from '@mbcap/test-utils';
 
 // HTTP load never costs a publish: under an open-file limit of 1024 (a common default),
 // 300 keep-alive clients and 1000 connections that never send a byte would take every
@@ -11,7 +12,6 @@ import { advert, keyWith, minutesAgo, scratch, seedDb, startServerWith } from '.
 // (A reduced version of bench/http-load.mjs: it asserts outcomes, not timings.)
 
 const swarmScript = fileURLToPath(new URL('../../../test/fixtures/http-swarm.mjs', import.meta.url));
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const A = keyWith('a1b2');
 
 type SwarmLine = {

@@ -1,9 +1,7 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runNode, scratch as scratchDir, startProcess } from '@mbcap/test-utils';
 import Database from 'better-sqlite3';
 import { migrate } from '@mbcap/dbschema';
 import { encodeAdvert, encodePacket, PAYLOAD_TYPE, ROUTE_TYPE, toHex } from '@mbcap/meshcore';
@@ -14,14 +12,12 @@ const ingestorBin = fileURLToPath(new URL('../../ingestor/bin/mbcap-ingestor.js'
 export type Result = { code: number | null; stdout: string; stderr: string };
 
 export function server(...args: string[]): Result {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 60_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  return runNode([bin, ...args]);
 }
 
 /** `mbcap-ingestor` with these arguments, to completion. */
 export function ingestor(...args: string[]): Result {
-  const r = spawnSync(process.execPath, [ingestorBin, ...args], { encoding: 'utf8', timeout: 60_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  return runNode([ingestorBin, ...args]);
 }
 
 export type RunningServer = { child: ChildProcess; log: () => string; exited: Promise<number | null>; port: () => Promise<number> };
@@ -33,30 +29,23 @@ export function startServer(...args: string[]): RunningServer {
 /** `run`, optionally under a lower open-file limit (`ulimit -n`, soft and hard). */
 export function startServerWith(options: { nofile?: number }, ...args: string[]): RunningServer {
   const command = [process.execPath, bin, 'run', ...args];
-  const child =
-    options.nofile === undefined
-      ? spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] })
-      : spawn('/bin/sh', ['-c', `ulimit -n ${options.nofile} && exec "$@"`, 'sh', ...command], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  child.stdout!.on('data', (c) => (log += c));
-  child.stderr!.on('data', (c) => (log += c));
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  const run = options.nofile === undefined ? startProcess(command[0]!, command.slice(1)) : startProcess('/bin/sh', ['-c', `ulimit -n ${options.nofile} && exec "$@"`, 'sh', ...command]);
+  const { child, log } = run;
+  const exited = run.exited.then(({ code }) => code);
   const port = async () => {
     for (let i = 0; i < 500; i++) {
-      const m = /serving http:\/\/[^:]+:(\d+)\//.exec(log);
+      const m = /serving http:\/\/[^:]+:(\d+)\//.exec(log());
       if (m) return Number(m[1]);
       if (child.exitCode !== null) break;
       await new Promise((r) => setTimeout(r, 20));
     }
-    throw new Error(`server did not start:\n${log}`);
+    throw new Error(`server did not start:\n${log()}`);
   };
-  return { child, log: () => log, exited, port };
+  return { child, log, exited, port };
 }
 
-export function scratch() {
-  const dir = mkdtempSync(join(tmpdir(), 'mbcap-server-'));
-  return { dir, db: join(dir, 'mesh.db'), file: join(dir, 'mbcap-snapshot', 'snapshot.json'), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
-}
+/** A fresh directory for one test: <dir>/mesh.db, <dir>/mbcap-snapshot/snapshot.json. */
+export const scratch = () => scratchDir('mbcap-server-');
 
 /** A 32-byte key whose first bytes are `prefix` (hex). */
 export function keyWith(prefix: string, fill = '5a'): string {

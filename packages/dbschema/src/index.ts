@@ -11,6 +11,7 @@
  * The ingestor (the only writer) calls migrate() at start: additive, idempotent, one
  * transaction, then journal_mode=WAL. It refuses a newer schema_version. The read-only
  * server calls checkSchema(db, 'server') and reads optional parts via hasTable/hasColumn.
+ * parseFirstSeen reads the times CoreScope stores as text (first_seen, last_seen), for both.
  */
 
 export { INDEXES, LEDGER_COLUMNS, META_COLUMNS, MULTIBYTE_SUP, NODE_COLUMNS, RESET_COLUMNS, SCHEMA_VERSION, TABLES, TRANSMISSION_COLUMNS } from './columns.js';
@@ -24,5 +25,6 @@ export { hasColumn, hasTable, tableColumns } from './introspect.js';
 export { SchemaError } from './errors.js';
 export type { SchemaErrorCode } from './errors.js';
 export { quoteIdent } from './sql.js';
+export { parseFirstSeen } from './first-seen.js';
 export { openDatabase, DatabaseOpenError } from './open.js';
 export type { OpenOptions } from './open.js';

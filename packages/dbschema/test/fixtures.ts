@@ -1,11 +1,10 @@
 // Shared test fixtures: a temp directory per test, a CoreScope-shaped legacy database,
 // and readers that look at a database the way a user would (PRAGMA, rows).
 
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import { scratch } from '@mbcap/test-utils';
 
 export type Db = Database.Database;
 
@@ -18,19 +17,19 @@ export type TempDir = {
 };
 
 export function tempDir(): TempDir {
-  const dir = mkdtempSync(join(tmpdir(), 'mbcap-dbschema-'));
+  const s = scratch('mbcap-dbschema-');
   const opened: Db[] = [];
   return {
-    dir,
-    dbPath: join(dir, 'mesh.db'),
+    dir: s.dir,
+    dbPath: s.db,
     open(options) {
-      const db = new Database(join(dir, 'mesh.db'), options);
+      const db = new Database(s.db, options);
       opened.push(db);
       return db;
     },
     cleanup() {
       for (const db of opened) if (db.open) db.close();
-      rmSync(dir, { recursive: true, force: true });
+      s.cleanup();
     },
   };
 }

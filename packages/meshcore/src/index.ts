@@ -29,6 +29,9 @@
  *
  *   flags & 0x0f is the node type: 1 companion, 2 repeater, 3 room, 4 sensor.
  *
+ * packetHash is the content hash CoreScope stores in `transmissions.hash` (header byte and
+ * payload, never the path).
+ *
  * Decoders return null for malformed input and never throw; encoders throw TypeError or
  * RangeError naming the bad field. Hex out is lowercase; hex in may be either case.
  */
@@ -48,6 +51,7 @@ export {
   ROUTE_TYPE,
 } from './header.js';
 export type { Header, HeaderInput, PayloadTypeName, RouteType } from './header.js';
+export { packetHash } from './hash.js';
 export { fromHex, isHex, toHex } from './hex.js';
 export { decodePacket, encodePacket } from './packet.js';
 export type { DecodedPacket, PacketInput } from './packet.js';

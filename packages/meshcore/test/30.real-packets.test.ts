@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { decodeAdvert, decodePacket, encodePacket, payloadTypeName, routeTypeName, toHex } from '../src/index.ts';
+import { decodeAdvert, decodePacket, encodePacket, packetHash, payloadTypeName, routeTypeName, toHex } from '../src/index.ts';
 
 // Real packets of a live mesh, kept in the repo (the demo imports the same file).
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -34,6 +34,13 @@ test('all 54 real packets decode, and every ADVERT payload too', () => {
     assert.ok(packet, `packet ${i} (${row.hash})`);
     if (packet!.payloadType === 4) assert.ok(decodeAdvert(packet!.payload), `advert ${i} (${row.hash})`);
   });
+});
+
+test('packetHash gives the hash CoreScope stored for every real packet', () => {
+  for (const row of rows) {
+    const packet = decodePacket(row.raw_hex)!;
+    assert.is(packetHash(Number.parseInt(row.raw_hex.slice(0, 2), 16), packet.payload), row.hash, row.raw_hex);
+  }
 });
 
 test('re-encoding each decoded packet gives its raw bytes back', () => {

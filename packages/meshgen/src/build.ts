@@ -1,8 +1,7 @@
 // Packets as bytes: each builder returns the encoded fields, the raw hex and the hash, and
 // nothing else, so a test can decode raw_hex and compare it with what was encoded.
 
-import { encodeAdvert, encodePacket, fromHex, PAYLOAD_TYPE, ROUTE_TYPE, toHex, type AdvertInput } from '@mbcap/meshcore';
-import { packetHash } from './hash.js';
+import { encodeAdvert, encodePacket, fromHex, packetHash, PAYLOAD_TYPE, ROUTE_TYPE, toHex, type AdvertInput } from '@mbcap/meshcore';
 import type { Rng } from './random.js';
 import type { EncodedPacket, GeneratedNode, GeneratedPacket } from './types.js';
 

@@ -34,7 +34,6 @@ export { collectEvidence, expectedStatuses } from './rules.js';
 export type { Evidence } from './rules.js';
 export { toJsonLine, toJsonLines } from './jsonl.js';
 export type { JsonLineOptions } from './jsonl.js';
-export { packetHash } from './hash.js';
 export { plannedStatus, MIN_NODES } from './nodes.js';
 export { createRng } from './random.js';
 export type { Rng } from './random.js';

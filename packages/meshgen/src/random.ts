@@ -1,5 +1,6 @@
 // A small seeded PRNG (mulberry32): the generator's only source of randomness, so a seed
-// always gives the same mesh. Its whole state is one uint32, kept in the mesh state so
+// always gives the same mesh, and the one the tests, benchmarks and reliability campaigns
+// draw from, so a printed seed replays their run. Its whole state is one uint32, kept in the mesh state so
 // nextTraffic() continues the same stream.
 
 export type Rng = {
@@ -14,6 +15,8 @@ export type Rng = {
   /** One item, chosen with the given relative weights. */
   weighted<T>(choices: readonly (readonly [T, number])[]): T;
   bytes(n: number): Uint8Array;
+  /** Shuffles `items` in place (Fisher-Yates) and returns it. */
+  shuffle<T>(items: T[]): T[];
   /** The state to resume from with createRng(state). */
   state(): number;
 };
@@ -54,6 +57,13 @@ export function createRng(seed: number): Rng {
       const out = new Uint8Array(n);
       for (let i = 0; i < n; i++) out[i] = int(256);
       return out;
+    },
+    shuffle: (items) => {
+      for (let i = items.length - 1; i > 0; i--) {
+        const j = int(i + 1);
+        [items[i], items[j]] = [items[j]!, items[i]!];
+      }
+      return items;
     },
     state: () => s,
   };

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { decodeAdvert, decodePacket, PAYLOAD_TYPE, ROUTE_TYPE, toHex } from '@mbcap/meshcore';
-import { generateMesh, packetHash, toJsonLines, type CapabilityStatus, type MeshState, type NodeRole } from '../src/index.ts';
+import { decodeAdvert, decodePacket, packetHash, PAYLOAD_TYPE, ROUTE_TYPE, toHex } from '@mbcap/meshcore';
+import { generateMesh, toJsonLines, type CapabilityStatus, type MeshState, type NodeRole } from '../src/index.ts';
 
 const small = (seed: number) => generateMesh({ seed, nodes: 30, packets: 400 });
 const mesh = generateMesh({ seed: 7 });

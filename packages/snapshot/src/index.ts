@@ -58,7 +58,7 @@ export type { HandoffSpec, EntryCodec } from './spec.js';
 export { EntryTable } from './table.js';
 export { KeyIndex, PlainKeyIndex, DEFAULT_MAX_PROBE } from './key-index.js';
 export type { KeyIndexOptions } from './key-index.js';
-export { mbcapCodec, mbcapCode, mbcapParts, mbcapRank } from './mbcap-codec.js';
+export { mbcapCodec, mbcapCode, mbcapParts } from './mbcap-codec.js';
 export { DEFAULT_MAX_BYTES } from './read.js';
 export type { ReadOptions, ReadResult, Snapshot } from './read.js';
 export type { WriteOptions, WriteResult, SnapshotInput } from './write.js';

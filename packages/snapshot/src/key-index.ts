@@ -15,7 +15,8 @@
 //
 // A key given more than once is resolved by rank: the entry whose code ranks highest wins;
 // of equal ranks, the later entry. What a rank means is the caller's (for mbcap, see
-// mbcapRank: confirmed > suspected, then advert > path > none; unknown is left out).
+// the ingestor's apply rule: confirmed > suspected, then advert > path > none; unknown is
+// left out).
 import { randomFillSync } from 'node:crypto';
 import { hashKey, type EntryTable } from './table.js';
 

@@ -5,8 +5,6 @@ import { MULTIBYTE_STATUSES, type MbcapEntry, type MultibyteEvidence, type Multi
 import type { EntryCodec, SpanSink } from './spec.js';
 
 const EVIDENCE: readonly (MultibyteEvidence | undefined)[] = [undefined, 'advert', 'path'];
-/** none, advert, path → their order of strength */
-const EVIDENCE_RANK = [1, 3, 2] as const;
 
 export function mbcapCode(status: MultibyteStatus, evidence: MultibyteEvidence | undefined): number {
   return 3 * MULTIBYTE_STATUSES.indexOf(status) + (evidence === 'advert' ? 1 : evidence === 'path' ? 2 : 0);
@@ -15,18 +13,6 @@ export function mbcapCode(status: MultibyteStatus, evidence: MultibyteEvidence |
 /** What a code says: its status and evidence. */
 export function mbcapParts(code: number): { status: MultibyteStatus; evidence: MultibyteEvidence | undefined } {
   return { status: MULTIBYTE_STATUSES[Math.floor(code / 3)]!, evidence: EVIDENCE[code % 3] };
-}
-
-/**
- * How strong what a code says is, when a snapshot gives one key more than once: the
- * strongest entry is the one applied, whatever the order. Status first (confirmed >
- * suspected), then evidence (advert > path > none); unknown ranks 0: it is never written.
- * The one definition of the rule; the key index and the writer take it from here.
- */
-export function mbcapRank(code: number): number {
-  const status = Math.floor(code / 3);
-  if (status !== 0 && status !== 1) return 0;
-  return 3 * (1 - status) + EVIDENCE_RANK[code % 3]!;
 }
 
 // The bytes of a canonical entry, as JSON.stringify (and Go's encoding/json) write it:

@@ -12,6 +12,7 @@
 //    take the fast path (non-null).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { createRng, type Rng } from '@mbcap/meshgen';
 import { isUtf8 } from 'node:buffer';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
@@ -31,40 +32,7 @@ const MAX_SAMPLES = 5;
 // ---------------------------------------------------------------------------------------
 // Seeded randomness
 
-function mulberry32(seed: number): () => number {
-  return () => {
-    let t = (seed = (seed + 0x6d2b79f5) | 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-class Rng {
-  readonly next: () => number;
-  constructor(seed: number) {
-    this.next = mulberry32(seed);
-  }
-  int(n: number): number {
-    return Math.floor(this.next() * n);
-  }
-  range(lo: number, hi: number): number {
-    return lo + this.int(hi - lo + 1);
-  }
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-  pick<T>(items: readonly T[]): T {
-    return items[this.int(items.length)]!;
-  }
-  shuffle<T>(items: T[]): T[] {
-    for (let i = items.length - 1; i > 0; i--) {
-      const j = this.int(i + 1);
-      [items[i], items[j]] = [items[j]!, items[i]!];
-    }
-    return items;
-  }
-}
+// createRng (mulberry32) of @mbcap/meshgen: a printed seed replays the run.
 
 // ---------------------------------------------------------------------------------------
 // The reference: the whole-document path
@@ -338,7 +306,7 @@ const STATUSES = ['confirmed', 'suspected', 'unknown'] as const;
 const EVIDENCES = [undefined, 'advert', 'path'] as const;
 
 function hexKey(rng: Rng): string {
-  const length = rng.pick([2, 3, 8, 63, 64, 64, 64, rng.range(2, 64)]);
+  const length = rng.pick([2, 3, 8, 63, 64, 64, 64, rng.between(2, 64)]);
   const digits = rng.pick(['0123456789abcdef', '0123456789abcdef', '0123456789ABCDEF', '0123456789abcdefABCDEF']);
   let key = '';
   for (let i = 0; i < length; i++) key += digits[rng.int(digits.length)];
@@ -374,7 +342,7 @@ function extraValue(rng: Rng, depth = 0): Value {
     case 2:
       return rng.pick([true, false, null]);
     case 3:
-      return rng.range(0, 1e6);
+      return rng.between(0, 1e6);
     case 4:
       return Array.from({ length: rng.int(4) }, () => extraValue(rng, depth + 1));
     case 5:
@@ -470,7 +438,7 @@ function isoTime(rng: Rng): string {
 }
 
 function buildDocument(rng: Rng): Built {
-  const count = rng.chance(0.01) ? rng.range(1025, 1300) : rng.chance(0.1) ? 0 : rng.range(1, rng.pick([3, 10, 40]));
+  const count = rng.chance(0.01) ? rng.between(1025, 1300) : rng.chance(0.1) ? 0 : rng.between(1, rng.pick([3, 10, 40]));
   const oddRate = rng.pick([0, 0, 0.05, 0.2, 0.5, 1]);
   const entries: Value[] = Array.from({ length: count }, () => (rng.chance(oddRate) ? oddEntry(rng) : canonicalEntry(rng)));
 
@@ -478,7 +446,7 @@ function buildDocument(rng: Rng): Built {
   if (rng.chance(0.2)) {
     const canonical = rng.chance(0.8);
     if (canonical) entries.forEach((_, i) => (entries[i] = canonicalEntry(rng)));
-    const doc: Record<string, unknown> = { version: 1, seq: rng.range(0, 1e9), writtenAt: isoTime(rng), entries: plain(entries) };
+    const doc: Record<string, unknown> = { version: 1, seq: rng.between(0, 1e9), writtenAt: isoTime(rng), entries: plain(entries) };
     if (rng.chance(0.2)) delete doc.version;
     if (rng.chance(0.2)) delete doc.seq;
     return { text: JSON.stringify(doc), regular: true, plainCanonical: canonical || oddRate === 0 };
@@ -486,7 +454,7 @@ function buildDocument(rng: Rng): Built {
 
   const top: [string, Value][] = [
     ['version', rng.chance(0.9) ? 1 : new Raw(rng.pick(['1.0', '1E0', '2', '"1"']))],
-    ['seq', new Raw(String(rng.range(0, 1e9)))],
+    ['seq', new Raw(String(rng.between(0, 1e9)))],
     ['writtenAt', rng.chance(0.95) ? isoTime(rng) : trickyString(rng)],
   ];
   if (rng.chance(0.1)) top.splice(rng.int(3), 1);
@@ -559,7 +527,7 @@ function damage(rng: Rng, text: string): string {
       return text.slice(0, at());
     case 2: {
       const p = at();
-      return text.slice(0, p) + text.slice(p + rng.range(1, 3));
+      return text.slice(0, p) + text.slice(p + rng.between(1, 3));
     }
     case 3: {
       const p = at();
@@ -584,7 +552,7 @@ function damage(rng: Rng, text: string): string {
     }
     case 7: {
       const a = at();
-      const b = Math.min(text.length, a + rng.range(1, 40));
+      const b = Math.min(text.length, a + rng.between(1, 40));
       const p = at();
       return text.slice(0, p) + text.slice(a, b) + text.slice(p);
     }
@@ -651,7 +619,7 @@ const SEED = 0x5eed2025;
 
 test(`parseDocument agrees with JSON.parse on ${CASES} generated documents`, () => {
   const started = Date.now();
-  const rng = new Rng(SEED);
+  const rng = createRng(SEED);
   const failures: string[] = [];
   let plainCanonical = 0;
   let regular = 0;
@@ -672,13 +640,13 @@ test(`parseDocument agrees with JSON.parse on ${CASES} generated documents`, () 
     if (kind < 9) {
       bytes = Buffer.from(text);
     } else if (kind < 17) {
-      for (let k = rng.range(1, 3); k > 0; k--) text = damage(rng, text);
+      for (let k = rng.between(1, 3); k > 0; k--) text = damage(rng, text);
       damaged = true;
       bytes = Buffer.from(text);
     } else if (kind < 19) {
       // Random bytes flipped, inserted or deleted; only valid UTF-8 reaches parseDocument
       bytes = Buffer.from(text);
-      for (let k = rng.range(1, 3); k > 0; k--) {
+      for (let k = rng.between(1, 3); k > 0; k--) {
         const p = rng.int(bytes.length + 1);
         const op = rng.int(3);
         if (op === 0 && p < bytes.length) bytes[p] = bytes[p]! ^ (1 << rng.int(8));
@@ -846,7 +814,7 @@ function sampleEntries(rng: Rng, n: number): MbcapEntry[] {
 }
 
 test('readSnapshot: a pretty-printed file', async () => {
-  const rng = new Rng(1);
+  const rng = createRng(1);
   const text = JSON.stringify({ version: 1, seq: 7, writtenAt: '2026-11-21T23:00:00.000Z', note: 'a [bracket] and a "quote" \\ é', entries: sampleEntries(rng, 50) }, null, 2);
   assert.ok(parseDocument(Buffer.from(text), 0, spec), 'the fast path takes it');
   const result = await expectRead(text);
@@ -855,7 +823,7 @@ test('readSnapshot: a pretty-printed file', async () => {
 });
 
 test('readSnapshot: a file with a UTF-8 BOM', async () => {
-  const rng = new Rng(2);
+  const rng = createRng(2);
   const text = JSON.stringify({ version: 1, seq: 1, writtenAt: '2026-11-21T23:00:00.000Z', entries: sampleEntries(rng, 20) });
   const file = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)]);
   assert.ok(parseDocument(file, 3, spec), 'the fast path takes it after the BOM');
@@ -865,7 +833,7 @@ test('readSnapshot: a file with a UTF-8 BOM', async () => {
 });
 
 test('readSnapshot: non-canonical entries among canonical ones', async () => {
-  const rng = new Rng(3);
+  const rng = createRng(3);
   const canonical = sampleEntries(rng, 6).map((e) => JSON.stringify(e));
   const odd = [
     '{"status":"suspected","public_key":"ABCDEF"}',
@@ -890,7 +858,7 @@ test('readSnapshot: non-canonical entries among canonical ones', async () => {
 });
 
 test('readSnapshot: invalid entries are counted, the first five sampled with their index', async () => {
-  const rng = new Rng(4);
+  const rng = createRng(4);
   const good = sampleEntries(rng, 10).map((e) => JSON.stringify(e));
   const bad = [
     '{"public_key":"xyz","status":"confirmed"}',
@@ -916,7 +884,7 @@ test('readSnapshot: invalid entries are counted, the first five sampled with the
 });
 
 test('readSnapshot: irregular documents go the whole way and give the same', async () => {
-  const rng = new Rng(5);
+  const rng = createRng(5);
   const entries = sampleEntries(rng, 5);
   const last = JSON.stringify(entries.slice(2));
   // A second entries key: JSON.parse keeps the last
@@ -927,7 +895,7 @@ test('readSnapshot: irregular documents go the whole way and give the same', asy
 });
 
 test('readSnapshot: a large file (table growth) with odd entries interleaved', async () => {
-  const rng = new Rng(6);
+  const rng = createRng(6);
   const items = Array.from({ length: 3000 }, (_, i) => {
     const e = plain(canonicalEntry(rng)) as MbcapEntry;
     if (i % 97 === 0) return JSON.stringify(e, null, 1);

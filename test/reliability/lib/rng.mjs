@@ -6,31 +6,19 @@ import { createRng as createMeshRng } from '@mbcap/meshgen';
 
 /** A seeded random source with the helpers the campaigns use. */
 export function createRng(seed) {
-  // The same mulberry32 stream the synthetic mesh uses
+  // The one seeded PRNG of the project (mulberry32, @mbcap/meshgen), with a few helpers
   const base = createMeshRng(seed >>> 0);
-  const next = () => base.next();
   const rng = {
     seed,
-    float: next,
+    float: base.next,
     /** An integer in [0, n). */
-    int: (n) => Math.floor(next() * n),
+    int: base.int,
     /** An integer in [lo, hi]. */
-    between: (lo, hi) => lo + Math.floor(next() * (hi - lo + 1)),
-    pick: (items) => items[Math.floor(next() * items.length)],
-    chance: (p) => next() < p,
-    hex: (bytes) => {
-      let out = '';
-      for (let i = 0; i < bytes; i++) out += Math.floor(next() * 256).toString(16).padStart(2, '0');
-      return out;
-    },
-    shuffle: (items) => {
-      const out = [...items];
-      for (let i = out.length - 1; i > 0; i--) {
-        const j = Math.floor(next() * (i + 1));
-        [out[i], out[j]] = [out[j], out[i]];
-      }
-      return out;
-    },
+    between: base.between,
+    pick: base.pick,
+    chance: base.chance,
+    hex: (bytes) => Buffer.from(base.bytes(bytes)).toString('hex'),
+    shuffle: (items) => base.shuffle([...items]),
     /** An independent stream named `label`, the same for the same seed. */
     fork: (label) => createRng(deriveSeed(seed, label)),
   };

@@ -2,7 +2,6 @@
 // database must hold once the snapshot is applied: unknown is never written, and a stored
 // value only rises (an entry whose sup is below the row's leaves the row as it was; of
 // equal sup, the entry's evidence is written).
-import { mbcapCode, mbcapRank } from '@mbcap/snapshot';
 import { EVIDENCE_CODE, SUP_OF_STATUS } from './meshdb.mjs';
 
 /** The state a row holds after an entry (never unknown) is applied to `state`: max by sup. */
@@ -37,7 +36,7 @@ export function randomSnapshot(rng, keys, before, options = {}) {
 
 /**
  * Applies entries to a model the way the ingestor must: of a key's entries the strongest
- * wins (mbcapRank: confirmed over suspected, then advert over path over none), the later
+ * wins (confirmed over suspected, then advert over path over none), the later
  * of equals; unknown is never written; then the row takes it only if its sup is not
  * lower than the row's (a stored value only rises).
  */
@@ -48,7 +47,7 @@ export function applyToModel(before, entries, keyIndex) {
     if (e.status === 'unknown') continue;
     const i = keyIndex.get(e.public_key);
     if (i === undefined) continue;
-    const rank = mbcapRank(mbcapCode(e.status, e.evidence ?? undefined));
+    const rank = (e.status === 'confirmed' ? 10 : 0) + (e.evidence === 'advert' ? 3 : e.evidence === 'path' ? 2 : 1);
     if ((best.get(i)?.rank ?? -1) > rank) continue;
     best.set(i, { rank, e });
   }

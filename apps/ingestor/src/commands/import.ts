@@ -2,7 +2,7 @@ import { open, stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { Database } from 'better-sqlite3';
 import type { CommandModule } from 'yargs';
-import { createLogger } from '@mbcap/cli';
+import { createLogger, onStopSignals } from '@mbcap/cli';
 import { withDb, type CommonArgs } from '../options.js';
 import { createProgress, type Progress } from '../import-progress.js';
 import { importLines } from '../import-run.js';
@@ -55,23 +55,14 @@ export const importCommand: CommandModule<object, Args> = {
     // Stop: the first SIGINT/SIGTERM ends the import after the batch in progress; a second exits now
     const controller = new AbortController();
     let signalName = '';
-    const onSignal = (name: string) => {
-      if (controller.signal.aborted) {
-        log.warn('stop', `${name} again: exiting now; SQLite rolls back the uncommitted batch`);
-        process.exit(130);
-      }
-      signalName = name;
+    const offSignals = onStopSignals(log, 'SQLite rolls back the uncommitted batch', (signal) => {
+      signalName = signal;
       controller.abort();
-    };
-    const onInt = () => onSignal('SIGINT');
-    const onTerm = () => onSignal('SIGTERM');
-    process.on('SIGINT', onInt);
-    process.on('SIGTERM', onTerm);
+    });
 
     progress = args['log-format'] === 'text' ? createProgress(output, file === '-' ? 'stdin' : file) : null;
     const summary = await importLines(input, writer, { log, file, progress, maxBad, signal: controller.signal, signalReason: () => signalName });
-    process.off('SIGINT', onInt);
-    process.off('SIGTERM', onTerm);
+    offSignals();
     input.destroy();
     db.close();
 

@@ -1,13 +1,13 @@
 import type { CommandModule } from 'yargs';
-import { createLogger, formatDuration, parseDuration, surviveHangup, type Logger } from '@mbcap/cli';
+import { createLogger, formatDuration, onStopSignals, parseDuration, surviveHangup, type Logger } from '@mbcap/cli';
 import { createSnapshotConsumer, type ConsumerEvent } from '@mbcap/snapshot';
 import type { Database } from 'better-sqlite3';
-import { describeOutcome, levelOf } from '../describe.js';
+import { describeMalformed, describeOutcome, levelOf } from '../describe.js';
 import { readOptions, withRead, type ReadArgs } from '../options.js';
 import { openForWrite } from '../session.js';
 import { hasTable } from '@mbcap/dbschema';
 import { lastApplied } from '../ledger.js';
-import { clockBehindMs } from '../order.js';
+import { clockBehindMs } from '../apply-rule.js';
 import { applyRead, type TickOutcome } from '../tick.js';
 
 type Args = ReadArgs & { cron: string; watch: boolean; poll: string };
@@ -73,8 +73,7 @@ export const runCommand: CommandModule<object, Args> = {
             log.info('no-snapshot', `no snapshot at ${event.path} yet; waiting for the first publish`, { path: event.path });
             break;
           case 'rejected': {
-            const kept = event.copy ? `kept a copy at ${event.copy}; ` : event.note ? `${event.note}; ` : '';
-            log.warn('malformed', `snapshot malformed (${event.error.code}: ${event.error.message}); ${kept}database untouched; waiting for the next publish`, { code: event.error.code, copy: event.copy, copyNote: event.note });
+            log.warn('malformed', describeMalformed({ code: event.error.code, reason: event.error.message, copy: event.copy, copyNote: event.note ?? undefined }), { code: event.error.code, copy: event.copy, copyNote: event.note });
             break;
           }
           case 'failed':
@@ -95,21 +94,13 @@ export const runCommand: CommandModule<object, Args> = {
     });
 
     // Stop: finish the apply in flight (it is one synchronous transaction), close, exit 0
-    let stopping = false;
-    const stop = async (signal: string) => {
-      if (stopping) {
-        log.warn('stop', `${signal} again: exiting now; SQLite rolls back anything uncommitted`);
-        process.exit(130);
-      }
-      stopping = true;
+    onStopSignals(log, 'SQLite rolls back anything uncommitted', async (signal) => {
       log.info('stop', `${signal}: stopping after the apply in flight`);
       await consumer.stop();
       db.close();
       log.info('stopped', 'stopped; database closed');
       process.exit(0);
-    };
-    process.on('SIGINT', () => void stop('SIGINT'));
-    process.on('SIGTERM', () => void stop('SIGTERM'));
+    });
     surviveHangup(log, 'systemctl restart mbcap-ingestor');
 
     await consumer.start();

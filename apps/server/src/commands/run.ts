@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { createLogger, formatDuration, parseDuration, readKeyFile, surviveHangup } from '@mbcap/cli';
+import { createLogger, formatDuration, onStopSignals, parseDuration, readKeyFile, surviveHangup } from '@mbcap/cli';
 import { connectionCap, DEFAULT_MAX_CONNECTIONS, HTTP_TIMEOUTS, openDescriptors, PUBLISHER_RESERVE, softOpenFileLimit } from '../connections.js';
 import { openServerDatabase } from '../database.js';
 import { createApiServer } from '../http.js';
@@ -85,8 +85,7 @@ export const runCommand: CommandModule<object, Args> = {
     cycle();
 
     // Stop: no new connections, finish the cycle in flight, exit 0
-    const stop = async (signal: string) => {
-      if (stopping) return;
+    onStopSignals(log, 'the publish in flight is left unfinished (the snapshot on disk stays whole)', async (signal) => {
       stopping = true;
       log.info('stop', `${signal}: stopping after the publish in flight`);
       if (timer) clearTimeout(timer);
@@ -97,9 +96,7 @@ export const runCommand: CommandModule<object, Args> = {
       source.db.close();
       log.info('stopped', 'stopped');
       process.exit(0);
-    };
-    process.on('SIGINT', () => void stop('SIGINT'));
-    process.on('SIGTERM', () => void stop('SIGTERM'));
+    });
     surviveHangup(log, 'systemctl restart mbcap-server');
   },
 };

@@ -1,10 +1,14 @@
-// 2026-03-18T09:03:20.704Z, 2026-03-26 20:56:05, …+02:00; no zone means UTC (SQLite datetime()).
+// The times CoreScope stores as text (transmissions.first_seen, nodes.first_seen and
+// last_seen) come in several ISO 8601 shapes: 2026-03-18T09:03:20.704Z, SQLite's
+// 2026-03-26 20:56:05 (no zone means UTC), …+02:00, nanoseconds from Go, and Go's zero
+// time 0001-01-01T00:00:00Z. They are compared as instants, never as strings; the importer
+// and the server read them with this one parser.
 const TIME = /^\s*(\d{4})-(\d\d)-(\d\d)(?:[Tt ](\d\d):(\d\d)(?::(\d\d)(?:[.,](\d+))?)?)?\s*(?:[Zz]|([+-])(\d\d)(?::?(\d\d))?)?\s*$/;
 const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 // 400 Gregorian years are exactly 146097 days: shifting by them keeps the leap rules.
 const FOUR_CENTURIES = 146_097 * 86_400_000;
 
-/** Milliseconds since the epoch, or null when `text` is not an ISO 8601 date(-time). */
+/** Milliseconds since the epoch, or null when `text` is not an ISO 8601 date(-time) (any year from 0000). */
 export function parseFirstSeen(text: unknown): number | null {
   if (typeof text !== 'string') return null;
   const fast = parseCommonShape(text);
