@@ -28,6 +28,7 @@ const CAMPAIGNS = [
   { id: 'load', title: 'load', file: './campaigns/load.mjs' },
   { id: 'disk-full', title: 'disk full / permissions', file: './campaigns/disk-full.mjs' },
   { id: 'surroundings', title: 'surroundings', file: './campaigns/surroundings.mjs' },
+  { id: 'crash-states', title: 'crash states (power cut)', file: './campaigns/crash-states.mjs' },
 ];
 
 // Interpret arguments
@@ -142,13 +143,13 @@ for (const campaign of selected) {
   }
   if (!values.keep && !timedOut) rmSync(work, { recursive: true, force: true });
   const ms = Date.now() - started;
-  results.push({ id: campaign.id, title: campaign.title, runs: outcome.runs, ok: failures.length === 0, figures: outcome.figures, line: outcome.line, failures, seconds: Math.round(ms / 100) / 10 });
-  console.error(`reliability: ${campaign.title}: ${failures.length ? 'FAIL' : 'pass'} in ${(ms / 1000).toFixed(1)} s`);
+  results.push({ id: campaign.id, title: campaign.title, runs: outcome.runs, ok: failures.length === 0, skipped: Boolean(outcome.skipped), figures: outcome.figures, line: outcome.line, failures, seconds: Math.round(ms / 100) / 10 });
+  console.error(`reliability: ${campaign.title}: ${failures.length ? 'FAIL' : outcome.skipped ? 'skipped' : 'pass'} in ${(ms / 1000).toFixed(1)} s`);
 }
 stopAll();
 
 // The table
-const rows = results.map((r) => [r.title, String(r.runs), r.ok ? 'pass' : `FAIL (${r.failures.length})`, `${r.line} [${r.seconds} s]`]);
+const rows = results.map((r) => [r.title, String(r.runs), !r.ok ? `FAIL (${r.failures.length})` : r.skipped ? 'skipped' : 'pass', `${r.line} [${r.seconds} s]`]);
 const header = ['campaign', 'runs', 'result', 'figures'];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
 const widthsShown = widths.map((w, i) => (i === 3 ? Math.min(w, 200) : w));
