@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The reliability suite: crashes, torn reads, hostile files, read-only, load, disk full,
-// and the surroundings of the files (links, modes, inode reuse, clocks, floods, HTTP, logs).
+// the surroundings of the files (links, modes, inode reuse, clocks, floods, HTTP, logs), and
+// power cuts (every crash state of a system-call record; optionally LazyFS, --only power-loss).
 //
 //   node test/reliability/run.mjs [--seed N] [--only ID,ID…] [--quick] [--json] [--keep]
 //
@@ -29,6 +30,8 @@ const CAMPAIGNS = [
   { id: 'disk-full', title: 'disk full / permissions', file: './campaigns/disk-full.mjs' },
   { id: 'surroundings', title: 'surroundings', file: './campaigns/surroundings.mjs' },
   { id: 'crash-states', title: 'crash states (power cut)', file: './campaigns/crash-states.mjs' },
+  // Optional (only with --only power-loss): needs LAZYFS_BIN and FUSE, about 15 minutes
+  { id: 'power-loss', title: 'power loss (LazyFS)', file: './campaigns/power-loss.mjs', optional: true, limitMs: 3_600_000 },
 ];
 
 // Interpret arguments
@@ -71,7 +74,7 @@ for (const dist of ['packages/snapshot/dist/index.js', 'apps/ingestor/dist/cli.j
 }
 
 const quick = values.quick;
-const selected = CAMPAIGNS.filter((c) => only === null || only.includes(c.id));
+const selected = CAMPAIGNS.filter((c) => (only === null ? !c.optional : only.includes(c.id)));
 const command = `node test/reliability/run.mjs --seed ${seed}${quick ? ' --quick' : ''}${only ? ` --only ${only.join(',')}` : ''}`;
 console.error(`reliability: seed ${seed}${quick ? ' (quick)' : ''}; replay with: ${command}`);
 
@@ -122,7 +125,7 @@ for (const campaign of selected) {
   const log = (message) => console.error(`  [${campaign.id}] ${message}`);
   const work = mkdtempSync(join(runDir, `${campaign.id}-`));
   console.error(`reliability: ${campaign.title}…`);
-  const limitMs = (quick ? 90_000 : 480_000) * (process.env.RELIABILITY_VERBOSE ? 3 : 1);
+  const limitMs = (campaign.limitMs ?? (quick ? 90_000 : 480_000)) * (process.env.RELIABILITY_VERBOSE ? 3 : 1);
   let timer;
   let outcome;
   try {
