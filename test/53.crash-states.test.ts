@@ -111,6 +111,11 @@ test('a record that writes a file nobody opened is refused, not guessed', () => 
   assert.throws(() => [...crashStates(events, { files: new Map(), dirs: [''] })], /no earlier event opened/);
 });
 
+test('a record whose buffers strace cut short is refused', () => {
+  const trace = `5 write(${fd(3, '/r/db')}, "${x('abcd')}"..., 10) = 10`;
+  assert.throws(() => parseTrace(trace, ROOT), /kept 4 of the 10 bytes written to \/r\/db; record with a larger -s/);
+});
+
 test('many combinations: the extremes and a bounded random sample, never more than asked', () => {
   const lines = [`5 openat(AT_FDCWD, "${x('/r/a')}", O_RDWR) = ${fd(3, '/r/a')}`, `5 openat(AT_FDCWD, "${x('/r/b')}", O_RDWR) = ${fd(4, '/r/b')}`];
   for (let i = 0; i < 20; i++) lines.push(`5 pwrite64(${fd(3 + (i % 2), i % 2 ? '/r/b' : '/r/a')}, "${x('y')}", 1, ${i}) = 1`);

@@ -52,7 +52,11 @@ function descriptor(arg) {
   }
   return { fd: m[1] === 'AT_FDCWD' ? null : Number(m[1]), path, deleted };
 }
-const quoted = (arg) => (/^"(.*)"(\.\.\.)?$/.exec(arg) ? unescape(/^"(.*)"/.exec(arg)[1]) : null);
+/** The bytes of a string argument (`"\x41…"`, possibly followed by `...`), or null. */
+function quoted(arg) {
+  const m = /^"(.*)"(?:\.\.\.)?$/.exec(arg);
+  return m ? unescape(m[1]) : null;
+}
 
 /**
  * Events of the files under `root` (an absolute path), in the order strace saw them
@@ -72,7 +76,7 @@ export function parseTrace(text, root) {
   const inRoot = (p) => p !== null && (p === root || p === rootSlash.slice(0, -1) || p.startsWith(rootSlash));
   const rel = (p) => (p === root || p === rootSlash.slice(0, -1) ? '' : p.slice(rootSlash.length));
   const resolveAt = (dirArg, nameArg) => {
-    const name = unescapeText(quoted(nameArg)?.toString('latin1') ? nameArg.slice(1, nameArg.lastIndexOf('"')) : '');
+    const name = quoted(nameArg)?.toString('utf8') ?? '';
     if (name.startsWith('/')) return name;
     const dir = descriptor(dirArg).path ?? process.cwd();
     return `${dir}/${name}`;
@@ -122,6 +126,7 @@ export function parseTrace(text, root) {
       case 'pwrite64': {
         const d = descriptor(args[0]);
         const bytes = quoted(args[1])?.subarray(0, ret) ?? Buffer.alloc(0);
+        if (inRoot(d.path) && bytes.length < ret) throw new Error(`strace kept ${bytes.length} of the ${ret} bytes written to ${d.path}; record with a larger -s`);
         if ((d.fd === 1 || d.fd === 2) && !inRoot(d.path)) {
           if (name === 'write') events.push({ op: 'output', pid, fd: d.fd, text: bytes.toString('utf8') });
           break;
