@@ -17,12 +17,9 @@ import { readSnapshot } from '@mbcap/snapshot';
 import { ACTIVITIES_FIXTURE, acksIn, factsOf, prepareActivities, problemsOf } from '../lib/power-checks.mjs';
 import { sleep } from '../lib/proc.mjs';
 
-const ACTIVITIES = [
-  { steps: 'publish', ms: 2500 },
-  { steps: 'import', ms: 2000 },
-  { steps: 'reset', ms: 1500 },
-  { steps: 'publish,import,reset,publish', ms: 6000 },
-];
+// Each activity's duration (from `started` to its end) is measured on LazyFS first, without a
+// cut; a random cut falls anywhere in it.
+const ACTIVITIES = [{ steps: 'publish' }, { steps: 'import' }, { steps: 'reset' }, { steps: 'publish,import,reset,publish' }];
 
 /** Why LazyFS cannot run here, or null. */
 function unavailable(bin) {
@@ -43,13 +40,13 @@ async function mountLazyFs(bin, work, root, mnt) {
   const fifo = join(work, 'faults.fifo');
   const doneFifo = join(work, 'faults-done.fifo');
   const config = join(work, 'lazyfs.toml');
-  writeFileSync(config, `[faults]\nfifo_path="${fifo}"\nfifo_path_completed="${doneFifo}"\n[cache]\napply_eviction=false\n[cache.simple]\ncustom_size="256mb"\nblocks_per_page=1\n[filesystem]\nlog_all_operations=false\nlogfile="${join(work, 'lazyfs.log')}"\n`);
+  writeFileSync(config, `[faults]\nfifo_path="${fifo}"\nfifo_path_completed="${doneFifo}"\n[cache]\napply_eviction=false\n[cache.simple]\ncustom_size="16mb"\nblocks_per_page=1\n[filesystem]\nlog_all_operations=false\nlogfile="${join(work, 'lazyfs.log')}"\n`);
   mkdirSync(mnt, { recursive: true });
   const proc = spawn(bin, [mnt, '--config-path', config, '-o', 'allow_other', '-o', 'modules=subdir', '-o', `subdir=${root}`, '-f'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout.on('data', (c) => (out += c));
   proc.stderr.on('data', (c) => (out += c));
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + 30_000;
   while (!(mounted(mnt) && existsSync(fifo))) {
     if (proc.exitCode !== null || Date.now() > deadline) {
       proc.kill('SIGKILL');
@@ -98,78 +95,106 @@ export async function runCampaign({ rng, quick, work, check, log, shared }) {
   const counts = { cuts: 0, aimed: 0, bad: 0, acks: 0, byActivity: {}, problems: new Map(), example: null };
   const control = { cuts: 0, lost: 0 };
 
-  // The cuts, then a control: `run` with --synchronous normal, cut just after it says applied
-  const controls = quick ? 3 : 10;
-  for (let c = 0; c < cuts + controls; c++) {
-    const isControl = c >= cuts;
+  /**
+   * One activity on a fresh LazyFS mount over a fresh copy of the prepared directory, cut
+   * as `cut` says: {afterMs} from `started`, {afterAck(ack), plusMs}, or null (no cut).
+   * Resolves the acknowledgements before the cut, the problems of what is left, and how
+   * long the activity ran from `started` (uncut).
+   */
+  async function trial(activity, cut, extra = []) {
     rmSync(root, { recursive: true, force: true });
     cpSync(pristine, root, { recursive: true });
     spawnSync('sync');
-    let lazy;
-    try {
-      lazy = await mountLazyFs(bin, work, root, mnt);
-    } catch (error) {
-      if (c === 0) {
-        log(`${error.message}; skipped`);
-        return { runs: 0, skipped: true, figures: {}, line: `skipped: ${error.message.split('\n')[0]}` };
-      }
-      check(false, `cut ${c}: ${error.message}`);
-      break;
-    }
-    const activity = isControl ? ACTIVITIES[0] : rng.pick(ACTIVITIES);
-    if (!isControl) counts.byActivity[activity.steps] = (counts.byActivity[activity.steps] ?? 0) + 1;
-    const extra = isControl ? ['--synchronous', 'normal'] : [];
+    const lazy = await mountLazyFs(bin, work, root, mnt);
     const driver = spawn(process.execPath, [ACTIVITIES_FIXTURE, '--db', join(mnt, 'mesh.db'), '--steps', activity.steps, '--import', importFile, '--key', prepared.key, '--relay', ...extra], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let out = '';
     driver.stdout.on('data', (chunk) => (out += chunk));
     driver.stderr.on('data', () => {});
     let ended = false;
     const exited = new Promise((resolve) => driver.on('close', resolve)).then(() => (ended = true));
-    // Half the cuts at a random instant, half a few ms after the first acknowledgement
-    const aimed = isControl || rng.chance(0.5);
-    if (aimed) {
-      if (!isControl) counts.aimed++;
-      const deadline = Date.now() + 30_000;
-      const wanted = isControl ? (a) => a.kind === 'apply' : () => true;
-      while (!ended && Date.now() < deadline && !acksIn(out).some(wanted)) await sleep(2);
-      await sleep(isControl ? 0 : rng.int(20));
-    } else await Promise.race([sleep(rng.int(activity.ms)), exited]);
+    const waitFor = async (test) => {
+      const deadline = Date.now() + 60_000;
+      while (!ended && Date.now() < deadline && !test()) await sleep(2);
+    };
+    await waitFor(() => out.includes('{"started":true}'));
+    const started = Date.now();
+    if (cut === null) await exited;
+    else if (cut.afterAck) {
+      await waitFor(() => acksIn(out).some(cut.afterAck));
+      await sleep(cut.plusMs);
+    } else await Promise.race([sleep(cut.afterMs), exited]);
+    const ranMs = Date.now() - started;
 
     // The cut: freeze every process, drop what is unsynced, then kill them
-    try {
-      process.kill(-driver.pid, 'SIGSTOP');
-    } catch {
-      // the activity already ended
-    }
-    clearCache(lazy);
-    try {
-      process.kill(-driver.pid, 'SIGKILL');
-    } catch {
-      // the activity already ended
+    if (cut !== null) {
+      try {
+        process.kill(-driver.pid, 'SIGSTOP');
+      } catch {
+        // the activity already ended
+      }
+      clearCache(lazy);
+      try {
+        process.kill(-driver.pid, 'SIGKILL');
+      } catch {
+        // the activity already ended
+      }
     }
     await exited;
     await unmount(lazy, mnt);
-    if (isControl) control.cuts++;
-    else counts.cuts++;
 
     // What the next start finds
     const acks = acksIn(out);
-    counts.acks += acks.length;
     const state = join(work, 'state');
     rmSync(state, { recursive: true, force: true });
     cpSync(root, state, { recursive: true });
     rmSync(join(state, 'mesh.db-shm'), { force: true });
     const facts = await factsOf(state, { nextApply: true });
-    const problems = problemsOf(facts, acks, base);
-    if (isControl) {
-      if (problems.some((p) => /acknowledged apply/.test(p))) control.lost++;
-      continue;
+    return { acks, problems: problemsOf(facts, acks, base), ranMs, out };
+  }
+
+  // How long each activity runs here, uncut (and that LazyFS mounts at all)
+  for (const activity of ACTIVITIES) {
+    let r;
+    try {
+      r = await trial(activity, null);
+    } catch (error) {
+      if (activity === ACTIVITIES[0]) {
+        log(`${error.message}; skipped`);
+        return { runs: 0, skipped: true, figures: {}, line: `skipped: ${error.message.split('\n')[0]}` };
+      }
+      throw error;
     }
-    if (problems.length) {
+    check(r.problems.length === 0 && r.out.includes('"done":true'), `${activity.steps} without a cut: ${r.problems.join('; ')} ${r.out.slice(-500)}`);
+    activity.ms = r.ranMs;
+  }
+  log(`activities uncut on LazyFS: ${ACTIVITIES.map((a) => `${a.steps} ${a.ms} ms`).join(', ')}`);
+
+  // The cuts: half at a random instant, half a few ms after a random acknowledgement
+  for (let c = 0; c < cuts; c++) {
+    const activity = rng.pick(ACTIVITIES);
+    counts.byActivity[activity.steps] = (counts.byActivity[activity.steps] ?? 0) + 1;
+    let cut;
+    if (rng.chance(0.5)) {
+      counts.aimed++;
+      const kinds = ['publish', 'apply', 'import', 'reset'].filter((k) => activity.steps.includes(k === 'apply' ? 'publish' : k));
+      const kind = rng.pick(kinds);
+      cut = { afterAck: (a) => a.kind === kind, plusMs: rng.int(20) };
+    } else cut = { afterMs: rng.int(activity.ms) };
+    const r = await trial(activity, cut);
+    counts.cuts++;
+    counts.acks += r.acks.length;
+    if (r.problems.length) {
       counts.bad++;
-      for (const p of problems) counts.problems.set(p.replace(/\d+/g, 'N'), (counts.problems.get(p.replace(/\d+/g, 'N')) ?? 0) + 1);
-      counts.example ??= `cut ${c} during ${activity.steps}, ${acks.length} acknowledged: ${problems.join('; ')}`;
+      for (const p of r.problems) counts.problems.set(p.replace(/\d+/g, 'N'), (counts.problems.get(p.replace(/\d+/g, 'N')) ?? 0) + 1);
+      counts.example ??= `cut ${c} during ${activity.steps}, ${r.acks.length} acknowledged: ${r.problems.join('; ')}`;
     }
+  }
+
+  // The control: --synchronous normal, cut just after run says applied
+  for (let c = 0; c < (quick ? 3 : 10); c++) {
+    const r = await trial(ACTIVITIES[0], { afterAck: (a) => a.kind === 'apply', plusMs: 0 }, ['--synchronous', 'normal']);
+    control.cuts++;
+    if (r.problems.some((p) => /acknowledged apply/.test(p))) control.lost++;
   }
   for (const [kind, n] of counts.problems) check(false, `${n} cuts: ${kind}`);
   // Cuts that never lose anything would prove nothing
