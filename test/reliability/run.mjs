@@ -167,6 +167,8 @@ for (const r of failed) {
   for (const f of r.failures.slice(0, 20)) console.log(`  - ${f}`);
   if (r.failures.length > 20) console.log(`  … and ${r.failures.length - 20} more`);
 }
-console.log(failed.length ? `\n${failed.length} of ${results.length} campaigns failed (seed ${seed})` : `\nall ${results.length} campaigns passed (seed ${seed})`);
+const skipped = results.filter((r) => r.ok && r.skipped);
+const skippedNote = skipped.length ? `; ${skipped.length} skipped, not passed: ${skipped.map((r) => `${r.id} (${r.line.replace(/^skipped: /, '')})`).join(', ')}` : '';
+console.log(failed.length ? `\n${failed.length} of ${results.length} campaigns failed (seed ${seed})${skippedNote}` : `\n${results.length - skipped.length} of ${results.length} campaigns passed (seed ${seed})${skippedNote}`);
 if (values.json) console.log(`RESULTS ${JSON.stringify({ seed, quick, results })}`);
 process.exit(failed.length ? 1 : 0);
