@@ -35,8 +35,19 @@ function unavailable(bin) {
 
 const mounted = (point) => readFileSync('/proc/mounts', 'utf8').split('\n').some((l) => l.split(' ')[1] === point);
 
-/** Mounts LazyFS at `mnt` over `root`; resolves {proc, fifo, done} or throws why not. */
+/** Mounts LazyFS at `mnt` over `root` (three tries: it sometimes fails to start); resolves {proc, fifo, doneFifo} or throws why not. */
 async function mountLazyFs(bin, work, root, mnt) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await mountOnce(bin, work, root, mnt);
+    } catch (error) {
+      if (attempt === 3) throw error;
+      await sleep(500);
+    }
+  }
+}
+
+async function mountOnce(bin, work, root, mnt) {
   const fifo = join(work, 'faults.fifo');
   const doneFifo = join(work, 'faults-done.fifo');
   const config = join(work, 'lazyfs.toml');
