@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { crashStates, parseTrace, tornLength, withoutSyncs, type TraceEvent } from './reliability/lib/crash-states.mjs';
+import { crashStates, tornLength, withoutSyncs } from './reliability/lib/crash-states.mjs';
+import { parseTrace, type TraceEvent } from './reliability/lib/strace-record.mjs';
 
 // The crash-state explorer's pure part, on small hand-made records in strace's own format
 // (-f -y -xx): which states a power cut may leave, by the rules of a journaling filesystem.

@@ -1,10 +1,10 @@
 // Crash states: what a power cut may leave, explored from a record of what the real
 // processes did to their files. `mbcap-ingestor run` holds the database while the server
 // publishes (run applies it), `import` stores a batch and `reset` clears a key, all under
-// strace; from that record lib/crash-states.mjs builds the states a cut may leave at every
-// point (a file's data durable up to its last fsync, possibly torn after it; a create,
-// rename or unlink durable once its directory was fsynced), and each is checked as the next
-// start would see it. Pass: in every state snapshot.json is a whole snapshot, at least the
+// strace (lib/strace-record.mjs); from that record lib/crash-states.mjs builds the states
+// a cut may leave at every point (a file's data durable up to its last fsync, possibly torn
+// after it; a create, rename or unlink durable once its directory was fsynced), and each
+// is checked as the next start would see it. Pass: in every state snapshot.json is a whole snapshot, at least the
 // last one acknowledged; integrity_check is ok; every acknowledged apply, import batch and
 // reset is there; the next apply leaves the ledger on the file's snapshot. And the same
 // activities with a planted fault are caught: the record with the temp file's fsync
@@ -15,7 +15,8 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { isTempName, readSnapshot } from '@mbcap/snapshot';
-import { crashStates, parseTrace, TRACE_OPTIONS, withoutSyncs } from '../lib/crash-states.mjs';
+import { crashStates, withoutSyncs } from '../lib/crash-states.mjs';
+import { parseTrace, TRACE_OPTIONS } from '../lib/strace-record.mjs';
 import { ACTIVITIES_FIXTURE, ackOf, factsOf, logicalKey, prepareActivities, problemsOf, syncAll, writeState } from '../lib/power-checks.mjs';
 import { run } from '../lib/proc.mjs';
 
