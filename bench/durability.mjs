@@ -9,6 +9,8 @@
 // each side's own durationMs (read, verify, apply, ledger, commit).
 // import: --packets lines (real packets, each with its own hash) in the import's batches
 // of 1000 lines, one commit each; the summary's durationMs.
+// one commit: what one acknowledgement costs alone, 100 one-row commits on the same
+// database (better-sqlite3 directly, as the ingestor opens it), the mean per commit.
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
@@ -71,6 +73,18 @@ for (let i = 0; i < runs; i++) {
     t.import.push(imported.durationMs);
   }
 }
+// One small commit, 100 times, each level
+const commitMs = {};
+for (const level of ['full', 'normal']) {
+  fresh();
+  const handle = new Database(db);
+  handle.pragma(`synchronous = ${level}`);
+  const update = handle.prepare('UPDATE nodes SET multibyte_sup = ? WHERE public_key = ?');
+  const t0 = performance.now();
+  for (let i = 0; i < 100; i++) update.run(i % 3, key(2 * i));
+  commitMs[level] = (performance.now() - t0) / 100;
+  handle.close();
+}
 rmSync(dir, { recursive: true, force: true });
 
 const pair = (what) => {
@@ -78,10 +92,20 @@ const pair = (what) => {
   const normal = median(times.normal[what]);
   return { fullMs: round(full), normalMs: round(normal), ratio: round(full / normal, 2), extraMs: round(full - normal) };
 };
-const result = { what: 'durability', entries: N, packets: P, runs, applyAll: pair('all'), applyFew: pair('few'), import: pair('import') };
+const result = {
+  what: 'durability',
+  entries: N,
+  packets: P,
+  runs,
+  applyAll: pair('all'),
+  applyFew: pair('few'),
+  import: pair('import'),
+  commit: { fullMs: round(commitMs.full, 2), normalMs: round(commitMs.normal, 2), ratio: round(commitMs.full / commitMs.normal, 1), extraMs: round(commitMs.full - commitMs.normal, 2) },
+};
 if (values.json) console.log(JSON.stringify(result));
 else {
   console.log(`apply, ${N} entries, every row changes (median of ${runs}): synchronous=full ${result.applyAll.fullMs} ms, normal ${result.applyAll.normalMs} ms, ratio ${result.applyAll.ratio}`);
   console.log(`apply, 1 % of rows change: full ${result.applyFew.fullMs} ms, normal ${result.applyFew.normalMs} ms, ratio ${result.applyFew.ratio}`);
   console.log(`import, ${P} packets: full ${result.import.fullMs} ms, normal ${result.import.normalMs} ms, ratio ${result.import.ratio}`);
+  console.log(`one small commit: full ${result.commit.fullMs} ms, normal ${result.commit.normalMs} ms (+${result.commit.extraMs} ms each)`);
 }

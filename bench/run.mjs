@@ -58,6 +58,7 @@ for (const [entries, packets, runs] of plan.durability) {
   row('apply, all rows change, durable commit', entries, `${r.applyAll.fullMs} ms`, `${r.applyAll.normalMs} ms (synchronous=normal)`, r.applyAll.ratio, '', null);
   row('apply, 1 % of rows change, durable commit', entries, `${r.applyFew.fullMs} ms`, `${r.applyFew.normalMs} ms (synchronous=normal)`, r.applyFew.ratio, '', null);
   row('import, batches of 1000, durable commits', `${packets} packets`, `${r.import.fullMs} ms`, `${r.import.normalMs} ms (synchronous=normal)`, r.import.ratio, '', null);
+  row('one small commit, durable', '100 commits', `${r.commit.fullMs} ms`, `${r.commit.normalMs} ms (synchronous=normal)`, r.commit.ratio, '', null);
 }
 for (const [entries, runs] of plan.publish) {
   console.error(`bench: publish, ${entries} entries…`);
