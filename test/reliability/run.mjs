@@ -30,7 +30,7 @@ const CAMPAIGNS = [
   { id: 'disk-full', title: 'disk full / permissions', file: './campaigns/disk-full.mjs' },
   { id: 'surroundings', title: 'surroundings', file: './campaigns/surroundings.mjs' },
   { id: 'crash-states', title: 'crash states (power cut)', file: './campaigns/crash-states.mjs' },
-  // Optional (only with --only power-loss): needs LAZYFS_BIN and FUSE, about 15 minutes
+  // Optional (only with --only power-loss): needs LAZYFS_BIN and FUSE, about 30 minutes
   { id: 'power-loss', title: 'power loss (LazyFS)', file: './campaigns/power-loss.mjs', optional: true, limitMs: 3_600_000 },
 ];
 
