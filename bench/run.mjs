@@ -31,9 +31,9 @@ function bench(script, args) {
 }
 
 const plan = {
-  quick: { apply: [[10_000, 1]], publish: [[10_000, 3]], compute: [[2_000, 20_000, 1]], explain: [[2_000, 20_000, 1, 100]], reaction: [1_000, 10, 5], flood: [10_000] },
-  default: { apply: [[10_000, 3], [200_000, 5]], publish: [[10_000, 5], [200_000, 9]], compute: [[20_000, 200_000, 3]], explain: [[20_000, 200_000, 3, 500]], reaction: [10_000, 100, 50], flood: [120_000] },
-  full: { apply: [[10_000, 3], [200_000, 5], [1_000_000, 1]], publish: [[10_000, 5], [200_000, 9], [1_000_000, 3]], compute: [[20_000, 200_000, 3], [20_000, 1_000_000, 3]], explain: [[20_000, 1_000_000, 3, 500]], reaction: [10_000, 100, 50], flood: [120_000, 1_000_000] },
+  quick: { apply: [[10_000, 1]], publish: [[10_000, 3]], compute: [[2_000, 20_000, 1]], explain: [[2_000, 20_000, 1, 100]], reaction: [1_000, 10, 5], flood: [10_000], durability: [[10_000, 2_000, 1]] },
+  default: { apply: [[10_000, 3], [200_000, 5]], publish: [[10_000, 5], [200_000, 9]], compute: [[20_000, 200_000, 3]], explain: [[20_000, 200_000, 3, 500]], reaction: [10_000, 100, 50], flood: [120_000], durability: [[200_000, 20_000, 3]] },
+  full: { apply: [[10_000, 3], [200_000, 5], [1_000_000, 1]], publish: [[10_000, 5], [200_000, 9], [1_000_000, 3]], compute: [[20_000, 200_000, 3], [20_000, 1_000_000, 3]], explain: [[20_000, 1_000_000, 3, 500]], reaction: [10_000, 100, 50], flood: [120_000, 1_000_000], durability: [[200_000, 20_000, 3]] },
 }[mode];
 
 const rows = [];
@@ -51,6 +51,15 @@ for (const [entries, runs] of plan.apply) {
   row('apply, 1 % of rows change', entries, `${r.fewChange.oursMs} ms`, `${r.fewChange.baselineMs} ms (bare loop updates all)`, r.fewChange.ratio, '', null);
   row('apply, nothing changed', entries, `${r.unchanged.oursMs} ms`, `${r.unchanged.fullApplyMs} ms (the full apply)`, `${r.unchanged.percent} %`, at200k ? '≤ 2 %' : '', at200k ? r.unchanged.percent <= 2 : null);
   row('memory: apply peak RSS', entries, `${r.memory.peakRssMb} MB`, `${r.memory.fileMb} MB (snapshot file)`, `${r.memory.ratio}×`, entries === 1_000_000 ? '≤ 3×' : '', entries === 1_000_000 ? r.memory.ratio <= 3 : null);
+}
+for (const [entries, packets, runs] of plan.durability) {
+  console.error(`bench: durable commits (synchronous full against normal), ${entries} entries, ${packets} packets…`);
+  const r = await bench('./durability.mjs', ['--entries', String(entries), '--packets', String(packets), '--runs', String(runs)]);
+  results.runs.push(r);
+  row('apply, all rows change, durable commit', entries, `${r.applyAll.fullMs} ms`, `${r.applyAll.normalMs} ms (synchronous=normal)`, r.applyAll.ratio, '', null);
+  row('apply, 1 % of rows change, durable commit', entries, `${r.applyFew.fullMs} ms`, `${r.applyFew.normalMs} ms (synchronous=normal)`, r.applyFew.ratio, '', null);
+  row('import, batches of 1000, durable commits', `${packets} packets`, `${r.import.fullMs} ms`, `${r.import.normalMs} ms (synchronous=normal)`, r.import.ratio, '', null);
+  row('one small commit, durable', '100 commits', `${r.commit.fullMs} ms`, `${r.commit.normalMs} ms (synchronous=normal)`, r.commit.ratio, '', null);
 }
 for (const [entries, runs] of plan.publish) {
   console.error(`bench: publish, ${entries} entries…`);

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The reliability suite: crashes, torn reads, hostile files, read-only, load, disk full,
-// and the surroundings of the files (links, modes, inode reuse, clocks, floods, HTTP, logs).
+// the surroundings of the files (links, modes, inode reuse, clocks, floods, HTTP, logs), and
+// power cuts (every crash state of a system-call record; optionally LazyFS, --only power-loss).
 //
 //   node test/reliability/run.mjs [--seed N] [--only ID,ID…] [--quick] [--json] [--keep]
 //
@@ -28,6 +29,9 @@ const CAMPAIGNS = [
   { id: 'load', title: 'load', file: './campaigns/load.mjs' },
   { id: 'disk-full', title: 'disk full / permissions', file: './campaigns/disk-full.mjs' },
   { id: 'surroundings', title: 'surroundings', file: './campaigns/surroundings.mjs' },
+  { id: 'crash-states', title: 'crash states (power cut)', file: './campaigns/crash-states.mjs' },
+  // Optional (only with --only power-loss): needs LAZYFS_BIN and FUSE, about 30 minutes
+  { id: 'power-loss', title: 'power loss (LazyFS)', file: './campaigns/power-loss.mjs', optional: true, limitMs: 3_600_000 },
 ];
 
 // Interpret arguments
@@ -70,7 +74,7 @@ for (const dist of ['packages/snapshot/dist/index.js', 'apps/ingestor/dist/cli.j
 }
 
 const quick = values.quick;
-const selected = CAMPAIGNS.filter((c) => only === null || only.includes(c.id));
+const selected = CAMPAIGNS.filter((c) => (only === null ? !c.optional : only.includes(c.id)));
 const command = `node test/reliability/run.mjs --seed ${seed}${quick ? ' --quick' : ''}${only ? ` --only ${only.join(',')}` : ''}`;
 console.error(`reliability: seed ${seed}${quick ? ' (quick)' : ''}; replay with: ${command}`);
 
@@ -121,7 +125,7 @@ for (const campaign of selected) {
   const log = (message) => console.error(`  [${campaign.id}] ${message}`);
   const work = mkdtempSync(join(runDir, `${campaign.id}-`));
   console.error(`reliability: ${campaign.title}…`);
-  const limitMs = (quick ? 90_000 : 480_000) * (process.env.RELIABILITY_VERBOSE ? 3 : 1);
+  const limitMs = (campaign.limitMs ?? (quick ? 90_000 : 480_000)) * (process.env.RELIABILITY_VERBOSE ? 3 : 1);
   let timer;
   let outcome;
   try {
@@ -142,13 +146,13 @@ for (const campaign of selected) {
   }
   if (!values.keep && !timedOut) rmSync(work, { recursive: true, force: true });
   const ms = Date.now() - started;
-  results.push({ id: campaign.id, title: campaign.title, runs: outcome.runs, ok: failures.length === 0, figures: outcome.figures, line: outcome.line, failures, seconds: Math.round(ms / 100) / 10 });
-  console.error(`reliability: ${campaign.title}: ${failures.length ? 'FAIL' : 'pass'} in ${(ms / 1000).toFixed(1)} s`);
+  results.push({ id: campaign.id, title: campaign.title, runs: outcome.runs, ok: failures.length === 0, skipped: Boolean(outcome.skipped), figures: outcome.figures, line: outcome.line, failures, seconds: Math.round(ms / 100) / 10 });
+  console.error(`reliability: ${campaign.title}: ${failures.length ? 'FAIL' : outcome.skipped ? 'skipped' : 'pass'} in ${(ms / 1000).toFixed(1)} s`);
 }
 stopAll();
 
 // The table
-const rows = results.map((r) => [r.title, String(r.runs), r.ok ? 'pass' : `FAIL (${r.failures.length})`, `${r.line} [${r.seconds} s]`]);
+const rows = results.map((r) => [r.title, String(r.runs), !r.ok ? `FAIL (${r.failures.length})` : r.skipped ? 'skipped' : 'pass', `${r.line} [${r.seconds} s]`]);
 const header = ['campaign', 'runs', 'result', 'figures'];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
 const widthsShown = widths.map((w, i) => (i === 3 ? Math.min(w, 200) : w));
@@ -163,6 +167,8 @@ for (const r of failed) {
   for (const f of r.failures.slice(0, 20)) console.log(`  - ${f}`);
   if (r.failures.length > 20) console.log(`  … and ${r.failures.length - 20} more`);
 }
-console.log(failed.length ? `\n${failed.length} of ${results.length} campaigns failed (seed ${seed})` : `\nall ${results.length} campaigns passed (seed ${seed})`);
+const skipped = results.filter((r) => r.ok && r.skipped);
+const skippedNote = skipped.length ? `; ${skipped.length} skipped, not passed: ${skipped.map((r) => `${r.id} (${r.line.replace(/^skipped: /, '')})`).join(', ')}` : '';
+console.log(failed.length ? `\n${failed.length} of ${results.length} campaigns failed (seed ${seed})${skippedNote}` : `\n${results.length - skipped.length} of ${results.length} campaigns passed (seed ${seed})${skippedNote}`);
 if (values.json) console.log(`RESULTS ${JSON.stringify({ seed, quick, results })}`);
 process.exit(failed.length ? 1 : 0);

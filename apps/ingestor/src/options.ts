@@ -1,9 +1,11 @@
 // Options the commands share, and how they are turned into values.
 import type { Argv } from 'yargs';
 import { KEY_FILE_RULES, LOG_FORMATS, parseDuration, readKeyFile, type LogFormat, type Logger } from '@mbcap/cli';
+import { SYNCHRONOUS_LEVELS, type SynchronousLevel } from '@mbcap/dbschema';
 
 export type CommonArgs = { db: string; 'log-format': LogFormat };
-export type ReadArgs = CommonArgs & { 'hmac-key-file'?: string; 'max-bytes': number; 'max-future': string; 'max-apply-time': string; migrate: boolean };
+export type WriteArgs = CommonArgs & { synchronous: SynchronousLevel };
+export type ReadArgs = WriteArgs & { 'hmac-key-file'?: string; 'max-bytes': number; 'max-future': string; 'max-apply-time': string; migrate: boolean };
 
 export function withDb<T>(y: Argv<T>) {
   return y
@@ -20,8 +22,18 @@ export function withDb<T>(y: Argv<T>) {
     });
 }
 
+/** The options of a command that writes the database. */
+export function withWrite<T>(y: Argv<T>) {
+  return withDb(y).option('synchronous', {
+    choices: SYNCHRONOUS_LEVELS as unknown as SynchronousLevel[],
+    default: 'full' as SynchronousLevel,
+    describe:
+      'When a commit is on disk. full: before it is acknowledged, so it survives a power cut. normal: at the next checkpoint; faster, but after a power cut the last acknowledged applies, import batches and resets may be gone (never half done)',
+  });
+}
+
 export function withRead<T>(y: Argv<T>) {
-  return withDb(y)
+  return withWrite(y)
     .option('hmac-key-file', {
       type: 'string',
       requiresArg: true,

@@ -1,11 +1,11 @@
 // Opening the database for a command: the file must exist (only `migrate` creates it), and
 // the schema is brought up to date unless the operator said --no-migrate.
 import type { Database } from 'better-sqlite3';
-import { duplicateKeys, migrate, openDatabase } from '@mbcap/dbschema';
+import { duplicateKeys, migrate, openDatabase, type SynchronousLevel } from '@mbcap/dbschema';
 import type { Logger } from '@mbcap/cli';
 
-export function openForWrite(dbPath: string, log: Logger, options: { migrate: boolean; create?: boolean }): Database {
-  const db = openDatabase(dbPath, { create: options.create ?? false });
+export function openForWrite(dbPath: string, log: Logger, options: { migrate: boolean; create?: boolean; synchronous?: SynchronousLevel }): Database {
+  const db = openDatabase(dbPath, { create: options.create ?? false, synchronous: options.synchronous });
   if (options.migrate) {
     try {
       const report = migrate(db);

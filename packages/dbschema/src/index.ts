@@ -26,5 +26,6 @@ export { SchemaError } from './errors.js';
 export type { SchemaErrorCode } from './errors.js';
 export { quoteIdent } from './sql.js';
 export { parseFirstSeen } from './first-seen.js';
-export { openDatabase, DatabaseOpenError } from './open.js';
+export { openDatabase, DatabaseOpenError, SYNCHRONOUS_LEVELS } from './open.js';
+export type { SynchronousLevel } from './open.js';
 export type { OpenOptions } from './open.js';

@@ -17,7 +17,7 @@ export const applyCommand: CommandModule<object, Args> = {
   handler: async (args) => {
     const log = createLogger({ format: args['log-format'] });
     const options = readOptions(args, log);
-    const db = openForWrite(args.db, log, { migrate: args.migrate });
+    const db = openForWrite(args.db, log, { migrate: args.migrate, synchronous: args.synchronous });
     let outcome: TickOutcome;
     try {
       outcome = await tick(db, args.db, { ...options, force: args.force });

@@ -3,20 +3,20 @@ import type { Readable } from 'node:stream';
 import type { Database } from 'better-sqlite3';
 import type { CommandModule } from 'yargs';
 import { createLogger, onStopSignals } from '@mbcap/cli';
-import { withDb, type CommonArgs } from '../options.js';
+import { withWrite, type WriteArgs } from '../options.js';
 import { createProgress, type Progress } from '../import-progress.js';
 import { importLines } from '../import-run.js';
 import { describeSummary } from '../import-summary.js';
 import { createImportWriter, type ImportWriter } from '../import-writer.js';
 import { openForWrite } from '../session.js';
 
-type Args = CommonArgs & { file: string | number | boolean; json: boolean; migrate: boolean; 'max-bad'?: number };
+type Args = WriteArgs & { file: string | number | boolean; json: boolean; migrate: boolean; 'max-bad'?: number };
 
 export const importCommand: CommandModule<object, Args> = {
   command: 'import <file>',
   describe: 'Import packets from JSON lines (raw_hex, first_seen, hash), a file or - for stdin; adverts create and update nodes',
   builder: (y) =>
-    withDb(y)
+    withWrite(y)
       .positional('file', { describe: 'JSON lines file, or - to read stdin' })
       .option('json', { type: 'boolean', default: false, describe: 'Print the summary as one JSON object on stdout' })
       .option('migrate', { type: 'boolean', default: true, describe: 'Bring the schema up to date first; --no-migrate leaves it alone' })
@@ -44,7 +44,7 @@ export const importCommand: CommandModule<object, Args> = {
     let db: Database | undefined;
     let writer: ImportWriter;
     try {
-      db = openForWrite(args.db, log, { migrate: args.migrate });
+      db = openForWrite(args.db, log, { migrate: args.migrate, synchronous: args.synchronous });
       writer = createImportWriter(db);
     } catch (error) {
       db?.close();

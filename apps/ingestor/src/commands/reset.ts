@@ -1,10 +1,10 @@
 import type { CommandModule } from 'yargs';
 import { createLogger } from '@mbcap/cli';
-import { withDb, type CommonArgs } from '../options.js';
+import { withWrite, type WriteArgs } from '../options.js';
 import { RESET_STATUSES, resetValues, type ResetReport, type ResetStatus } from '../reset.js';
 import { openForWrite } from '../session.js';
 
-type Args = CommonArgs & { key?: string[]; all: boolean; status?: string; json: boolean };
+type Args = WriteArgs & { key?: string[]; all: boolean; status?: string; json: boolean };
 
 const HEX_KEY = /^[0-9a-fA-F]{2,64}$/;
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
@@ -35,7 +35,7 @@ export const resetCommand: CommandModule<object, Args> = {
   command: 'reset',
   describe: 'Clear capability values back to unknown (multibyte_sup 0, no evidence): snapshots only ever raise a value, this is the one way down',
   builder: (y) =>
-    withDb(y)
+    withWrite(y)
       .option('key', { type: 'string', array: true, requiresArg: true, describe: 'Public key(s) to clear, hex, matched exactly as stored (repeat --key or list several)' })
       .option('all', { type: 'boolean', default: false, describe: 'Clear every row of nodes and inactive_nodes (instead of --key)' })
       .option('status', { type: 'string', requiresArg: true, describe: 'Clear only rows holding this status: suspected or confirmed (default: any)' })
@@ -48,7 +48,7 @@ export const resetCommand: CommandModule<object, Args> = {
   handler: async (args) => {
     const log = createLogger({ format: args['log-format'] });
     const wanted = request(args);
-    const db = openForWrite(args.db, log, { migrate: true });
+    const db = openForWrite(args.db, log, { migrate: true, synchronous: args.synchronous });
     let report: ResetReport;
     try {
       report = resetValues(db, wanted);

@@ -43,7 +43,7 @@ export const runCommand: CommandModule<object, Args> = {
     const log = createLogger({ format: args['log-format'] });
     const options = readOptions(args, log);
     const pollMs = parseDuration(args.poll, '--poll');
-    const db: Database = openForWrite(args.db, log, { migrate: args.migrate });
+    const db: Database = openForWrite(args.db, log, { migrate: args.migrate, synchronous: args.synchronous });
     warnIfClockBehind(db, log);
     let lastSchemaProblem = '';
 
