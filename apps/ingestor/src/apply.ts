@@ -1,6 +1,8 @@
 // Applies one validated snapshot to nodes / inactive_nodes, exactly once, all or nothing.
 import type { Database } from 'better-sqlite3';
-import { EntryTable, mbcapCodec, type MbcapEntry, type ReadResult } from '@mbcap/snapshot';
+import type { ReadResult } from '@mbcap/handoff';
+import { EntryTable } from '@mbcap/handoff/packed';
+import { mbcapCodec, type MbcapEntry } from '@mbcap/snapshot';
 import { lastApplied, recordApply, type LedgerRow } from './ledger.js';
 import { isStale } from './order.js';
 import { ApplyTimeoutError, writeRows } from './write-rows.js';

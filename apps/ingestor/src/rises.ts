@@ -12,8 +12,7 @@
 // A row's value is one number, its state: 4 * multibyte_sup + 0 (no evidence), 1 (advert),
 // 2 (path), 3 (anything else); NULL multibyte_sup counts as -1, below unknown. A snapshot
 // code (mbcapParts) maps to the same.
-import { MULTIBYTE_SUP } from '@mbcap/dbschema';
-import { mbcapParts } from '@mbcap/snapshot';
+import { MULTIBYTE_SUP, mbcapParts } from '@mbcap/snapshot';
 
 /** The state of a row, as an SQL expression over its columns. */
 export const STATE_SQL =

@@ -23,7 +23,8 @@
 // then rolls back and nothing is written.
 import type { Database, Statement } from 'better-sqlite3';
 import { hasTable } from '@mbcap/dbschema';
-import { KeyIndex, mbcapParts, mbcapRank, type EntryTable } from '@mbcap/snapshot';
+import { KeyIndex, type EntryTable } from '@mbcap/handoff/packed';
+import { mbcapParts, mbcapRank } from '@mbcap/snapshot';
 import { CURRENT, EVIDENCE_OF, KEPT_HIGHER, STATE_SQL, SUP_OF, verdict, WRITE } from './rises.js';
 
 export type RowCounts = { updatedActive: number; updatedInactive: number; alreadyCurrent: number; keptHigher: number; skipped: number; notFound: number };

@@ -1,4 +1,5 @@
 import { isDirectRoute, PAYLOAD_TYPE, peekHops, peekPacket, peekPayload, type PacketPeek as Packet } from '@mbcap/meshcore';
+import type { MultibyteStatus } from '@mbcap/snapshot';
 import { parseFirstSeen } from './time.js';
 
 /** A row of `nodes` or `inactive_nodes`; `public_key` is kept exactly as stored. */
@@ -20,7 +21,7 @@ export type PacketRow = {
   first_seen: string;
 };
 
-export type CapabilityStatus = 'confirmed' | 'suspected' | 'unknown';
+export type CapabilityStatus = MultibyteStatus;
 
 export type CapabilityEntry = {
   public_key: string;

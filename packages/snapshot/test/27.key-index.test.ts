@@ -9,8 +9,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { randomInt } from 'node:crypto';
-import { EntryTable, KeyIndex, PlainKeyIndex, DEFAULT_MAX_PROBE, mbcapCode, mbcapRank, type KeyIndexOptions } from '../src/index.js';
-import { hashKey } from '../src/table.js';
+import { EntryTable, KeyIndex, PlainKeyIndex, DEFAULT_MAX_PROBE, hashKey, type KeyIndexOptions } from '@mbcap/handoff/packed';
+import { mbcapCode, mbcapRank } from '../src/index.js';
 import { collidingKeys } from '../../../bench/lib/flood-keys.mjs';
 
 const SEED = Number(process.env.KEY_INDEX_SEED ?? randomInt(2 ** 31));

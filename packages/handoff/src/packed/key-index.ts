@@ -14,8 +14,8 @@
 // it is bounded too, also for keys that are not in the index.
 //
 // A key given more than once is resolved by rank: the entry whose code ranks highest wins;
-// of equal ranks, the later entry. What a rank means is the caller's (for mbcap, see
-// mbcapRank: confirmed > suspected, then advert > path > none; unknown is left out).
+// of equal ranks, the later entry. What a rank means is the caller's (the capability
+// snapshot ranks confirmed over suspected, then by evidence, and leaves unknown out).
 import { randomFillSync } from 'node:crypto';
 import { hashKey, type EntryTable } from './table.js';
 
