@@ -6,12 +6,14 @@
 type Waiter<Result> = { resolve: (result: Result & { coalesced: boolean }) => void; reject: (error: unknown) => void };
 type Queued<Job, Result> = { job: Job; waiters: Waiter<Result>[] };
 
-/** What a lane remembers between the writes of one burst. */
+/** What this process remembers of the file at one path, for as long as it runs. */
 export type LaneState = { lastSeq: number };
 
-type Lane = LaneState & { pending: Queued<unknown, unknown> | null; running: boolean };
+type Lane = { state: LaneState; pending: Queued<unknown, unknown> | null; running: boolean };
 
+// Lanes with work only; the state of every path written stays
 const lanes = new Map<string, Lane>();
+const states = new Map<string, LaneState>();
 
 export type LaneWork<Job, Result> = {
   /** Writes one job; runs for one job of a lane at a time. */
@@ -34,7 +36,11 @@ export function enqueue<Job, Result>(path: string, job: Job, work: LaneWork<Job,
   }
   return new Promise((resolve, reject) => {
     const queued: Queued<Job, Result> = { job, waiters: [{ resolve, reject }] };
-    if (!lane) lanes.set(path, (lane = { pending: null, running: false, lastSeq: 0 }));
+    if (!lane) {
+      let state = states.get(path);
+      if (!state) states.set(path, (state = { lastSeq: 0 }));
+      lanes.set(path, (lane = { state, pending: null, running: false }));
+    }
     const replaced = lane.pending as Queued<Job, Result> | null;
     if (replaced) {
       // …and so must the one it replaces, whose callers are told the outcome of this one
@@ -56,7 +62,7 @@ async function drain(path: string, lane: Lane, work: LaneWork<unknown, unknown>)
     for (let queued = lane.pending; queued; queued = lane.pending) {
       lane.pending = null;
       try {
-        const result = await work.write(queued.job, lane);
+        const result = await work.write(queued.job, lane.state);
         const last = queued.waiters.length - 1;
         queued.waiters.forEach((w, i) => w.resolve({ ...(result as object), coalesced: i !== last }));
       } catch (error) {
