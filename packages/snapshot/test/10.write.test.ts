@@ -86,7 +86,7 @@ test('entries in another shape are written in canonical form; a change after the
   }
 });
 
-test('a large write is checked while it is flushed: an invalid entry is refused and the previous snapshot stays; another shape is rewritten canonical', async () => {
+test('a large write is checked in its bytes: an invalid entry is refused and the previous snapshot stays; another shape is rewritten canonical', async () => {
   const s = scratch();
   try {
     const big = Array.from({ length: 20_000 }, (_, i) => ({ public_key: key(i), status: 'confirmed' as const, evidence: 'advert' as const }));
@@ -111,7 +111,7 @@ test('a large write is checked while it is flushed: an invalid entry is refused 
     const read = await readSnapshot(s.db);
     assert.is(read.snapshot.count, 20_000);
     assert.is(read.contentHash, written.contentHash);
-    // Signed (the large document's digests come from the helper thread): verified by a reader
+    // Signed: verified by a reader
     const signed = await writeSnapshot(s.db, { entries: big }, { hmacKey: 'k3y' });
     const verified = await readSnapshot(s.db, { hmacKey: 'k3y' });
     assert.is(verified.signature, 'verified');
