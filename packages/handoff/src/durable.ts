@@ -21,10 +21,10 @@ const liveTemps = new Set<string>();
 
 /**
  * Replaces `path` with what `fill` writes into the file descriptor it is given, atomically
- * and durably; `mode` is applied whatever the umask. On any failure nothing but the temp
- * file was touched, and it is removed.
+ * and durably; `mode` is applied whatever the umask. On any failure (a throw from `fill`
+ * too) nothing but the temp file was touched, and it is removed.
  */
-export async function replaceFile(path: string, mode: number, fill: (fd: number) => void): Promise<void> {
+export async function replaceFile(path: string, mode: number, fill: (fd: number) => void | Promise<void>): Promise<void> {
   const dir = dirname(path);
   const temp = join(dir, tempName(basename(path)));
   liveTemps.add(temp);
@@ -32,7 +32,7 @@ export async function replaceFile(path: string, mode: number, fill: (fd: number)
   let renamed = false;
   try {
     fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, mode);
-    fill(fd);
+    await fill(fd);
     fchmodSync(fd, mode);
     await fsyncAsync(fd);
     closeSync(fd);

@@ -5,6 +5,9 @@
 import type { EntryCodec, SpanSink } from './packed/codec.js';
 import type { HandoffSpec } from './spec.js';
 
+/** From this size on, entries are checked while their bytes are flushed (see write.ts). */
+export const EARLY_FLUSH_BYTES = 1 << 20;
+
 export type SerializedEntries<Entry> = {
   spec: HandoffSpec<Entry>;
   /** The entries array, serialised at the call. */
@@ -71,9 +74,9 @@ function validated<Entry>(spec: HandoffSpec<Entry>, source: readonly unknown[]):
  * Makes sure a job's serialised entries are valid and canonical: every one is checked in
  * place by the codec; if one is not canonical, what was serialised is parsed back and
  * validated entry by entry (a TypeError names the first invalid one), and the canonical
- * form replaces it. A lone write runs this when its turn comes; a write that replaces a
- * pending one (or is replaced) runs it at the call, so an invalid write never stands in for
- * a valid one.
+ * form replaces it. A lone write runs this when its turn comes (a large one while its bytes
+ * are flushed); a write that replaces a pending one (or is replaced) runs it at the call,
+ * so an invalid write never stands in for a valid one.
  */
 export function ensureChecked(job: SerializedEntries<unknown>): void {
   if (job.checked) return;

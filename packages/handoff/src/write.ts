@@ -1,15 +1,16 @@
 // Writing a handoff file: the caller's entries serialised once, at the call; then, in the
 // file's lane (latest wins, lane.ts), the directory checked, the seq chosen, the document
 // built and put in place by one durable replace (durable.ts).
-import { constants } from 'node:fs';
+import { constants, fsync, ftruncateSync } from 'node:fs';
 import { mkdir, open } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
+import { promisify } from 'node:util';
 import { handoffDirProblem } from './dir-check.js';
 import { replaceFile, sweepTemps, writeAllSync } from './durable.js';
 import { SnapshotError } from './errors.js';
 import { checkHmacKey, trailerFor, type HmacKey } from './integrity.js';
 import { enqueue, type LaneState } from './lane.js';
-import { ensureChecked, serializeEntries, type SerializedEntries } from './serialize.js';
+import { EARLY_FLUSH_BYTES, ensureChecked, serializeEntries, type SerializedEntries } from './serialize.js';
 import { FORMAT_VERSION, type HandoffSpec } from './spec.js';
 import { parseRfc3339 } from './time.js';
 
@@ -44,6 +45,8 @@ export type WriteResult = {
   /** True when a newer write from this process replaced this one before it reached disk. */
   coalesced: boolean;
 };
+
+const fsyncAsync = promisify(fsync);
 
 type Job = SerializedEntries<unknown> & { writtenAt: string; hmacKey: HmacKey | undefined; mode: number; minSeq: number };
 
@@ -81,7 +84,8 @@ function prepare<Entry>(spec: HandoffSpec<Entry>, input: SnapshotInput<Entry>, o
 /** One write, top to bottom. */
 async function writeOnce(path: string, lane: LaneState, job: Job): Promise<Omit<WriteResult, 'coalesced'>> {
   // The entries: valid and canonical, or the write is refused before anything is touched
-  ensureChecked(job);
+  // (a large document is checked while it is flushed, below)
+  if (job.entries.length < EARLY_FLUSH_BYTES) ensureChecked(job);
 
   // The directory: made if missing, refused if unsafe, cleared of dead writers' temp files
   const dir = dirname(path);
@@ -90,19 +94,15 @@ async function writeOnce(path: string, lane: LaneState, job: Job): Promise<Omit<
   if (unsafe) throw new SnapshotError('UNSAFE_DIRECTORY', path, `refusing to write ${path}: ${unsafe}`);
   await sweepTemps(dir, basename(path));
 
-  // Sequence: one more than the file on disk, this lane's last write and the caller's floor
+  // Sequence: one more than the file on disk, this process's last write and the caller's floor
   const seq = Math.max(await seqOnDisk(path), lane.lastSeq, job.minSeq) + 1;
 
   // The document: its head, the entries serialised at the call, and the integrity trailer
-  // in place of the closing brace
+  // in place of the closing brace; put in place atomically and durably
   const head = Buffer.from(`{"version":${FORMAT_VERSION},"seq":${seq},"writtenAt":${JSON.stringify(job.writtenAt)},"entries":`, 'utf8');
-  const trailer = trailerFor([head, job.entries], job.hmacKey);
-
-  // In place, atomically and durably
-  await replaceFile(path, job.mode, (fd) => {
-    writeAllSync(fd, head, 0);
-    writeAllSync(fd, job.entries, head.length);
-    writeAllSync(fd, trailer.bytes, head.length + job.entries.length);
+  let trailer!: Trailer;
+  await replaceFile(path, job.mode, async (fd) => {
+    trailer = await writeDocument(fd, head, job);
   });
   lane.lastSeq = seq;
 
@@ -115,6 +115,42 @@ async function writeOnce(path: string, lane: LaneState, job: Job): Promise<Omit<
     contentHash: trailer.contentHash,
     signed: job.hmacKey !== undefined,
   };
+}
+
+type Trailer = ReturnType<typeof trailerFor>;
+
+/**
+ * Head, entries, trailer, into the temp file. A document not yet checked (a large one) is
+ * checked and hashed while its bulk is flushed: the fsync runs on the thread pool, the
+ * check and the hash here, and the durable replace's own fsync then has only the trailer
+ * left. Copying into the page cache is done here too: for a large buffer it takes a few ms
+ * on this thread, several times that through the thread pool.
+ */
+async function writeDocument(fd: number, head: Buffer, job: Job): Promise<Trailer> {
+  writeAllSync(fd, head, 0);
+  writeAllSync(fd, job.entries, head.length);
+  if (job.checked) return writeTrailer(fd, head, job, trailerFor([head, job.entries], job.hmacKey));
+
+  const written = job.entries;
+  const flushed = fsyncAsync(fd);
+  try {
+    ensureChecked(job);
+  } catch (error) {
+    await flushed.catch(() => {});
+    throw error;
+  }
+  const trailer = job.entries === written ? trailerFor([head, written], job.hmacKey) : null;
+  await flushed;
+  if (trailer) return writeTrailer(fd, head, job, trailer);
+  // Valid, but not all in canonical form: written again, canonical
+  ftruncateSync(fd, head.length);
+  writeAllSync(fd, job.entries, head.length);
+  return writeTrailer(fd, head, job, trailerFor([head, job.entries], job.hmacKey));
+}
+
+function writeTrailer(fd: number, head: Buffer, job: Job, trailer: Trailer): Trailer {
+  writeAllSync(fd, trailer.bytes, head.length + job.entries.length);
+  return trailer;
 }
 
 /** The `seq` of the file on disk (0 when there is none): our writer puts it in the first bytes. */

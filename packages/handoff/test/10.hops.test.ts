@@ -70,6 +70,31 @@ for (const [mode, hops] of Object.entries(both)) {
     }
   });
 
+  test(`${mode}: a large write (over 1 MiB) is refused for an invalid entry far in, and rewritten canonical for another shape`, async () => {
+    const s = scratch();
+    try {
+      const big = heard(60_000, 5);
+      await hops.write(s.db, { entries: heard(3, 1) });
+      const before = readFileSync(s.file);
+      const bad = big.map((e, i) => (i === 55_000 ? { ...e, hops: -1 } : e));
+      await hops.write(s.db, { entries: bad }).then(
+        () => assert.unreachable('an invalid entry was written'),
+        (error: Error) => assert.match(error.message, /^Invalid entry at index 55000: hops: /),
+      );
+      assert.equal(readFileSync(s.file), before);
+      assert.equal(readdirSync(s.handoffDir), ['hops.json']);
+      const shuffled = big.map((e, i) => (i === 59_999 ? ({ hops: e.hops, node: e.node } as Hops) : e));
+      const written = await hops.write(s.db, { entries: shuffled });
+      assert.ok(written.bytes > 1 << 20, `${written.bytes} bytes`);
+      assert.match(readFileSync(s.file, 'utf8'), /\{"node":"n1aan","hops":5\}\],"checksum"/);
+      const read = await hops.read(s.db);
+      assert.equal(read.snapshot.entries, big);
+      assert.is(read.contentHash, written.contentHash);
+    } finally {
+      s.cleanup();
+    }
+  });
+
   test(`${mode}: an entry in another shape is written in canonical form`, async () => {
     const s = scratch();
     try {
