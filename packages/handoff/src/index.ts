@@ -21,8 +21,9 @@
  * numeric offset, `entries: null`), so files of a plain JSON writer load too.
  *
  * Write order (`handoff.write`, write.ts):
- *  1. the entries are serialised at the call and checked against the entry schema; an
- *     invalid one refuses the write, naming its index, and nothing on disk is touched
+ *  1. the entries are serialised at the call and checked against the entry schema (from
+ *     1 MiB on, while they are flushed in step 4); an invalid one refuses the write,
+ *     naming its index, and the file is left as it was
  *  2. the directory is made if missing and refused if unsafe; temp files whose writer pid
  *     is gone are removed
  *  3. seq = 1 + max(seq of the file on disk, this writer's last seq, `minSeq`)
