@@ -9,7 +9,8 @@
 // the scan reads them from each row); memory is the heap and array buffers the
 // index adds (after a gc). Keys as the reader packs them: spans of the file's bytes.
 import { parseArgs } from 'node:util';
-import { EntryTable, KeyIndex, PlainKeyIndex, mbcapCode } from '@mbcap/snapshot';
+import { EntryTable, KeyIndex, PlainKeyIndex } from '@mbcap/handoff/packed';
+import { mbcapCode } from '@mbcap/snapshot';
 import { collidingKeys, randomKeys } from './lib/flood-keys.mjs';
 import { median, round } from './lib/stats.mjs';
 

@@ -1,7 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdirSync, readdirSync, watch } from 'node:fs';
-import { isTempName, readSnapshot, SnapshotError } from '@mbcap/snapshot';
+import { isTempName, SnapshotError } from '@mbcap/handoff';
+import { readSnapshot } from '@mbcap/snapshot';
 import { fixture, run, scratch, sleep, start } from './helpers.js';
 
 // Real processes on a real directory: the reduced campaign of the reliability suite.

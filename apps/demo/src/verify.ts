@@ -1,9 +1,7 @@
 // What the database says, next to what the generator planted.
 import Database from 'better-sqlite3';
 import { expectedStatuses, type MeshState } from '@mbcap/meshgen';
-
-const STATUS = ['unknown', 'suspected', 'confirmed'] as const;
-type Status = (typeof STATUS)[number];
+import { statusOfSup, type MultibyteStatus as Status } from '@mbcap/snapshot';
 
 export type Tally = Record<'nodes' | 'inactive_nodes', Record<Status, number>>;
 
@@ -20,7 +18,7 @@ function rows(db: string): Row[] {
   }
 }
 
-const statusOf = (row: Row): Status => STATUS[row.multibyte_sup === 1 || row.multibyte_sup === 2 ? row.multibyte_sup : 0];
+const statusOf = (row: Row): Status => statusOfSup(row.multibyte_sup);
 
 /** Nodes by status in each table. */
 export function tally(db: string): Tally {

@@ -43,8 +43,7 @@
 //    A node once confirmed runs firmware that can send multi-byte paths; its adverts merely
 //    left the window, so a later `suspected` must not take that back. Clearing a value is an
 //    operator's act (`mbcap-ingestor reset`), never a side effect of a snapshot.
-import { MULTIBYTE_SUP } from '@mbcap/dbschema';
-import { mbcapParts } from '@mbcap/snapshot';
+import { MULTIBYTE_SUP, mbcapParts } from '@mbcap/snapshot';
 import type { LedgerRow } from './ledger.js';
 
 // 1. Whether a snapshot is applied

@@ -1,7 +1,9 @@
 // Applies one validated snapshot to nodes / inactive_nodes, exactly once, all or nothing,
 // as the apply rule says (apply-rule.ts).
 import type { Database } from 'better-sqlite3';
-import { EntryTable, mbcapCodec, type MbcapEntry, type ReadResult } from '@mbcap/snapshot';
+import type { ReadResult } from '@mbcap/handoff';
+import { EntryTable } from '@mbcap/handoff/packed';
+import { mbcapCodec, type MbcapEntry } from '@mbcap/snapshot';
 import { aheadOfClock, DEFAULT_MAX_FUTURE_MS, isStale, isUnchanged } from './apply-rule.js';
 import { lastApplied, recordApply, type LedgerRow } from './ledger.js';
 import { ApplyTimeoutError, writeRows } from './write-rows.js';

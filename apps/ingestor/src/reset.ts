@@ -7,7 +7,8 @@
 // `run` call it unchanged and do not raise the cleared rows again until the next publish
 // (a new snapshot) or `apply --force`.
 import type { Database } from 'better-sqlite3';
-import { hasTable, MULTIBYTE_SUP } from '@mbcap/dbschema';
+import { hasTable } from '@mbcap/dbschema';
+import { MULTIBYTE_SUP } from '@mbcap/snapshot';
 
 /** The statuses a reset can be limited to. */
 export const RESET_STATUSES = ['suspected', 'confirmed'] as const;

@@ -2,7 +2,8 @@
 // (never a throw) so the loop around it keeps running.
 import type { Database } from 'better-sqlite3';
 import { checkSchema } from '@mbcap/dbschema';
-import { mbcapHandoff, sameIdentity, SnapshotError, statIdentitySync, type FileIdentity, type HmacKey, type MbcapEntry, type ReadResult } from '@mbcap/snapshot';
+import { sameIdentity, SnapshotError, type FileIdentity, type HmacKey, type ReadResult } from '@mbcap/handoff';
+import { mbcapHandoff, type MbcapEntry } from '@mbcap/snapshot';
 import { lastApplied } from './ledger.js';
 import { applySnapshot, type ApplyCounts, type ApplyOptions } from './apply.js';
 import { clockBehindMs } from './apply-rule.js';
@@ -73,7 +74,7 @@ export async function tick(db: Database, dbPath: string, options: TickOptions = 
     const last = lastApplied(db);
     let identity: FileIdentity | null = null;
     try {
-      identity = statIdentitySync(mbcapHandoff.snapshotPath(dbPath));
+      identity = mbcapHandoff.identity(dbPath);
     } catch {
       // unreadable: the read below says why
     }

@@ -25,7 +25,7 @@
 // then rolls back and nothing is written.
 import type { Database, Statement } from 'better-sqlite3';
 import { hasTable } from '@mbcap/dbschema';
-import { KeyIndex, type EntryTable } from '@mbcap/snapshot';
+import { KeyIndex, type EntryTable } from '@mbcap/handoff/packed';
 import { CURRENT, entryRank, KEPT_HIGHER, ROW_STATE_SQL, verdict, WRITES } from './apply-rule.js';
 
 export type RowCounts = { updatedActive: number; updatedInactive: number; alreadyCurrent: number; keptHigher: number; skipped: number; notFound: number };

@@ -4,7 +4,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import Database from 'better-sqlite3';
-import { EntryTable, mbcapCode, writeSnapshot } from '@mbcap/snapshot';
+import { EntryTable } from '@mbcap/handoff/packed';
+import { mbcapCode, writeSnapshot } from '@mbcap/snapshot';
 import { ApplyTimeoutError, writeRows, type RowCounts } from '../src/write-rows.ts';
 import { applyJson, capabilities, ingestor, ledgerRows, migrated, scratch } from './helpers.js';
 

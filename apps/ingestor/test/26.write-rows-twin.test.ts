@@ -10,7 +10,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import Database from 'better-sqlite3';
 import { createRng, type Rng } from '@mbcap/meshgen';
-import { EntryTable, mbcapCode, type MultibyteEvidence, type MultibyteStatus } from '@mbcap/snapshot';
+import { EntryTable } from '@mbcap/handoff/packed';
+import { mbcapCode, type MultibyteEvidence, type MultibyteStatus } from '@mbcap/snapshot';
 import { writeRows, type RowCounts } from '../src/write-rows.ts';
 import { scratch } from './helpers.js';
 

@@ -1,5 +1,6 @@
 import { isDirectRoute, PAYLOAD_TYPE, peekHops, peekPacket, peekPayload, type PacketPeek as Packet } from '@mbcap/meshcore';
 import { parseFirstSeen } from '@mbcap/dbschema';
+import type { MultibyteStatus } from '@mbcap/snapshot';
 import { createKeeper, type KeptEvidence } from './kept.js';
 
 /** A row of `nodes` or `inactive_nodes`; `public_key` is kept exactly as stored. */
@@ -23,7 +24,7 @@ export type PacketRow = {
   rowid?: number;
 };
 
-export type CapabilityStatus = 'confirmed' | 'suspected' | 'unknown';
+export type CapabilityStatus = MultibyteStatus;
 
 export type CapabilityEntry = {
   public_key: string;

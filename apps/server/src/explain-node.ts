@@ -1,11 +1,10 @@
 // One node's explanation from the database: its row and stored value, then one scan of the
 // packets (the window decided on parsed times, as in compute.ts) through the explainer.
+import { MULTIBYTE_SUP as SUP_OF_STATUS } from '@mbcap/snapshot';
 import type { NodeRow } from './capability.js';
 import type { ServerDatabase } from './database.js';
 import { createExplainer, isNodeKey, type ExplainPacketRow, type Explanation } from './explain.js';
 import { keyProblem, type NodeTable } from './node-keys.js';
-
-const SUP_OF_STATUS = { unknown: 0, suspected: 1, confirmed: 2 } as const;
 
 export type NodeExplanation = Explanation & {
   name: string | null;

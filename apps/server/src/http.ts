@@ -14,7 +14,8 @@ import { isNodeKey } from './explain.js';
 import type { ServerDatabase } from './database.js';
 import { throttledWarn } from './log-throttle.js';
 import { renderMetrics, type HttpStats } from './metrics.js';
-import { listNodes, STATUS_OF_SUP, type NodeStatus } from './nodes.js';
+import { STATUS_OF_SUP, type MultibyteStatus as NodeStatus } from '@mbcap/snapshot';
+import { listNodes } from './nodes.js';
 import type { PublishState } from './publisher.js';
 import { parseTarget, type Target } from './target.js';
 

@@ -1,20 +1,23 @@
 // GET /api/nodes: nodes of both tables with the capability the ingestor persisted.
 import type { NodeRecord } from '@mbcap/dbschema';
+import { MULTIBYTE_SUP, statusOfSup, type MultibyteStatus } from '@mbcap/snapshot';
 import type { ServerDatabase } from './database.js';
 
-export const STATUS_OF_SUP = ['unknown', 'suspected', 'confirmed'] as const;
-export type NodeStatus = (typeof STATUS_OF_SUP)[number];
-
-export type NodeQuery = { status: NodeStatus | null; limit: number; offset: number };
+export type NodeQuery = { status: MultibyteStatus | null; limit: number; offset: number };
 
 export type ApiNode = Omit<NodeRecord, 'multibyte_sup' | 'multibyte_evidence'> & {
   inactive: boolean;
   /** Field names as in the upstream API. */
-  multi_byte_status: NodeStatus;
+  multi_byte_status: MultibyteStatus;
   multi_byte_evidence: string | null;
 };
 
-const SUP_OF_STATUS: Record<NodeStatus, string> = { unknown: 'coalesce(multibyte_sup, 0) NOT IN (1, 2)', suspected: 'multibyte_sup = 1', confirmed: 'multibyte_sup = 2' };
+// The rows of each status, as statusOfSup reads a row
+const WHERE_STATUS: Record<MultibyteStatus, string> = {
+  unknown: `coalesce(multibyte_sup, ${MULTIBYTE_SUP.unknown}) NOT IN (${MULTIBYTE_SUP.suspected}, ${MULTIBYTE_SUP.confirmed})`,
+  suspected: `multibyte_sup = ${MULTIBYTE_SUP.suspected}`,
+  confirmed: `multibyte_sup = ${MULTIBYTE_SUP.confirmed}`,
+};
 
 
 
@@ -24,7 +27,7 @@ const SUP_OF_STATUS: Record<NodeStatus, string> = { unknown: 'coalesce(multibyte
  */
 export function listNodes(source: ServerDatabase, query: NodeQuery): { total: number; nodes: ApiNode[] } {
   const { db } = source;
-  const where = query.status === null ? '' : `WHERE ${SUP_OF_STATUS[query.status]}`;
+  const where = query.status === null ? '' : `WHERE ${WHERE_STATUS[query.status]}`;
   const tables = source.hasInactive ? (['nodes', 'inactive_nodes'] as const) : (['nodes'] as const);
   const nodes: ApiNode[] = [];
   let total = 0;
@@ -38,7 +41,7 @@ export function listNodes(source: ServerDatabase, query: NodeQuery): { total: nu
         .prepare(`SELECT public_key, name, role, lat, lon, last_seen, first_seen, advert_count, multibyte_sup, multibyte_evidence FROM ${table} ${where} ORDER BY public_key LIMIT ? OFFSET ?`)
         .all(want, skip) as NodeRecord[];
       for (const { multibyte_sup, multibyte_evidence, ...row } of rows) {
-        nodes.push({ ...row, inactive: table === 'inactive_nodes', multi_byte_status: STATUS_OF_SUP[multibyte_sup === 1 || multibyte_sup === 2 ? multibyte_sup : 0], multi_byte_evidence: multibyte_evidence });
+        nodes.push({ ...row, inactive: table === 'inactive_nodes', multi_byte_status: statusOfSup(multibyte_sup), multi_byte_evidence: multibyte_evidence });
       }
     }
     skip = Math.max(0, skip - count);

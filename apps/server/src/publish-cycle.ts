@@ -1,7 +1,8 @@
 // One publish: compute every node's capability, then write the snapshot durably (temp file,
 // fsync, rename, directory fsync). `run` does it in its worker thread every cycle and
 // `publish` once, inline: the same code either way.
-import { snapshotPath, writeSnapshot, type HmacKey, type MbcapEntry } from '@mbcap/snapshot';
+import type { HmacKey } from '@mbcap/handoff';
+import { snapshotPath, writeSnapshot, type MbcapEntry } from '@mbcap/snapshot';
 import { computeCapabilities, type ComputeResult } from './compute.js';
 import type { ServerDatabase } from './database.js';
 import type { KeptEvidence } from './kept.js';

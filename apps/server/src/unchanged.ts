@@ -5,7 +5,8 @@
 import { createHash } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import { hasTable } from '@mbcap/dbschema';
-import { readSnapshot, type HmacKey, type MbcapEntry } from '@mbcap/snapshot';
+import type { HmacKey } from '@mbcap/handoff';
+import { readSnapshot, type MbcapEntry } from '@mbcap/snapshot';
 import { lastAppliedSeq } from './ledger.js';
 
 /** A digest of what the ingestor acts on: each entry's key, status and evidence, in order. */

@@ -1,7 +1,7 @@
 // The main thread's handle on the publish worker. A worker that dies (a crash, out of
 // memory) fails the cycle in flight; the next cycle starts a new one.
 import { Worker } from 'node:worker_threads';
-import type { HmacKey } from '@mbcap/snapshot';
+import type { HmacKey } from '@mbcap/handoff';
 import type { PublishOutcome } from './publish-cycle.js';
 import type { PublishRequest, PublishWorkerData } from './publish-worker.js';
 

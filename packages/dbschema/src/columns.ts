@@ -29,9 +29,6 @@ export type IndexSpec = {
 /** Version written to `mbcap_meta.schema_version` by this code. */
 export const SCHEMA_VERSION = 1;
 
-/** Values of `multibyte_sup`. */
-export const MULTIBYTE_SUP = { unknown: 0, suspected: 1, confirmed: 2 } as const;
-
 function col(name: string, definition: string, addDefinition: string | null = definition): ColumnSpec {
   return { name, definition, addDefinition };
 }

@@ -14,7 +14,7 @@
  * parseFirstSeen reads the times CoreScope stores as text (first_seen, last_seen), for both.
  */
 
-export { INDEXES, LEDGER_COLUMNS, META_COLUMNS, MULTIBYTE_SUP, NODE_COLUMNS, RESET_COLUMNS, SCHEMA_VERSION, TABLES, TRANSMISSION_COLUMNS } from './columns.js';
+export { INDEXES, LEDGER_COLUMNS, META_COLUMNS, NODE_COLUMNS, RESET_COLUMNS, SCHEMA_VERSION, TABLES, TRANSMISSION_COLUMNS } from './columns.js';
 export type { ColumnSpec, IndexSpec, NodeRecord, TableSpec } from './columns.js';
 export { migrate } from './migrate.js';
 export type { MigrationReport } from './migrate.js';

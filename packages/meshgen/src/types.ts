@@ -2,8 +2,10 @@
 // nextTraffic() continues from.
 
 import type { AdvertInput } from '@mbcap/meshcore';
+import type { MultibyteStatus } from '@mbcap/snapshot';
 
-export type CapabilityStatus = 'confirmed' | 'suspected' | 'unknown';
+/** The capability a node is planted with: the snapshot's status. */
+export type CapabilityStatus = MultibyteStatus;
 
 export type NodeRole = 'companion' | 'repeater' | 'room' | 'sensor';
 

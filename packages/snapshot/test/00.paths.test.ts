@@ -2,7 +2,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { QUEUE_DIR_NAME, SNAPSHOT_FILE_NAME, ensureDir, isTempName, queueDir, snapshotPath } from '../src/index.js';
+import { isTempName } from '@mbcap/handoff';
+import { QUEUE_DIR_NAME, SNAPSHOT_FILE_NAME, mbcapHandoff, queueDir, snapshotPath } from '../src/index.js';
 import { scratch } from './helpers.js';
 
 test('the snapshot lives in mbcap-snapshot/ beside the database', () => {
@@ -18,14 +19,14 @@ test('a database path must be given', () => {
   assert.throws(() => snapshotPath(undefined as unknown as string), /"dbPath"/);
 });
 
-test('ensureDir creates the directory and its parents, and is idempotent', async () => {
+test('the handoff\'s ensureDir creates the directory and its parents, and is idempotent', async () => {
   const s = scratch();
   try {
     const db = join(s.dir, 'deep', 'er', 'mesh.db');
-    const dir = await ensureDir(db);
+    const dir = await mbcapHandoff.ensureDir(db);
     assert.is(dir, join(s.dir, 'deep', 'er', 'mbcap-snapshot'));
     assert.ok(statSync(dir).isDirectory());
-    assert.is(await ensureDir(db), dir);
+    assert.is(await mbcapHandoff.ensureDir(db), dir);
     assert.ok(existsSync(dir));
   } finally {
     s.cleanup();

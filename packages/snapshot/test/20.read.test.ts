@@ -2,7 +2,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { SNAPSHOT_ERROR_CODES, SnapshotError, readSnapshot, writeSnapshot, type SnapshotErrorCode } from '../src/index.js';
+import { SNAPSHOT_ERROR_CODES, SnapshotError, type SnapshotErrorCode } from '@mbcap/handoff';
+import { readSnapshot, writeSnapshot } from '../src/index.js';
 import { key, scratch } from './helpers.js';
 
 const good = [

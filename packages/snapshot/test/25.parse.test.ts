@@ -16,12 +16,9 @@ import { createRng, type Rng } from '@mbcap/meshgen';
 import { isUtf8 } from 'node:buffer';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
-import { mbcapCodec } from '../src/mbcap-codec.js';
-import { mbcapHandoff, readSnapshot } from '../src/mbcap.js';
-import { parseDocument, type ParsedDocument } from '../src/parse.js';
-import type { MbcapEntry } from '../src/schema.js';
-import type { HandoffSpec } from '../src/spec.js';
-import { hashKey } from '../src/table.js';
+import type { HandoffSpec } from '@mbcap/handoff';
+import { hashKey, parseDocument, type ParsedDocument } from '@mbcap/handoff/packed';
+import { mbcapCodec, mbcapHandoff, readSnapshot, type MbcapEntry } from '../src/index.js';
 import { scratch } from './helpers.js';
 
 const spec = mbcapHandoff.spec;

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { EntryTable, KeyIndex, mbcapCodec, mbcapCode, mbcapParts } from '../src/index.js';
-import { hashKey } from '../src/table.js';
+import { EntryTable, KeyIndex, hashKey } from '@mbcap/handoff/packed';
+import { mbcapCodec, mbcapCode, mbcapParts } from '../src/index.js';
 import { key } from './helpers.js';
 
 test('a table holds keys that lie in the file and keys given as strings, in order', () => {

@@ -10,8 +10,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createRng } from '@mbcap/meshgen';
 import { randomInt } from 'node:crypto';
-import { EntryTable, KeyIndex, PlainKeyIndex, DEFAULT_MAX_PROBE, mbcapCode, type KeyIndexOptions } from '../src/index.js';
-import { hashKey } from '../src/table.js';
+import { EntryTable, KeyIndex, PlainKeyIndex, DEFAULT_MAX_PROBE, hashKey, type KeyIndexOptions } from '@mbcap/handoff/packed';
+import { mbcapCode } from '../src/index.js';
 import { collidingKeys } from '../../../bench/lib/flood-keys.mjs';
 
 /** A caller's rank: confirmed over suspected, then advert over path over none; unknown left out. */

@@ -2,7 +2,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createSnapshotConsumer, writeSnapshot, type ConsumerEvent, type ConsumerOptions, type MbcapEntry, type ReadResult } from '../src/index.js';
+import type { ConsumerEvent, ConsumerOptions, ReadResult } from '@mbcap/handoff';
+import { createSnapshotConsumer, writeSnapshot, type MbcapEntry } from '../src/index.js';
 import { eventually, key, scratch, sleep } from './helpers.js';
 
 type Seen = { results: ReadResult<MbcapEntry>[]; events: ConsumerEvent[] };

@@ -2,7 +2,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { keepRejected, readSnapshot, SnapshotError, writeSnapshot } from '../src/index.js';
+import type { SnapshotError } from '@mbcap/handoff';
+import { mbcapHandoff, readSnapshot, writeSnapshot } from '../src/index.js';
 import { key, scratch } from './helpers.js';
 
 async function refusedNow(db: string): Promise<SnapshotError> {
@@ -23,7 +24,7 @@ test('a copy of the refused bytes is kept, and a good snapshot published meanwhi
     // The publisher replaces the bad file before the copy is made
     await writeSnapshot(s.db, { entries: [{ public_key: key(1), status: 'confirmed' }] });
     const good = readFileSync(s.file);
-    const copy = await keepRejected(s.queue, error);
+    const copy = await mbcapHandoff.keepRejected(s.db, error);
     assert.ok(copy);
     assert.match(copy!, /rejected\/\d{8}T\d{6}\.\d{3}Z-MALFORMED-[0-9a-f]{16}\.json$/);
     assert.is(readFileSync(copy!, 'utf8'), '{"writtenAt":"2026-11-21T23:00:00Z","entries":[');
@@ -42,8 +43,8 @@ test('the same bad bytes are kept once; only the newest copies are kept', async 
     for (let i = 0; i < 6; i++) {
       writeFileSync(s.file, `{"bad": ${i}`);
       const error = await refusedNow(s.db);
-      copies.push((await keepRejected(s.queue, error, { keep: 3 }))!);
-      assert.is(await keepRejected(s.queue, error, { keep: 3 }), copies[i], 'no second copy of the same bytes');
+      copies.push((await mbcapHandoff.keepRejected(s.db, error, { keep: 3 }))!);
+      assert.is(await mbcapHandoff.keepRejected(s.db, error, { keep: 3 }), copies[i], 'no second copy of the same bytes');
       await new Promise((r) => setTimeout(r, 2));
     }
     const kept = readdirSync(join(s.queue, 'rejected')).sort();
@@ -60,7 +61,7 @@ test('nothing to copy for a refusal without bytes (a directory, a file too large
     mkdirSync(s.file, { recursive: true });
     const error = await refusedNow(s.db);
     assert.is(error.code, 'NOT_REGULAR_FILE');
-    assert.is(await keepRejected(s.queue, error), null);
+    assert.is(await mbcapHandoff.keepRejected(s.db, error), null);
   } finally {
     s.cleanup();
   }
@@ -71,7 +72,7 @@ test('a huge refused file is kept truncated, named .partial', async () => {
   try {
     mkdirSync(s.queue, { recursive: true });
     writeFileSync(s.file, `{"junk":"${'x'.repeat(5000)}`);
-    const copy = await keepRejected(s.queue, await refusedNow(s.db), { maxCopyBytes: 1000 });
+    const copy = await mbcapHandoff.keepRejected(s.db, await refusedNow(s.db), { maxCopyBytes: 1000 });
     assert.match(copy!, /\.json\.partial$/);
     assert.is(readFileSync(copy!).length, 1000);
   } finally {

@@ -11,7 +11,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isTempName, readSnapshot, writeSnapshot } from '@mbcap/snapshot';
+import { isTempName } from '@mbcap/handoff';
+import { readSnapshot, writeSnapshot } from '@mbcap/snapshot';
 import { integrityCheck, readLedger, readModel } from '../lib/meshdb.mjs';
 import { applyToModel, randomSnapshot } from '../lib/snapshots.mjs';
 import { eventually, fixture, ingestorBin, run, serverBin, sleep, start, startServer } from '../lib/proc.mjs';

@@ -6,7 +6,8 @@
 // that completes (they never pile up), and nothing else appears in the directory.
 import { mkdirSync, readdirSync, watch } from 'node:fs';
 import { join } from 'node:path';
-import { isTempName, readSnapshot } from '@mbcap/snapshot';
+import { isTempName } from '@mbcap/handoff';
+import { readSnapshot } from '@mbcap/snapshot';
 import { fixture, run, serverBin, sleep, start } from '../lib/proc.mjs';
 
 const STATUSES = ['confirmed', 'suspected', 'unknown'];

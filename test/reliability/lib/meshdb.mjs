@@ -6,12 +6,13 @@ import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { encodeAdvert, encodePacket, PAYLOAD_TYPE, ROUTE_TYPE, toHex } from '@mbcap/meshcore';
+import { MULTIBYTE_SUP, STATUS_OF_SUP } from '@mbcap/snapshot';
 import { ingestorBin, run } from './proc.mjs';
 
 export const EVIDENCE_CODE = { null: 0, advert: 1, path: 2 };
 export const EVIDENCE_OF_CODE = [null, 'advert', 'path'];
-export const STATUS_OF_SUP = ['unknown', 'suspected', 'confirmed'];
-export const SUP_OF_STATUS = { unknown: 0, suspected: 1, confirmed: 2 };
+export { STATUS_OF_SUP };
+export const SUP_OF_STATUS = MULTIBYTE_SUP;
 
 export const stateOf = (sup, evidence) => sup * 4 + (EVIDENCE_CODE[evidence ?? 'null'] ?? 3);
 

@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { createLogger, formatDuration, onStopSignals, parseDuration, surviveHangup, type Logger } from '@mbcap/cli';
-import { createSnapshotConsumer, type ConsumerEvent } from '@mbcap/snapshot';
+import type { ConsumerEvent } from '@mbcap/handoff';
+import { createSnapshotConsumer } from '@mbcap/snapshot';
 import type { Database } from 'better-sqlite3';
 import { describeMalformed, describeOutcome, levelOf } from '../describe.js';
 import { readOptions, withRead, type ReadArgs } from '../options.js';

@@ -1,7 +1,8 @@
 import type { CommandModule } from 'yargs';
 import { createLogger, formatDuration, KEY_FILE_RULES, readKeyFile } from '@mbcap/cli';
 import { hasTable, openDatabase } from '@mbcap/dbschema';
-import { mbcapHandoff, SnapshotError } from '@mbcap/snapshot';
+import { SnapshotError } from '@mbcap/handoff';
+import { mbcapHandoff } from '@mbcap/snapshot';
 import { recentApplies, type LedgerRow } from '../ledger.js';
 import { withDb, type CommonArgs } from '../options.js';
 
@@ -27,7 +28,7 @@ export const statusCommand: CommandModule<object, Args> = {
     }
 
     // The current file
-    const path = mbcapHandoff.snapshotPath(args.db);
+    const path = mbcapHandoff.path(args.db);
     let snapshot: Record<string, unknown> | null = null;
     try {
       const read = await mbcapHandoff.read(args.db, { hmacKey });

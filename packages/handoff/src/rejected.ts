@@ -21,7 +21,7 @@ export function isRejectedCopyName(name: string): boolean {
 }
 
 /**
- * Keeps a copy of a rejected file for the operator in `<queue dir>/rejected/`, named
+ * Keeps a copy of a rejected file for the operator in `<handoff dir>/rejected/`, named
  * `<time>-<code>-<hash>.json`, with the refused file's own permissions, 0600 at most. It
  * writes the bytes the reader already holds and never opens, moves or deletes the snapshot
  * itself, so a good snapshot that replaced the bad one meanwhile is safe. Returns the
@@ -33,7 +33,7 @@ export function isRejectedCopyName(name: string): boolean {
  * pattern, owned by this user, so a link put in place of `rejected/` cannot make it delete
  * anything else.
  */
-export async function keepRejected(queueDirectory: string, error: SnapshotError, options: KeepRejectedOptions = {}): Promise<string | null> {
+export async function keepRejected(handoffDirectory: string, error: SnapshotError, options: KeepRejectedOptions = {}): Promise<string | null> {
   const keep = options.keep ?? 10;
   const maxCopyBytes = options.maxCopyBytes ?? 16 * 1024 * 1024;
   if (!Number.isInteger(keep) || keep < 0) throw new RangeError('Expected the "keep" option to be a non-negative integer');
@@ -43,8 +43,8 @@ export async function keepRejected(queueDirectory: string, error: SnapshotError,
   const links = error.file?.nlink ?? 1;
   if (links > 1) throw new Error(`${error.path} has ${links} hard links, so its bytes may belong to another file; not copied (remove the extra links)`);
   const mode = (error.file?.mode ?? 0o600) & 0o600;
-  const dir = join(queueDirectory, REJECTED_DIR_NAME);
-  const unsafe = handoffDirProblem(queueDirectory) ?? privateDirProblem(dir);
+  const dir = join(handoffDirectory, REJECTED_DIR_NAME);
+  const unsafe = handoffDirProblem(handoffDirectory) ?? privateDirProblem(dir);
   if (unsafe) throw new Error(`not copied: ${unsafe}`);
   await mkdir(dir, { mode: 0o700 }).catch((e: NodeJS.ErrnoException) => {
     if (e.code !== 'EEXIST') throw e;

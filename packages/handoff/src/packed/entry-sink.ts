@@ -1,6 +1,6 @@
 // Where the entries of a document go as they are read: packed into a table when the
 // handoff has a codec, else kept as objects; an invalid one is dropped and counted.
-import type { HandoffSpec } from './spec.js';
+import type { HandoffSpec } from '../spec.js';
 import { EntryTable } from './table.js';
 
 const MAX_SAMPLES = 5;

@@ -1,27 +1,5 @@
 import { z } from 'zod';
-import { parseRfc3339 } from './time.js';
-
-/** The envelope every handoff document shares; entries are validated one by one. */
-export const envelopeSchema = z.looseObject({
-  version: z.number().optional(),
-  seq: z.number().int().nonnegative().optional(),
-  writtenAt: z.string().refine((s) => parseRfc3339(s) !== null, {
-    message: 'writtenAt must be an RFC 3339 time such as 2026-11-21T23:00:00.000Z',
-  }),
-  // Go marshals an empty (nil) slice as null.
-  entries: z
-    .array(z.unknown())
-    .nullable()
-    .transform((entries) => entries ?? []),
-  checksum: z.string().optional(),
-  signature: z.string().optional(),
-});
-
-export const MULTIBYTE_STATUSES = ['confirmed', 'suspected', 'unknown'] as const;
-export const MULTIBYTE_EVIDENCE = ['advert', 'path'] as const;
-
-export type MultibyteStatus = (typeof MULTIBYTE_STATUSES)[number];
-export type MultibyteEvidence = (typeof MULTIBYTE_EVIDENCE)[number];
+import { MULTIBYTE_EVIDENCE, MULTIBYTE_STATUSES, type MultibyteEvidence, type MultibyteStatus } from './status.js';
 
 /** One node's multi-byte capability, as the server computes it. */
 export type MbcapEntry = {
@@ -39,7 +17,6 @@ export const mbcapEntrySchema: z.ZodType<MbcapEntry> = z.object({
     .optional()
     .transform((value) => (value ? value : undefined)),
 });
-
 
 const HEX_DIGIT = new Uint8Array(128);
 for (const c of '0123456789abcdefABCDEF') HEX_DIGIT[c.charCodeAt(0)] = 1;

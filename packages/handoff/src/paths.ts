@@ -8,36 +8,32 @@ export type HandoffLocation = {
   fileName: string;
 };
 
-export const QUEUE_DIR_NAME = 'mbcap-snapshot';
-export const SNAPSHOT_FILE_NAME = 'snapshot.json';
-/** Copies of rejected files, inside the queue directory. */
+/** Copies of rejected files, inside the handoff directory. */
 export const REJECTED_DIR_NAME = 'rejected';
 
-const MBCAP: HandoffLocation = { dirName: QUEUE_DIR_NAME, fileName: SNAPSHOT_FILE_NAME };
-
-/** The queue directory beside the database: `<dir of db>/mbcap-snapshot`. */
-export function queueDir(dbPath: string, location: HandoffLocation = MBCAP): string {
+/** The handoff directory beside the database: `<dir of db>/<dirName>`. */
+export function handoffDir(dbPath: string, location: HandoffLocation): string {
   if (typeof dbPath !== 'string' || dbPath.length === 0) {
     throw new TypeError('Expected "dbPath" to be a non-empty string (the path of the database file)');
   }
   return join(dirname(resolve(dbPath)), location.dirName);
 }
 
-/** The snapshot file: `<dir of db>/mbcap-snapshot/snapshot.json`. */
-export function snapshotPath(dbPath: string, location: HandoffLocation = MBCAP): string {
-  return join(queueDir(dbPath, location), location.fileName);
+/** The handoff file: `<dir of db>/<dirName>/<fileName>`. */
+export function handoffPath(dbPath: string, location: HandoffLocation): string {
+  return join(handoffDir(dbPath, location), location.fileName);
 }
 
-/** Creates the queue directory (and its parents) if missing; returns its path. */
-export async function ensureDir(dbPath: string, location: HandoffLocation = MBCAP): Promise<string> {
-  const dir = queueDir(dbPath, location);
+/** Creates the handoff directory (and its parents) if missing; returns its path. */
+export async function ensureHandoffDir(dbPath: string, location: HandoffLocation): Promise<string> {
+  const dir = handoffDir(dbPath, location);
   await mkdir(dir, { recursive: true, mode: 0o755 });
   return dir;
 }
 
 // Temp files: `.<file>.<pid>.<thread>.<counter>.tmp`. The leading dot and the `.tmp` suffix
-// keep them apart from the snapshot for every reader; the pid tells a sweeper whether the
-// writer that owns one is still alive.
+// keep them apart from the handoff file for every reader; the pid tells a sweeper whether
+// the writer that owns one is still alive.
 let counter = 0;
 
 export function tempName(fileName: string): string {
@@ -54,6 +50,7 @@ export function tempOwner(fileName: string, name: string): number | null {
   return Number(parts[0]);
 }
 
+/** Whether `name` (a path or a file name) is a temp file of a write of `fileName`. */
 export function isTempName(fileName: string, name: string): boolean {
   return tempOwner(fileName, basename(name)) !== null;
 }

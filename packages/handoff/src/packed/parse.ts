@@ -10,7 +10,7 @@
 // place) returns null, and the caller parses the document whole, which either accepts it
 // the same way or explains what is wrong.
 import { EntrySink, type EntryOutcome } from './entry-sink.js';
-import type { HandoffSpec } from './spec.js';
+import type { HandoffSpec } from '../spec.js';
 
 export type ParsedDocument<Entry> = EntryOutcome<Entry> & {
   /** The document with `entries` set to null. */

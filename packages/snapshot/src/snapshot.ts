@@ -1,10 +1,11 @@
-import type { ConsumerOptions } from './consumer.js';
-import { defineHandoff } from './handoff.js';
-import { mbcapCodec } from './mbcap-codec.js';
-import { QUEUE_DIR_NAME, SNAPSHOT_FILE_NAME } from './paths.js';
-import { isPlainMbcapEntry, mbcapEntrySchema, type MbcapEntry } from './schema.js';
-import type { ReadOptions } from './read.js';
-import type { SnapshotInput, WriteOptions } from './write.js';
+import { defineHandoff, type ConsumerOptions, type ReadOptions, type SnapshotInput, type WriteOptions } from '@mbcap/handoff';
+import { mbcapCodec } from './codec.js';
+import { isPlainMbcapEntry, mbcapEntrySchema, type MbcapEntry } from './entry.js';
+
+/** The directory beside the database. */
+export const QUEUE_DIR_NAME = 'mbcap-snapshot';
+/** The file in it. */
+export const SNAPSHOT_FILE_NAME = 'snapshot.json';
 
 /** The multi-byte capability handoff: `<dir of db>/mbcap-snapshot/snapshot.json`. */
 export const mbcapHandoff = defineHandoff<MbcapEntry>({
@@ -14,6 +15,16 @@ export const mbcapHandoff = defineHandoff<MbcapEntry>({
   isPlainEntry: isPlainMbcapEntry,
   codec: mbcapCodec,
 });
+
+/** The directory beside the database: `<dir of db>/mbcap-snapshot`. */
+export function queueDir(dbPath: string): string {
+  return mbcapHandoff.dir(dbPath);
+}
+
+/** The snapshot file: `<dir of db>/mbcap-snapshot/snapshot.json`. */
+export function snapshotPath(dbPath: string): string {
+  return mbcapHandoff.path(dbPath);
+}
 
 /** Atomically and durably replaces the snapshot beside `dbPath`. */
 export function writeSnapshot(dbPath: string, input: SnapshotInput<MbcapEntry>, options?: WriteOptions) {

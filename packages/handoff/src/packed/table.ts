@@ -5,8 +5,8 @@
 // table keeps the file's bytes alive as long as it lives.
 //
 // Keys are hashed with HalfSipHash-1-3 under a 64-bit key the caller draws at random (the
-// keyed hash the Linux kernel uses for tables fed from the network): public keys come from
-// radio packets, so whoever sends them must not be able to choose keys that collide.
+// keyed hash the Linux kernel uses for tables fed from the network): keys may come from
+// outside, and whoever sends them must not be able to choose keys that collide.
 
 export class EntryTable {
   /** The bytes the matched keys lie in (the file read): borrowed, never copied. */

@@ -1,8 +1,9 @@
 // The packed form of an mbcap entry: its public key, and one number for the rest:
 // code = 3 * status + evidence, status 0 confirmed, 1 suspected, 2 unknown (the order of
 // MULTIBYTE_STATUSES), evidence 0 none, 1 advert, 2 path.
-import { MULTIBYTE_STATUSES, type MbcapEntry, type MultibyteEvidence, type MultibyteStatus } from './schema.js';
-import type { EntryCodec, SpanSink } from './spec.js';
+import type { EntryCodec, SpanSink } from '@mbcap/handoff/packed';
+import type { MbcapEntry } from './entry.js';
+import { MULTIBYTE_STATUSES, type MultibyteEvidence, type MultibyteStatus } from './status.js';
 
 const EVIDENCE: readonly (MultibyteEvidence | undefined)[] = [undefined, 'advert', 'path'];
 

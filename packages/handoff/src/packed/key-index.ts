@@ -1,7 +1,7 @@
 // Finding the entries of a table by key, for an apply that asks once per database row.
 //
-// Keys come from radio packets, so whoever sends them chooses them: no input may make the
-// index slow. Three layers see to it:
+// Keys may come from outside (from the network, say), so whoever sends them chooses them:
+// no input may make the index slow. Three layers see to it:
 //  - the hash is keyed (HalfSipHash-1-3, see table.ts) with 64 random bits drawn per index,
 //    so keys cannot be chosen to collide without knowing them;
 //  - hashing is open addressing with linear probing at a load of at most 1/4, where a probe
@@ -14,9 +14,9 @@
 // it is bounded too, also for keys that are not in the index.
 //
 // A key given more than once is resolved by rank: the entry whose code ranks highest wins;
-// of equal ranks, the later entry. What a rank means is the caller's (for mbcap, see
-// the ingestor's apply rule: confirmed > suspected, then advert > path > none; unknown is
-// left out).
+// of equal ranks, the later entry. What a rank means is the caller's (for the capability,
+// the ingestor's apply rule: confirmed > suspected, then advert > path > none); a rank of 0
+// leaves an entry out.
 import { randomFillSync } from 'node:crypto';
 import { hashKey, type EntryTable } from './table.js';
 

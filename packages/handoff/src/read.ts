@@ -5,10 +5,10 @@ import { handoffDirProblem } from './dir-check.js';
 import { SnapshotError } from './errors.js';
 import { identityOf, type FileIdentity } from './identity.js';
 import { checkHmacKey, digestFile, findTrailer, signatureMatches, type HmacKey } from './integrity.js';
-import { EntrySink } from './entry-sink.js';
-import { parseDocument, type ParsedDocument } from './parse.js';
-import { envelopeSchema } from './schema.js';
-import type { EntryTable } from './table.js';
+import { envelopeSchema } from './envelope.js';
+import { EntrySink } from './packed/entry-sink.js';
+import { parseDocument, type ParsedDocument } from './packed/parse.js';
+import type { EntryTable } from './packed/table.js';
 import { FORMAT_VERSION, type HandoffSpec } from './spec.js';
 import { parseRfc3339 } from './time.js';
 

@@ -1,11 +1,11 @@
 // The entries of a write as the bytes that go to disk: serialised once, at the call, and
-// validated in those bytes by the handoff's codec (the same matcher readers use), now or
-// while the write is flushed. An entry in another shape is rebuilt in canonical form; an
-// invalid one refuses the write, naming its index.
-import { sharedBuffer } from './digest-thread.js';
-import type { EntryCodec, HandoffSpec, SpanSink } from './spec.js';
+// validated in those bytes by the handoff's codec (the same matcher readers use), at the
+// call or when the write's turn comes. An entry in another shape is rebuilt in canonical
+// form; an invalid one refuses the write, naming its index.
+import type { EntryCodec, SpanSink } from './packed/codec.js';
+import type { HandoffSpec } from './spec.js';
 
-/** From this size on, entries go to shared memory and are checked while they are flushed. */
+/** From this size on, entries are checked while their bytes are flushed (see write.ts). */
 export const EARLY_FLUSH_BYTES = 1 << 20;
 
 export type SerializedEntries<Entry> = {
@@ -26,8 +26,7 @@ const NO_SINK: SpanSink = { pushSpan() {} };
  * never written). Buffer.from would measure the text first, a second pass.
  */
 function utf8Of(text: string): Buffer {
-  // A large document goes to shared memory, where the digest thread can read it in place
-  const bytes = text.length >= EARLY_FLUSH_BYTES ? sharedBuffer(text.length + 4) : Buffer.allocUnsafe(text.length + 4);
+  const bytes = Buffer.allocUnsafe(text.length + 4);
   const written = bytes.write(text, 0, 'utf8');
   return written === text.length ? bytes.subarray(0, written) : Buffer.from(text, 'utf8');
 }
@@ -75,9 +74,9 @@ function validated<Entry>(spec: HandoffSpec<Entry>, source: readonly unknown[]):
  * Makes sure a job's serialised entries are valid and canonical: every one is checked in
  * place by the codec; if one is not canonical, what was serialised is parsed back and
  * validated entry by entry (a TypeError names the first invalid one), and the canonical
- * form replaces it. A lone write runs this while its bytes are being flushed; a write that
- * replaces a pending one (or is replaced) runs it at the call, so an invalid write never
- * stands in for a valid one.
+ * form replaces it. A lone write runs this when its turn comes (a large one while its bytes
+ * are flushed); a write that replaces a pending one (or is replaced) runs it at the call,
+ * so an invalid write never stands in for a valid one.
  */
 export function ensureChecked(job: SerializedEntries<unknown>): void {
   if (job.checked) return;
