@@ -47,7 +47,7 @@ const entries = Array.from({ length: N }, (_, i) => ({ public_key: key(i), statu
 const next = entries.map((e, i) => (i % 100 === 0 ? { public_key: e.public_key, status: 'confirmed', evidence: e.status === 'confirmed' ? 'path' : 'advert' } : e));
 const real = readFileSync(realPackets, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
 const packetsFile = join(dir, 'packets.jsonl');
-writeFileSync(packetsFile, Array.from({ length: P }, (_, i) => JSON.stringify({ ...real[i % real.length], hash: `bench${i.toString(16).padStart(12, '0')}` })).join('\n') + '\n');
+writeFileSync(packetsFile, `${Array.from({ length: P }, (_, i) => JSON.stringify({ ...real[i % real.length], hash: `bench${i.toString(16).padStart(12, '0')}` })).join('\n')}\n`);
 
 const fresh = () => {
   for (const suffix of ['-wal', '-shm']) rmSync(db + suffix, { force: true });

@@ -34,6 +34,7 @@ function bare() {
   let n = 0;
   for (const row of db.prepare('SELECT raw_hex, payload_type, decoded_json, first_seen, path_json, rowid FROM transmissions').raw().iterate()) if (row) n++;
   db.close();
+  if (n !== packets) throw new Error(`the bare scan read ${n} rows, expected ${packets}`);
   return performance.now() - started;
 }
 
@@ -66,7 +67,7 @@ for (let i = 0; i < asks; i++) {
   times.push(performance.now() - started);
   if (answer === null) throw new Error(`no explanation for ${key}`);
 }
-let started = performance.now();
+const started = performance.now();
 explainNode(source, byStatus.confirmed[0] ?? entries[0].public_key, { windowMs: null, now });
 const scanMs = performance.now() - started;
 source.db.close();

@@ -168,9 +168,9 @@ test('a refused file hard-linked to a secret is not copied; a copy never has mor
     assert.not.ok(copies.some((n) => n.includes('MALFORMED')), 'no copy of the secret anywhere');
 
     for (const [mode, expected] of [[0o644, 0o600], [0o640, 0o600], [0o400, 0o400]] as const) {
-      writeFileSync(s.file + '.new', `bad mode ${mode}`, { mode });
-      chmodSync(s.file + '.new', mode);
-      spawnSync('mv', [s.file + '.new', s.file]);
+      writeFileSync(`${s.file}.new`, `bad mode ${mode}`, { mode });
+      chmodSync(`${s.file}.new`, mode);
+      spawnSync('mv', [`${s.file}.new`, s.file]);
       out = cli(ingestorBin, 'apply', '--db', s.db, '--json');
       const copy = JSON.parse(out.stdout).copy as string;
       assert.ok(copy, out.stderr);

@@ -59,7 +59,7 @@ export function resetValues(db: Database, request: ResetRequest): ResetReport {
       });
       const notFound: string[] = [];
       if (keys !== null) {
-        const exists = db.prepare(tables.map((table) => `SELECT 1 FROM ${table} WHERE public_key = ? COLLATE BINARY`).join(' UNION ALL ') + ' LIMIT 1').pluck();
+        const exists = db.prepare(`${tables.map((table) => `SELECT 1 FROM ${table} WHERE public_key = ? COLLATE BINARY`).join(' UNION ALL ')} LIMIT 1`).pluck();
         for (const key of keys) if (exists.get(...tables.map(() => key)) === undefined) notFound.push(key);
       }
       const resetAt = new Date(now()).toISOString();

@@ -104,7 +104,7 @@ function prepare(db: Database): Prepared {
     exact: comparesExactly(db, name),
   }));
   const lookup = db
-    .prepare(names.map((name, t) => `SELECT ${t} AS t, rowid, ${ROW_STATE_SQL} FROM ${name} WHERE public_key = ?`).join(' UNION ALL ') + ' LIMIT 1')
+    .prepare(`${names.map((name, t) => `SELECT ${t} AS t, rowid, ${ROW_STATE_SQL} FROM ${name} WHERE public_key = ?`).join(' UNION ALL ')} LIMIT 1`)
     .raw();
   // max(rowid) is O(log n), unlike count(*): enough to tell a small snapshot from a full one.
   const size = db.prepare(`SELECT ${names.map((name) => `(SELECT coalesce(max(rowid), 0) FROM ${name})`).join(' + ')}`).pluck();

@@ -257,7 +257,7 @@ test('status tells whether the current snapshot is applied yet, in words', async
     applyJson(s.db);
     const text = ingestor('status', '--db', s.db).stdout;
     assert.match(text, /snapshot seq 1: .*; applied at /);
-    assert.match(text, /history \(newest first\):\n  \S+  seq 1 +6 entries: 2 rows updated \(1 nodes, 1 inactive\), 2 unknown, 1 not found/);
+    assert.match(text, /history \(newest first\):\n {2}\S+ {2}seq 1 +6 entries: 2 rows updated \(1 nodes, 1 inactive\), 2 unknown, 1 not found/);
   } finally {
     s.cleanup();
   }

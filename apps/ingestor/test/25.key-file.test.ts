@@ -86,8 +86,8 @@ test('run with a good key file says so at start and applies signed snapshots', a
   keyFile(`${SECRET}\n`, 0o600)(path);
   const run = startRun('--db', s.db, '--hmac-key-file', path, '--poll', '100ms');
   try {
-    assert.ok(await eventually(() => /info  watching /.test(run.log()), 10_000), run.log());
-    assert.match(run.log(), /info  signatures required: only snapshots signed with HMAC-SHA256 under the 16-byte key in \S+ are accepted\n/);
+    assert.ok(await eventually(() => /info {2}watching /.test(run.log()), 10_000), run.log());
+    assert.match(run.log(), /info {2}signatures required: only snapshots signed with HMAC-SHA256 under the 16-byte key in \S+ are accepted\n/);
     await writeSnapshot(s.db, { entries: ENTRIES }, { hmacKey: SECRET });
     assert.ok(await eventually(() => capabilities(s.db).aa11?.[0] === 2, 5000), run.log());
     run.child.kill('SIGTERM');

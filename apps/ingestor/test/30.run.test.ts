@@ -9,7 +9,7 @@ import { capabilities, eventually, ingestor, scratch, seedDb, sleep, startRun } 
 const FAR_AWAY = '0 0 1 1 *'; // once a year: the tick plays no part
 
 async function ready(run: ReturnType<typeof startRun>) {
-  assert.ok(await eventually(() => /info  watching /.test(run.log()), 10_000), `run did not start:\n${run.log()}`);
+  assert.ok(await eventually(() => /info {2}watching /.test(run.log()), 10_000), `run did not start:\n${run.log()}`);
 }
 
 async function stop(run: ReturnType<typeof startRun>) {
@@ -75,7 +75,7 @@ test('a malformed file is logged once, not on every tick, and the next good publ
     await sleep(2500);
     const warnings = run.log().match(/snapshot malformed/g) ?? [];
     assert.is(warnings.length, 1, run.log());
-    assert.match(run.log(), /warn  snapshot malformed \(MALFORMED: .*\); kept a copy at .*rejected\/.*; database untouched; waiting for the next publish/);
+    assert.match(run.log(), /warn {2}snapshot malformed \(MALFORMED: .*\); kept a copy at .*rejected\/.*; database untouched; waiting for the next publish/);
     await writeSnapshot(s.db, { entries: [{ public_key: 'aa11', status: 'confirmed', evidence: 'advert' }] });
     assert.ok(await eventually(() => capabilities(s.db).aa11?.[0] === 2, 3000), run.log());
   } finally {

@@ -160,7 +160,7 @@ test('bad lines: reported with line number and reason, skipped; the rest stored;
       '{"raw_hex":"11"}', // 5: header only
       '{"raw_hex":"1103aabb"}', // 6: 3 hops claimed, 2 bytes
       '{"raw_hex":"11c0"}', // 7: reserved hash size
-      '{"raw_hex":"1100' + 'ab'.repeat(20) + '"}', // 8: advert of 20 bytes
+      `{"raw_hex":"1100${'ab'.repeat(20)}"}`, // 8: advert of 20 bytes
       '', // 9: blank, ignored
       '[1,2]', // 10
       JSON.stringify({ raw_hex: JSON.parse(good[1]!).raw_hex, first_seen: 'yesterday' }), // 11

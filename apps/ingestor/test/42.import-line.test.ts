@@ -68,11 +68,11 @@ test('the hash: the same packet on another path hashes the same; CoreScope\'s re
 });
 
 test('an advert cut after the key still names its node; shorter ones are bad', () => {
-  const raw = '1100' + KEY + '0102';
+  const raw = `1100${KEY}0102`;
   const { row, node } = packet(decodeLine(`{"raw_hex":"${raw}"}`, clock));
   assert.equal(JSON.parse(row.decoded_json), { type: 'ADVERT', pubKey: KEY, name: null, flags: null, role: null, lat: null, lon: null, timestamp: null });
   assert.equal([node!.public_key, node!.name, node!.role], [KEY, null, null]);
-  assert.is(reason('{"raw_hex":"1100' + KEY.slice(0, 62) + '"}'), 'ADVERT payload is 31 bytes, too short for a public key (32)');
+  assert.is(reason(`{"raw_hex":"1100${KEY.slice(0, 62)}"}`), 'ADVERT payload is 31 bytes, too short for a public key (32)');
 });
 
 test('bad lines say why', () => {

@@ -240,8 +240,8 @@ test('path_json is preferred when non-empty; raw_hex hops otherwise; hash size a
 });
 
 test('mixed-case keys and hops match; entries keep the key exactly as stored', () => {
-  const stored = 'AbCdEf' + 'A'.repeat(58);
-  const other = 'fEdCbA' + '0'.repeat(58);
+  const stored = `AbCdEf${'A'.repeat(58)}`;
+  const other = `fEdCbA${'0'.repeat(58)}`;
   const r = run([node(stored), node(other)], [advert(stored.toLowerCase(), 2), traffic(2, ['FeDc'])]);
   assert.equal(r.entries.map((e) => [e.public_key, e.status]), [[stored, 'confirmed'], [other, 'suspected']]);
   const shortKeys = run([node('AB12'), node('ab')], [traffic(2, ['aB12']), traffic(3, ['ab1234'])]);
@@ -277,7 +277,7 @@ test('payload_type column is authoritative; NULL takes the header type', () => {
 
 test('broken raw_hex is skipped and counted; an advert too short for a key confirms nothing', () => {
   const rows: PacketRow[] = [
-    { raw_hex: '11c0' + '00'.repeat(40), payload_type: 4, decoded_json: null, first_seen: AT },
+    { raw_hex: `11c0${'00'.repeat(40)}`, payload_type: 4, decoded_json: null, first_seen: AT },
     { raw_hex: '1143aabb', payload_type: 5, decoded_json: null, first_seen: AT },
     { raw_hex: 'zz', payload_type: null, decoded_json: null, first_seen: AT },
     row(PAYLOAD_TYPE.ADVERT, 2, new Uint8Array(20)),

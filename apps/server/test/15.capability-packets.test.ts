@@ -20,7 +20,7 @@ function advertFrom(key: string, routeType: number, hashSize: number, hops: stri
 
 /** TRACE: tag, auth code, flags (0b01: 2-byte traced hashes), the traced hashes; the path holds SNRs. */
 function trace(routeType: number, snrs: string[], traced: string[]): string {
-  const payload = Uint8Array.from(Buffer.from(`0a0b0c0d01020304` + '01' + traced.join(''), 'hex'));
+  const payload = Uint8Array.from(Buffer.from(`0a0b0c0d0102030401${traced.join('')}`, 'hex'));
   return packet(routeType, PAYLOAD_TYPE.TRACE, 2, snrs, payload);
 }
 

@@ -80,7 +80,7 @@ test('run with a good key file says so at start and publishes signed snapshots',
   const run = startServer('--db', s.db, '--port', '0', '--interval', '1s', '--hmac-key-file', path);
   try {
     await run.port();
-    assert.match(run.log(), /info  signatures produced: every snapshot is signed with HMAC-SHA256 under the 16-byte key in \S+\n/);
+    assert.match(run.log(), /info {2}signatures produced: every snapshot is signed with HMAC-SHA256 under the 16-byte key in \S+\n/);
     for (let i = 0; i < 250 && !existsSync(s.file); i++) await new Promise((r) => setTimeout(r, 20));
     assert.is((await readSnapshot(s.db, { hmacKey: SECRET })).signature, 'verified');
     run.child.kill('SIGTERM');

@@ -22,7 +22,7 @@ export function parseFirstSeen(text: unknown): number | null {
   if (month < 1 || month > 12 || day < 1 || day > DAYS[month - 1]! + leap || hour > 23 || minute > 59 || second > 59) {
     return null;
   }
-  const ms = m[7] === undefined ? 0 : +(m[7] + '00').slice(0, 3);
+  const ms = m[7] === undefined ? 0 : +(`${m[7]}00`).slice(0, 3);
   // Date.UTC reads years 0-99 as 1900-1999 (Go's zero time is 0001-01-01).
   const date = Date.UTC(year < 100 ? year + 400 : year, month - 1, day, hour, minute, second, ms);
   const offset = m[8] === undefined ? 0 : (m[8] === '-' ? -1 : 1) * (+m[9]! * 60 + +(m[10] ?? 0)) * 60_000;

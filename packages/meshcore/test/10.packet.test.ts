@@ -63,7 +63,7 @@ test('payload types numbered as firmware Packet.h numbers them, with their names
 });
 
 test('flood and direct: path-length byte at offset 1, no transport codes', () => {
-  const flood = decodePacket('11' + '02' + 'a1b2' + PAYLOAD)!;
+  const flood = decodePacket(`1102a1b2${PAYLOAD}`)!;
   assert.is(flood.routeType, ROUTE_TYPE.FLOOD);
   assert.is(flood.payloadType, PAYLOAD_TYPE.ADVERT);
   assert.is(flood.transportCodes, null);
@@ -71,7 +71,7 @@ test('flood and direct: path-length byte at offset 1, no transport codes', () =>
   assert.equal(flood.hops, ['a1', 'b2']);
   assert.is(toHex(flood.payload), PAYLOAD);
 
-  const direct = decodePacket('06' + '41' + 'C0FE' + PAYLOAD)!;
+  const direct = decodePacket(`0641C0FE${PAYLOAD}`)!;
   assert.is(direct.routeType, ROUTE_TYPE.DIRECT);
   assert.is(direct.payloadType, 1);
   assert.is(direct.hashSize, 2);
@@ -80,7 +80,7 @@ test('flood and direct: path-length byte at offset 1, no transport codes', () =>
 });
 
 test('transport-flood and transport-direct: two uint16 LE codes, path-length byte at offset 5', () => {
-  const tf = decodePacket('14' + '3412' + '7856' + '81' + 'aabbcc' + PAYLOAD)!;
+  const tf = decodePacket(`143412785681aabbcc${PAYLOAD}`)!;
   assert.is(tf.routeType, ROUTE_TYPE.TRANSPORT_FLOOD);
   assert.is(tf.payloadType, PAYLOAD_TYPE.GRP_TXT);
   assert.equal(tf.transportCodes, [0x1234, 0x5678]);
@@ -89,7 +89,7 @@ test('transport-flood and transport-direct: two uint16 LE codes, path-length byt
   assert.equal(tf.hops, ['aabbcc']);
   assert.is(toHex(tf.payload), PAYLOAD);
 
-  const td = decodePacket('07' + 'ffff' + '0000' + '00' + PAYLOAD)!;
+  const td = decodePacket(`07ffff000000${PAYLOAD}`)!;
   assert.is(td.routeType, ROUTE_TYPE.TRANSPORT_DIRECT);
   assert.equal(td.transportCodes, [0xffff, 0]);
   assert.is(td.hopCount, 0);
@@ -97,27 +97,27 @@ test('transport-flood and transport-direct: two uint16 LE codes, path-length byt
 });
 
 test('1-, 2- and 3-byte hashes: hop count from the low 6 bits, size from the top 2', () => {
-  const one = decodePacket('05' + '03' + '010203' + PAYLOAD)!;
+  const one = decodePacket(`0503010203${PAYLOAD}`)!;
   assert.equal([one.hashSize, one.hopCount, one.hops], [1, 3, ['01', '02', '03']]);
-  const two = decodePacket('05' + '43' + '0102' + '0304' + '0506' + PAYLOAD)!;
+  const two = decodePacket(`0543010203040506${PAYLOAD}`)!;
   assert.equal([two.hashSize, two.hopCount, two.hops], [2, 3, ['0102', '0304', '0506']]);
-  const three = decodePacket('05' + '82' + '010203' + '040506' + PAYLOAD)!;
+  const three = decodePacket(`0582010203040506${PAYLOAD}`)!;
   assert.equal([three.hashSize, three.hopCount, three.hops], [3, 2, ['010203', '040506']]);
   assert.is(toHex(three.payload), PAYLOAD);
 });
 
 test('zero hops: the hash-size bits still count', () => {
-  assert.is(decodePacket('11' + '40' + PAYLOAD)!.hashSize, 2);
-  assert.is(decodePacket('11' + '80' + PAYLOAD)!.hashSize, 3);
-  const plain = decodePacket('12' + '00' + PAYLOAD)!;
+  assert.is(decodePacket(`1140${PAYLOAD}`)!.hashSize, 2);
+  assert.is(decodePacket(`1180${PAYLOAD}`)!.hashSize, 3);
+  const plain = decodePacket(`1200${PAYLOAD}`)!;
   assert.equal([plain.hashSize, plain.hopCount, plain.hops], [1, 0, []]);
-  assert.is(decodePacket('10' + '01020304' + '40' + PAYLOAD)!.hashSize, 2);
+  assert.is(decodePacket(`100102030440${PAYLOAD}`)!.hashSize, 2);
 });
 
 test('reserved hash-size bits 0b11 give null, with or without hops', () => {
-  assert.is(decodePacket('11' + 'c0' + PAYLOAD), null);
-  assert.is(decodePacket('11' + 'c1' + 'aaaaaaaa' + PAYLOAD), null);
-  assert.is(decodePacket('10' + '01020304' + 'ff' + PAYLOAD), null);
+  assert.is(decodePacket(`11c0${PAYLOAD}`), null);
+  assert.is(decodePacket(`11c1aaaaaaaa${PAYLOAD}`), null);
+  assert.is(decodePacket(`1001020304ff${PAYLOAD}`), null);
 });
 
 test('truncated or invalid input gives null, never a throw', () => {
@@ -162,7 +162,7 @@ test('encode then decode round-trips every route type, hash size and hop count',
           transportCodes: routeType === 0 || routeType === 3 ? [routeType * 1000 + hashSize, 0xfedc] : null,
           hashSize,
           hops,
-          payload: fromHex('00ff' + PAYLOAD)!,
+          payload: fromHex(`00ff${PAYLOAD}`)!,
         };
         const bytes = encodePacket(input);
         const decoded = decodePacket(bytes)!;
@@ -175,7 +175,7 @@ test('encode then decode round-trips every route type, hash size and hop count',
         assert.is(decoded.hopCount, hopCount);
         assert.is(decoded.pathLenByte, ((hashSize - 1) << 6) | hopCount);
         assert.equal(decoded.hops, hops);
-        assert.is(toHex(decoded.payload), '00ff' + PAYLOAD);
+        assert.is(toHex(decoded.payload), `00ff${PAYLOAD}`);
         assert.is(bytes[routeType === 0 || routeType === 3 ? 5 : 1], decoded.pathLenByte);
       }
     }

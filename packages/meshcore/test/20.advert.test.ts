@@ -8,7 +8,7 @@ const SIG = 'c3'.repeat(64);
 
 /** The fixed 100 bytes built by hand: key, timestamp 0x64000102 LE, signature. */
 function fixedPart(): string {
-  return KEY + '02010064' + SIG;
+  return `${KEY}02010064${SIG}`;
 }
 
 function le32(value: number): string {
@@ -20,7 +20,7 @@ function le32(value: number): string {
 
 test('hand-built advert with location, both features and a name', () => {
   const name = toHex(new TextEncoder().encode('Rpt Øst'));
-  const appData = 'f2' + le32(-33_868_820) + le32(151_209_296) + '3412' + 'cdab' + name;
+  const appData = `f2${le32(-33_868_820)}${le32(151_209_296)}3412cdab${name}`;
   const advert = decodeAdvert(fromHex(fixedPart() + appData)!)!;
   assert.is(advert.publicKey, KEY);
   assert.is(advert.timestamp, 0x64000102);
@@ -37,7 +37,7 @@ test('hand-built advert with location, both features and a name', () => {
 });
 
 test('hand-built advert with a name only; the name stops at the first NUL', () => {
-  const appData = '81' + toHex(new TextEncoder().encode('Alice')) + '00' + 'ffee';
+  const appData = `81${toHex(new TextEncoder().encode('Alice'))}00ffee`;
   const advert = decodeAdvert(fromHex(fixedPart() + appData)!)!;
   assert.is(advert.role, 'companion');
   assert.equal([advert.lat, advert.lon, advert.feature1, advert.feature2], [null, null, null, null]);
@@ -45,7 +45,7 @@ test('hand-built advert with a name only; the name stops at the first NUL', () =
 });
 
 test('no name flag: no name, even with bytes left over', () => {
-  const advert = decodeAdvert(fromHex(fixedPart() + '03' + '414243')!)!;
+  const advert = decodeAdvert(fromHex(`${fixedPart()}03414243`)!)!;
   assert.is(advert.role, 'room');
   assert.is(advert.name, null);
   assert.is(advert.truncated, false);
@@ -67,16 +67,16 @@ test('fewer than 100 bytes gives null', () => {
 });
 
 test('truncated app data yields what could be read', () => {
-  const cutLocation = decodeAdvert(fromHex(fixedPart() + '94' + '0102030405')!)!;
+  const cutLocation = decodeAdvert(fromHex(`${fixedPart()}940102030405`)!)!;
   assert.is(cutLocation.role, 'sensor');
   assert.equal([cutLocation.lat, cutLocation.lon, cutLocation.name], [null, null, null]);
   assert.is(cutLocation.truncated, true);
 
-  const cutFeature = decodeAdvert(fromHex(fixedPart() + 'b2' + le32(1_000_000) + le32(-2_000_000) + '07')!)!;
+  const cutFeature = decodeAdvert(fromHex(`${fixedPart()}b2${le32(1_000_000)}${le32(-2_000_000)}07`)!)!;
   assert.equal([cutFeature.lat, cutFeature.lon, cutFeature.feature1], [1, -2, null]);
   assert.is(cutFeature.truncated, true);
 
-  const emptyName = decodeAdvert(fromHex(fixedPart() + '82')!)!;
+  const emptyName = decodeAdvert(fromHex(`${fixedPart()}82`)!)!;
   assert.is(emptyName.name, '');
   assert.is(emptyName.truncated, false);
 });
@@ -113,7 +113,7 @@ test('encode then decode round-trips with and without location, features and nam
 
 test('encode lays out the bytes in flag order', () => {
   const bytes = encodeAdvert({ publicKey: KEY, timestamp: 0x64000102, signature: SIG, type: 2, lat: 1, lon: -1, name: 'A' });
-  assert.is(toHex(bytes), fixedPart() + '92' + le32(1_000_000) + le32(-1_000_000) + '41');
+  assert.is(toHex(bytes), `${fixedPart()}92${le32(1_000_000)}${le32(-1_000_000)}41`);
 });
 
 test('encode misuse throws naming the field', () => {

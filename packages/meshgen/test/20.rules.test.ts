@@ -21,12 +21,12 @@ function packet(payloadType: number, hashSize: 1 | 2 | 3, hops: string[], firstS
   };
 }
 
-const A = 'aa11' + '0'.repeat(60);
-const B = 'aa22' + '1'.repeat(60);
-const C = 'bb33' + '2'.repeat(60);
-const D = 'cc44' + '3'.repeat(60);
-const E = 'aa22f0' + '4'.repeat(58); // shares B's 2-byte prefix on purpose
-const F = 'dd55' + '5'.repeat(60);
+const A = `aa11${'0'.repeat(60)}`;
+const B = `aa22${'1'.repeat(60)}`;
+const C = `bb33${'2'.repeat(60)}`;
+const D = `cc44${'3'.repeat(60)}`;
+const E = `aa22f0${'4'.repeat(58)}`; // shares B's 2-byte prefix on purpose
+const F = `dd55${'5'.repeat(60)}`;
 
 test('the rules, checked by hand on packets built by hand', () => {
   const nodes = [A, B, C, D, E, F].map(node);

@@ -107,7 +107,7 @@ function tableDisagrees(parsed: ParsedDocument<MbcapEntry>): string | null {
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;
     if (!table.keyEquals(i, key)) return `table.keyEquals(${i}, ${JSON.stringify(key)}) is false`;
-    if (table.keyEquals(i, key + '0') || (key.length > 0 && table.keyEquals(i, key.slice(1)))) return `table.keyEquals(${i}) accepts another key`;
+    if (table.keyEquals(i, `${key}0`) || (key.length > 0 && table.keyEquals(i, key.slice(1)))) return `table.keyEquals(${i}) accepts another key`;
     if (table.hashAt(i) !== hashKey(key)) return `table.hashAt(${i}) differs from hashKey(${JSON.stringify(key)})`;
     const j = (i * 7 + 3) % keys.length;
     if (table.sameKey(i, j) !== (key === keys[j]) || table.sameKey(j, i) !== (key === keys[j])) return `table.sameKey(${i}, ${j}) is wrong`;
@@ -267,11 +267,11 @@ function encodeString(rng: Rng, s: string, style: Style): string {
     else {
       for (let k = 0; k < ch.length; k++) {
         const hex = ch.charCodeAt(k).toString(16).padStart(4, '0');
-        out += '\\u' + (rng.chance(0.5) ? hex : hex.toUpperCase());
+        out += `\\u${rng.chance(0.5) ? hex : hex.toUpperCase()}`;
       }
     }
   }
-  return out + '"';
+  return `${out}"`;
 }
 
 function serialize(rng: Rng, value: Value, style: Style, elementStyle?: (i: number) => Style): string {
@@ -280,11 +280,11 @@ function serialize(rng: Rng, value: Value, style: Style, elementStyle?: (i: numb
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
   const ws = style.ws;
   if (Array.isArray(value)) {
-    if (value.length === 0) return '[' + ws() + ']';
-    return '[' + ws() + value.map((v, i) => serialize(rng, v, elementStyle?.(i) ?? style)).join(ws() + ',' + ws()) + ws() + ']';
+    if (value.length === 0) return `[${ws()}]`;
+    return `[${ws()}${value.map((v, i) => serialize(rng, v, elementStyle?.(i) ?? style)).join(`${ws()},${ws()}`)}${ws()}]`;
   }
-  if (value.pairs.length === 0) return '{' + ws() + '}';
-  return '{' + ws() + value.pairs.map(([k, v]) => encodeString(rng, k, style) + ws() + ':' + ws() + serialize(rng, v, style)).join(ws() + ',' + ws()) + ws() + '}';
+  if (value.pairs.length === 0) return `{${ws()}}`;
+  return `{${ws()}${value.pairs.map(([k, v]) => `${encodeString(rng, k, style) + ws()}:${ws()}${serialize(rng, v, style)}`).join(`${ws()},${ws()}`)}${ws()}}`;
 }
 
 /** The plain JS value JSON.parse would give (last duplicate key wins). */
@@ -483,12 +483,12 @@ function buildDocument(rng: Rng): Built {
   } else {
     const spaces = ['', '', ' ', '\n', '\t', '\r\n', '  \n    ', '\r'];
     const ws = mode === 1 ? () => rng.pick(spaces) : mode === 2 ? () => (rng.chance(0.1) ? rng.pick(spaces) : '') : () => '';
-    const escape = mode === 3 ? rng.pick([0.01, 0.05, 0.3, 1]) : 0;
-    const style: Style = { ws, escape };
+    const escapeRate = mode === 3 ? rng.pick([0.01, 0.05, 0.3, 1]) : 0;
+    const style: Style = { ws, escape: escapeRate };
     // Some entries in their own style: spaced or escaped among compact ones
     const entryStyle = (_i: number): Style => (mode >= 4 && rng.chance(0.2) ? { ws: () => rng.pick(spaces), escape: rng.pick([0, 0.1]) } : style);
-    const body = top.map(([k, v]) => encodeString(rng, k, style) + ws() + ':' + ws() + (k === 'entries' && Array.isArray(v) ? serialize(rng, v, style, entryStyle) : serialize(rng, v, style))).join(ws() + ',' + ws());
-    text = ws() + '{' + ws() + body + ws() + '}' + ws();
+    const body = top.map(([k, v]) => `${encodeString(rng, k, style) + ws()}:${ws()}${k === 'entries' && Array.isArray(v) ? serialize(rng, v, style, entryStyle) : serialize(rng, v, style)}`).join(`${ws()},${ws()}`);
+    text = `${ws()}{${ws()}${body}${ws()}}${ws()}`;
   }
   // Valid JSON by construction; checked all the same
   let valid = true;
@@ -537,7 +537,7 @@ function damage(rng: Rng, text: string): string {
     case 5: {
       // A trailing comma
       const closes = occurrences('}]');
-      if (!closes.length) return text + ',';
+      if (!closes.length) return `${text},`;
       const p = rng.pick(closes);
       return text.slice(0, p) + rng.pick([',', ' ,', ',\n']) + text.slice(p);
     }
@@ -675,7 +675,7 @@ test(`parseDocument agrees with JSON.parse on ${CASES} generated documents`, () 
     if (outcome.failure) {
       const decoded = bytes.toString('utf8', start);
       const minimal = failures.length < 3 ? `\n  minimal: ${JSON.stringify(shrink(decoded))}` : '';
-      failures.push(`case ${n}: ${outcome.failure}\n  text: ${JSON.stringify(decoded.length > 400 ? decoded.slice(0, 400) + '…' : decoded)}${minimal}`);
+      failures.push(`case ${n}: ${outcome.failure}\n  text: ${JSON.stringify(decoded.length > 400 ? `${decoded.slice(0, 400)}…` : decoded)}${minimal}`);
       continue;
     }
     if (!damaged) {

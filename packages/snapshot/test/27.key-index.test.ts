@@ -82,8 +82,8 @@ function queries(c: Case, random: () => number): string[] {
     out.add(key.toLowerCase());
     out.add(key.slice(1));
     out.add(key.slice(0, -1));
-    out.add(key + '0');
-    out.add(key + '\u0100');
+    out.add(`${key}0`);
+    out.add(`${key}\u0100`);
   }
   for (let i = 0; i < 50; i++) out.add(Math.floor(random() * 2 ** 32).toString(16));
   return [...out];

@@ -67,7 +67,14 @@ function startReader(db) {
       await sleep(2);
     }
   })();
-  return { state, stop: async () => ((state.running = false), await done, state) };
+  return {
+    state,
+    stop: async () => {
+      state.running = false;
+      await done;
+      return state;
+    },
+  };
 }
 
 export async function runCampaign({ rng, quick, work, check, log, shared }) {
@@ -81,7 +88,7 @@ export async function runCampaign({ rng, quick, work, check, log, shared }) {
     counts.keptChecks++;
     check(pattern.test(result), `${label}: the failure was not reported as ${pattern}: ${result.slice(0, 300)}`);
     const now = existsSync(join(queue, 'snapshot.json')) ? readFileSync(join(queue, 'snapshot.json')) : null;
-    if (check(previous === null ? now === null : now !== null && now.equals(previous), `${label}: the previous snapshot was not kept intact`)) counts.keptPrevious++;
+    if (check(previous === null ? now === null : now?.equals(previous), `${label}: the previous snapshot was not kept intact`)) counts.keptPrevious++;
     const temps = existsSync(queue) ? readdirSync(queue).filter((n) => isTempName('snapshot.json', n)) : [];
     check(temps.length === 0, `${label}: temp files left: ${temps.join(', ')}`);
   }

@@ -16,7 +16,7 @@ const FAR_AWAY = '0 0 1 1 *';
 const OUTCOME_LINE = /applied snapshot|snapshot malformed|is stale|could not (read|apply)/;
 const DIR_GONE = 'queue directory removed and made again';
 const lastly = (kinds, last) => [...kinds, last];
-const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 export async function runCampaign({ rng, quick, work, check, log, shared }) {
   const nodes = 2000;
@@ -144,7 +144,7 @@ export async function runCampaign({ rng, quick, work, check, log, shared }) {
       counts.placed++;
       const { outcome, code } = kind.expect;
       if (outcome === 'rejected') {
-        const seen = await proc.waitFor(new RegExp(`snapshot malformed \\(${escape(code)}:`), 8000, from);
+        const seen = await proc.waitFor(new RegExp(`snapshot malformed \\(${escapeRegExp(code)}:`), 8000, from);
         if (check(seen !== null, `${label}: no "snapshot malformed (${code}: …)" line; the log says: ${proc.log().slice(from).slice(0, 600) || '(nothing)'}`)) counts.rejected++;
       } else if (outcome === 'applied') {
         const seen = await proc.waitFor(/applied snapshot [^\n]*/, 15_000, from);

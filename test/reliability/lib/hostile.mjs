@@ -146,8 +146,8 @@ export function plainKinds() {
         const bad = [
           { public_key: k1, status: 'maybe' },
           { public_key: k1, status: 'CONFIRMED' },
-          { public_key: 'zz' + k2.slice(2), status: 'confirmed' },
-          { public_key: k2 + 'a', status: 'confirmed' },
+          { public_key: `zz${k2.slice(2)}`, status: 'confirmed' },
+          { public_key: `${k2}a`, status: 'confirmed' },
           { public_key: 'a', status: 'confirmed' },
           { public_key: k2, status: 'confirmed', evidence: 'magic' },
           { public_key: Number.parseInt(k3.slice(0, 8), 16), status: 'confirmed' },

@@ -9,8 +9,8 @@
 export const TRACED_CALLS = ['openat', 'write', 'pwrite64', 'lseek', 'fsync', 'fdatasync', 'ftruncate', 'rename', 'renameat', 'renameat2', 'unlink', 'unlinkat', 'mkdir', 'mkdirat'];
 export const TRACE_OPTIONS = ['-f', '-qq', '-y', '-xx', '-s', '4194304', '-e', `trace=${TRACED_CALLS.join(',')}`];
 
-const unescape = (text) => Buffer.from(text.replace(/\\x([0-9a-f]{2})/g, (_, h) => String.fromCharCode(Number.parseInt(h, 16))), 'latin1');
-const unescapeText = (text) => unescape(text).toString('utf8');
+const fromStraceText = (text) => Buffer.from(text.replace(/\\x([0-9a-f]{2})/g, (_, h) => String.fromCharCode(Number.parseInt(h, 16))), 'latin1');
+const unescapeText = (text) => fromStraceText(text).toString('utf8');
 
 /** Splits strace arguments at top-level commas (strings are hex-escaped, so only brackets nest). */
 function splitArgs(text) {
@@ -45,7 +45,7 @@ function descriptor(arg) {
 /** The bytes of a string argument (`"\x41…"`, possibly followed by `...`), or null. */
 function quoted(arg) {
   const m = /^"(.*)"(?:\.\.\.)?$/.exec(arg);
-  return m ? unescape(m[1]) : null;
+  return m ? fromStraceText(m[1]) : null;
 }
 
 /**

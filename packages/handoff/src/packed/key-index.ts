@@ -194,7 +194,7 @@ export class PlainKeyIndex {
     for (let i = 0; i < table.length; i++) {
       const r = rank(table.codeAt(i));
       if (r === 0) continue;
-      const key = 'k' + table.keyAt(i);
+      const key = `k${table.keyAt(i)}`;
       const held = this.#map.get(key);
       if (held === undefined || r >= rank(table.codeAt(held))) this.#map.set(key, i);
     }
@@ -205,7 +205,7 @@ export class PlainKeyIndex {
   }
 
   find(key: string): number {
-    return this.#map.get('k' + key) ?? -1;
+    return this.#map.get(`k${key}`) ?? -1;
   }
 
   forEach(fn: (i: number) => void): void {

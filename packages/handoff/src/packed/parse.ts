@@ -84,8 +84,8 @@ const ENTRIES_KEY = Buffer.from('"entries"');
 function isEntriesKey(bytes: Buffer, start: number, end: number): boolean {
   if (end - start === ENTRIES_KEY.length && bytes.compare(ENTRIES_KEY, 0, ENTRIES_KEY.length, start, end) === 0) return true;
   // An escaped spelling ("entri\u0065s") is the same key
-  const escape = bytes.indexOf(BACKSLASH, start);
-  if (escape < 0 || escape >= end) return false;
+  const backslashAt = bytes.indexOf(BACKSLASH, start);
+  if (backslashAt < 0 || backslashAt >= end) return false;
   try {
     return JSON.parse(bytes.toString('utf8', start, end)) === 'entries';
   } catch {
@@ -159,7 +159,7 @@ export function parseDocument<Entry>(bytes: Buffer, start: number, spec: Handoff
   // Everything but the entries, with null in their place
   let envelope: unknown;
   try {
-    envelope = JSON.parse(bytes.toString('utf8', start, entriesStart) + 'null' + bytes.toString('utf8', entriesEnd));
+    envelope = JSON.parse(`${bytes.toString('utf8', start, entriesStart)}null${bytes.toString('utf8', entriesEnd)}`);
   } catch {
     return null;
   }
