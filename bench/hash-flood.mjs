@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `mbcap-ingestor apply` of a snapshot whose keys were chosen to collide in the key index
-// (bench/lib/flood-keys.mjs: all on one slot of the index as it was, unseeded FNV-1a),
+// (bench/lib/flood-keys.mjs: all on one slot of an unseeded FNV-1a index),
 // against the same apply with random keys of the same count:
 //   node bench/hash-flood.mjs [--entries 120000,1000000] [--runs 1] [--timeout 300s] [--json]
 //

@@ -1,4 +1,4 @@
-// Public keys chosen to collide in the key index as it was before it was keyed: unseeded
+// Public keys chosen to collide in a key index with an unkeyed hash: unseeded
 // 32-bit FNV-1a, slot = hash & (capacity - 1), linear probing. Every key made here has the
 // same low 22 bits of FNV-1a, so all of them fall on one slot of any table of up to 2^22
 // slots (snapshots of up to 2M entries) and the old index took time quadratic in their

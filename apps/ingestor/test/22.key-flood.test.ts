@@ -1,6 +1,6 @@
-// Public keys come from radio packets: keys chosen to collide in the snapshot's key index
-// (as it was: unseeded FNV-1a, linear probing) must not make an apply slow. 50,000 of them
-// took the old index minutes, holding the write lock all along.
+// Public keys come from radio packets: keys chosen to collide under an unseeded FNV-1a hash
+// with linear probing (what a plain hash index would use) must not make an apply slow. An
+// index of that kind takes minutes over 50,000 of them, holding the write lock all along.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import Database from 'better-sqlite3';

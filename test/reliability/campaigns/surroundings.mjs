@@ -306,7 +306,7 @@ async function hashFloods({ quick, work, check, counts }) {
   counts.floodRatio = Math.round((flood.ms / plain.ms) * 100) / 100;
   counts.floodMs = Math.round(flood.ms);
   check(flood.out.status === 'applied' && flood.out.updatedActive === n, `hash flood: ${n} colliding keys: ${flood.out.status}, ${flood.out.updatedActive} rows`);
-  // Quadratic was 190× (51 s against 0.27 s at 120k); anything near linear passes
+  // A quadratic index takes about 190× as long (51 s against 0.27 s at 120k); anything near linear passes
   check(counts.floodRatio < 10, `hash flood: ${n} colliding keys took ${counts.floodRatio}× the time of random keys`);
 }
 
