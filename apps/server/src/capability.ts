@@ -1,6 +1,6 @@
 import { isDirectRoute, PAYLOAD_TYPE, peekHops, peekPacket, peekPayload, type PacketPeek as Packet } from '@mbcap/meshcore';
 import { parseFirstSeen } from '@mbcap/dbschema';
-import type { MultibyteStatus } from '@mbcap/snapshot';
+import type { MultibyteEvidence, MultibyteStatus } from '@mbcap/snapshot';
 import { createKeeper, type KeptEvidence } from './kept.js';
 
 /** A row of `nodes` or `inactive_nodes`; `public_key` is kept exactly as stored. */
@@ -30,7 +30,7 @@ export type CapabilityEntry = {
   public_key: string;
   status: CapabilityStatus;
   /** Absent for unknown, as the Go writer omits it. */
-  evidence?: 'advert' | 'path';
+  evidence?: MultibyteEvidence;
   /** Largest hash size of its adverts (≥ 2), else of its path evidence, else 1. */
   maxHashSize: number;
   name: string | null;

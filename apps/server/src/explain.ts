@@ -3,6 +3,7 @@
 import { isDirectRoute, PAYLOAD_TYPE, peekPacket } from '@mbcap/meshcore';
 import { advertKeyOf, evidenceHops, isEvidence, payloadTypeOf, statusOf, type CapabilityStatus, type NodeRow, type PacketRow } from './capability.js';
 import { parseFirstSeen } from '@mbcap/dbschema';
+import type { MultibyteEvidence } from '@mbcap/snapshot';
 import { EXPLAIN_LIMIT } from './kept.js';
 
 const NODE_KEY = /^[0-9a-fA-F]{2,64}$/;
@@ -28,7 +29,7 @@ export type Why =
 export type Explanation = {
   public_key: string;
   status: CapabilityStatus;
-  evidence?: 'advert' | 'path';
+  evidence?: MultibyteEvidence;
   maxHashSize: number;
   why: Why;
 };
