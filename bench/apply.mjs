@@ -18,7 +18,9 @@ import Database from 'better-sqlite3';
 import { writeSnapshot } from '@mbcap/snapshot';
 import { median, round, runNode } from './lib/stats.mjs';
 
-const { values } = parseArgs({ options: { entries: { type: 'string', default: '200000' }, runs: { type: 'string', default: '3' }, json: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: { entries: { type: 'string', default: '200000' }, runs: { type: 'string', default: '3' }, json: { type: 'boolean', default: false } },
+});
 const N = Number(values.entries);
 const runs = Number(values.runs);
 const ingestor = new URL('../apps/ingestor/bin/mbcap-ingestor.js', import.meta.url).pathname;
@@ -40,13 +42,17 @@ const key = (i) => i.toString(16).padStart(64, '0');
   db.close();
 }
 const db = join(dir, 'mesh.db');
-const entries = Array.from({ length: N }, (_, i) => (i % 3 === 0 ? { public_key: key(i), status: 'suspected', evidence: 'path' } : { public_key: key(i), status: 'confirmed', evidence: 'advert' }));
+const entries = Array.from({ length: N }, (_, i) =>
+  i % 3 === 0 ? { public_key: key(i), status: 'suspected', evidence: 'path' } : { public_key: key(i), status: 'confirmed', evidence: 'advert' },
+);
 const written = await writeSnapshot(db, { entries });
 const fileMb = statSync(written.path).size / 1048576;
 
 // The next snapshot: 1 % of the rows change (upward, or confirmed with other evidence:
 // a stored value only rises, so a confirmed row told suspected would not change)
-const next = entries.map((e, i) => (i % 100 === 0 ? { public_key: e.public_key, status: 'confirmed', evidence: e.status === 'confirmed' ? 'path' : 'advert' } : e));
+const next = entries.map((e, i) =>
+  i % 100 === 0 ? { public_key: e.public_key, status: 'confirmed', evidence: e.status === 'confirmed' ? 'path' : 'advert' } : e,
+);
 
 const fresh = () => {
   for (const suffix of ['-wal', '-shm']) rmSync(db + suffix, { force: true });
@@ -96,7 +102,9 @@ const result = {
 };
 if (values.json) console.log(JSON.stringify(result));
 else {
-  console.log(`apply, ${N} entries, every row changes (median of ${runs}): ${result.allChange.oursMs} ms; bare UPDATE loop ${result.allChange.baselineMs} ms; ratio ${result.allChange.ratio} (target <= 1.0)`);
+  console.log(
+    `apply, ${N} entries, every row changes (median of ${runs}): ${result.allChange.oursMs} ms; bare UPDATE loop ${result.allChange.baselineMs} ms; ratio ${result.allChange.ratio} (target <= 1.0)`,
+  );
   console.log(`apply, 1 % of rows change: ${result.fewChange.oursMs} ms; bare UPDATE loop ${result.fewChange.baselineMs} ms; ratio ${result.fewChange.ratio}`);
   console.log(`apply, nothing changed: ${result.unchanged.oursMs} ms = ${result.unchanged.percent} % of the full apply (target <= 2 %)`);
   console.log(`apply peak RSS ${result.memory.peakRssMb} MB for a ${result.memory.fileMb} MB snapshot: ${result.memory.ratio}x (target <= 3x at 1M entries)`);

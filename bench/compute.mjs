@@ -12,7 +12,14 @@ import { join } from 'node:path';
 import { meshDb } from './lib/mesh-db.mjs';
 import { median, round, runNode } from './lib/stats.mjs';
 
-const { values } = parseArgs({ options: { nodes: { type: 'string', default: '20000' }, packets: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '3' }, json: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: {
+    nodes: { type: 'string', default: '20000' },
+    packets: { type: 'string', default: '1000000' },
+    runs: { type: 'string', default: '3' },
+    json: { type: 'boolean', default: false },
+  },
+});
 const nodes = Number(values.nodes);
 const packets = Number(values.packets);
 const runs = Number(values.runs);
@@ -55,6 +62,8 @@ const result = {
 };
 if (values.json) console.log(JSON.stringify(result));
 else {
-  console.log(`compute: publish over ${packets} transmissions, ${nodes} nodes (median of ${runs}): ${result.oursMs} ms; bare iterate() ${result.baselineMs} ms; ratio ${result.ratio} (target <= 1.5)`);
+  console.log(
+    `compute: publish over ${packets} transmissions, ${nodes} nodes (median of ${runs}): ${result.oursMs} ms; bare iterate() ${result.baselineMs} ms; ratio ${result.ratio} (target <= 1.5)`,
+  );
   console.log(`         peak RSS ${result.peakRssMb} MB (target <= 300 MB; the bare scan's process: ${result.baselinePeakRssMb} MB)`);
 }

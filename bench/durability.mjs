@@ -20,7 +20,14 @@ import Database from 'better-sqlite3';
 import { writeSnapshot } from '@mbcap/snapshot';
 import { median, round, runNode } from './lib/stats.mjs';
 
-const { values } = parseArgs({ options: { entries: { type: 'string', default: '200000' }, packets: { type: 'string', default: '20000' }, runs: { type: 'string', default: '3' }, json: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: {
+    entries: { type: 'string', default: '200000' },
+    packets: { type: 'string', default: '20000' },
+    runs: { type: 'string', default: '3' },
+    json: { type: 'boolean', default: false },
+  },
+});
 const N = Number(values.entries);
 const P = Number(values.packets);
 const runs = Number(values.runs);
@@ -43,11 +50,23 @@ const key = (i) => i.toString(16).padStart(64, '0');
   db.close();
 }
 const db = join(dir, 'mesh.db');
-const entries = Array.from({ length: N }, (_, i) => ({ public_key: key(i), status: i % 3 === 0 ? 'suspected' : 'confirmed', evidence: i % 3 === 0 ? 'path' : 'advert' }));
-const next = entries.map((e, i) => (i % 100 === 0 ? { public_key: e.public_key, status: 'confirmed', evidence: e.status === 'confirmed' ? 'path' : 'advert' } : e));
-const real = readFileSync(realPackets, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+const entries = Array.from({ length: N }, (_, i) => ({
+  public_key: key(i),
+  status: i % 3 === 0 ? 'suspected' : 'confirmed',
+  evidence: i % 3 === 0 ? 'path' : 'advert',
+}));
+const next = entries.map((e, i) =>
+  i % 100 === 0 ? { public_key: e.public_key, status: 'confirmed', evidence: e.status === 'confirmed' ? 'path' : 'advert' } : e,
+);
+const real = readFileSync(realPackets, 'utf8')
+  .split('\n')
+  .filter(Boolean)
+  .map((l) => JSON.parse(l));
 const packetsFile = join(dir, 'packets.jsonl');
-writeFileSync(packetsFile, `${Array.from({ length: P }, (_, i) => JSON.stringify({ ...real[i % real.length], hash: `bench${i.toString(16).padStart(12, '0')}` })).join('\n')}\n`);
+writeFileSync(
+  packetsFile,
+  `${Array.from({ length: P }, (_, i) => JSON.stringify({ ...real[i % real.length], hash: `bench${i.toString(16).padStart(12, '0')}` })).join('\n')}\n`,
+);
 
 const fresh = () => {
   for (const suffix of ['-wal', '-shm']) rmSync(db + suffix, { force: true });
@@ -62,14 +81,16 @@ for (let i = 0; i < runs; i++) {
     fresh();
     await writeSnapshot(db, { entries });
     const all = await cli(['apply', '--synchronous', level]);
-    if (all.status !== 'applied' || all.updatedActive + all.updatedInactive !== N) throw new Error(`apply (${level}) did not update every row: ${JSON.stringify(all)}`);
+    if (all.status !== 'applied' || all.updatedActive + all.updatedInactive !== N)
+      throw new Error(`apply (${level}) did not update every row: ${JSON.stringify(all)}`);
     t.all.push(all.durationMs);
     await writeSnapshot(db, { entries: next });
     const few = await cli(['apply', '--synchronous', level]);
     if (few.status !== 'applied') throw new Error(`the 1 % apply (${level}): ${JSON.stringify(few)}`);
     t.few.push(few.durationMs);
     const imported = await cli(['import', packetsFile, '--synchronous', level]);
-    if (imported.status !== 'complete' || imported.stored !== P) throw new Error(`import (${level}) stored ${imported.stored} of ${P}: ${JSON.stringify(imported)}`);
+    if (imported.status !== 'complete' || imported.stored !== P)
+      throw new Error(`import (${level}) stored ${imported.stored} of ${P}: ${JSON.stringify(imported)}`);
     t.import.push(imported.durationMs);
   }
 }
@@ -100,11 +121,18 @@ const result = {
   applyAll: pair('all'),
   applyFew: pair('few'),
   import: pair('import'),
-  commit: { fullMs: round(commitMs.full, 2), normalMs: round(commitMs.normal, 2), ratio: round(commitMs.full / commitMs.normal, 1), extraMs: round(commitMs.full - commitMs.normal, 2) },
+  commit: {
+    fullMs: round(commitMs.full, 2),
+    normalMs: round(commitMs.normal, 2),
+    ratio: round(commitMs.full / commitMs.normal, 1),
+    extraMs: round(commitMs.full - commitMs.normal, 2),
+  },
 };
 if (values.json) console.log(JSON.stringify(result));
 else {
-  console.log(`apply, ${N} entries, every row changes (median of ${runs}): synchronous=full ${result.applyAll.fullMs} ms, normal ${result.applyAll.normalMs} ms, ratio ${result.applyAll.ratio}`);
+  console.log(
+    `apply, ${N} entries, every row changes (median of ${runs}): synchronous=full ${result.applyAll.fullMs} ms, normal ${result.applyAll.normalMs} ms, ratio ${result.applyAll.ratio}`,
+  );
   console.log(`apply, 1 % of rows change: full ${result.applyFew.fullMs} ms, normal ${result.applyFew.normalMs} ms, ratio ${result.applyFew.ratio}`);
   console.log(`import, ${P} packets: full ${result.import.fullMs} ms, normal ${result.import.normalMs} ms, ratio ${result.import.ratio}`);
   console.log(`one small commit: full ${result.commit.fullMs} ms, normal ${result.commit.normalMs} ms (+${result.commit.extraMs} ms each)`);

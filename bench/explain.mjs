@@ -12,7 +12,15 @@ import Database from 'better-sqlite3';
 import { meshDb } from './lib/mesh-db.mjs';
 import { median, percentile, round } from './lib/stats.mjs';
 
-const { values } = parseArgs({ options: { nodes: { type: 'string', default: '20000' }, packets: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '3' }, asks: { type: 'string', default: '500' }, json: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: {
+    nodes: { type: 'string', default: '20000' },
+    packets: { type: 'string', default: '1000000' },
+    runs: { type: 'string', default: '3' },
+    asks: { type: 'string', default: '500' },
+    json: { type: 'boolean', default: false },
+  },
+});
 const nodes = Number(values.nodes);
 const packets = Number(values.packets);
 const runs = Number(values.runs);
@@ -53,7 +61,16 @@ for (let i = 0; i < runs; i++) {
   keeping.push(performance.now() - started);
 }
 const { kept, entries } = result;
-const keptMb = [kept.advertMax, kept.pathMax, kept.bySize, kept.zeroHopDirect, kept.hopLengths, ...[kept.adverts, kept.paths].flatMap((l) => [l.time, l.rowid, l.hop, l.filled, l.total])].reduce((n, a) => n + a.byteLength, 0) / 2 ** 20;
+const keptMb =
+  [
+    kept.advertMax,
+    kept.pathMax,
+    kept.bySize,
+    kept.zeroHopDirect,
+    kept.hopLengths,
+    ...[kept.adverts, kept.paths].flatMap((l) => [l.time, l.rowid, l.hop, l.filled, l.total]),
+  ].reduce((n, a) => n + a.byteLength, 0) /
+  2 ** 20;
 
 // Answers, nodes of every status in turn
 const byStatus = { confirmed: [], suspected: [], unknown: [] };
@@ -92,6 +109,10 @@ const out = {
 if (values.json) console.log(JSON.stringify(out));
 else {
   console.log(`explain: ${packets} packets, ${nodes} nodes (median of ${runs})`);
-  console.log(`  cycle ${out.cycleMs} ms; keeping explanations ${out.cycleKeepingMs} ms (${out.keepingRatio}×; ${out.keptMb} MB kept); bare raw iterate() ${out.bareMs} ms (keeping: ${out.keepingVsBare}×)`);
-  console.log(`  answer from what was kept, ${asks} nodes: p50 ${out.answerP50Ms} ms, p99 ${out.answerP99Ms} ms, max ${out.answerMaxMs} ms (target <= 100 ms); one scan: ${out.scanMs} ms`);
+  console.log(
+    `  cycle ${out.cycleMs} ms; keeping explanations ${out.cycleKeepingMs} ms (${out.keepingRatio}×; ${out.keptMb} MB kept); bare raw iterate() ${out.bareMs} ms (keeping: ${out.keepingVsBare}×)`,
+  );
+  console.log(
+    `  answer from what was kept, ${asks} nodes: p50 ${out.answerP50Ms} ms, p99 ${out.answerP99Ms} ms, max ${out.answerMaxMs} ms (target <= 100 ms); one scan: ${out.scanMs} ms`,
+  );
 }

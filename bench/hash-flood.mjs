@@ -18,7 +18,14 @@ import { writeSnapshot } from '@mbcap/snapshot';
 import { collidingKeys, randomKeys } from './lib/flood-keys.mjs';
 import { median, round, runNode } from './lib/stats.mjs';
 
-const { values } = parseArgs({ options: { entries: { type: 'string', default: '120000,1000000' }, runs: { type: 'string', default: '1' }, timeout: { type: 'string', default: '300' }, json: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: {
+    entries: { type: 'string', default: '120000,1000000' },
+    runs: { type: 'string', default: '1' },
+    timeout: { type: 'string', default: '300' },
+    json: { type: 'boolean', default: false },
+  },
+});
 const runs = Number(values.runs);
 const sizes = values.entries.split(',').map(Number);
 const timeoutMs = Number(values.timeout.replace(/s$/, '')) * 1000;
@@ -84,7 +91,8 @@ for (const n of sizes) {
 if (values.json) console.log(JSON.stringify({ what: 'hash-flood', results }));
 else {
   for (const r of results) {
-    const flood = r.collidingMs === null ? `more than ${round(r.stoppedAfterMs / 1000)} s (stopped)` : `${r.collidingMs} ms (peak RSS ${r.collidingPeakRssMb} MB)`;
+    const flood =
+      r.collidingMs === null ? `more than ${round(r.stoppedAfterMs / 1000)} s (stopped)` : `${r.collidingMs} ms (peak RSS ${r.collidingPeakRssMb} MB)`;
     const ratio = r.ratio === null ? `more than ${round(r.stoppedAfterMs / r.randomMs)}` : r.ratio;
     console.log(`apply, ${r.entries} keys chosen to collide: ${flood}; random keys: ${r.randomMs} ms (peak RSS ${r.randomPeakRssMb} MB); ratio ${ratio}`);
   }

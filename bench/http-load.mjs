@@ -88,7 +88,8 @@ async function until(what, check, ms) {
   for (;;) {
     const value = check();
     if (value) return value;
-    if (Date.now() > deadline || server.exitCode !== null) throw new Error(`${what}: not within ${ms / 1000} s; server log:\n${events.map((e) => e.msg).join('\n')}`);
+    if (Date.now() > deadline || server.exitCode !== null)
+      throw new Error(`${what}: not within ${ms / 1000} s; server log:\n${events.map((e) => e.msg).join('\n')}`);
     await sleep(50);
   }
 }
@@ -99,13 +100,15 @@ const cycles = () => events.filter((e) => e.event === 'published' || e.event ===
 async function collect(n, since) {
   const mine = () => cycles().filter((e) => Date.parse(e.at) >= since);
   await until(`${n} publishes`, () => mine().length >= n, n * 60_000);
-  return mine().slice(0, n).map((e) => ({
-    ok: e.event === 'published',
-    ms: e.durationMs,
-    // From the file being durable to the main thread logging it
-    deliveredMs: Date.parse(e.time) - (Date.parse(e.at) + e.durationMs),
-    error: e.error ?? null,
-  }));
+  return mine()
+    .slice(0, n)
+    .map((e) => ({
+      ok: e.event === 'published',
+      ms: e.durationMs,
+      // From the file being durable to the main thread logging it
+      deliveredMs: Date.parse(e.time) - (Date.parse(e.at) + e.durationMs),
+      error: e.error ?? null,
+    }));
 }
 
 function startSwarm(args) {
@@ -139,7 +142,10 @@ const summary = (runs) => {
     medianMs: ok.length ? round(median(ok)) : null,
     maxMs: ok.length ? round(Math.max(...ok)) : null,
     deliveredMedianMs: round(median(runs.map((r) => r.deliveredMs))),
-    errors: runs.filter((r) => !r.ok).map((r) => r.error).slice(0, 3),
+    errors: runs
+      .filter((r) => !r.ok)
+      .map((r) => r.error)
+      .slice(0, 3),
   };
 };
 
@@ -170,17 +176,38 @@ try {
   const sum = (key) => clientRounds.reduce((n, f) => n + (f?.[key] ?? 0), 0);
   const dropped = {};
   for (const f of clientRounds) for (const [k, v] of Object.entries(f?.dropped ?? {})) dropped[k] = (dropped[k] ?? 0) + v;
-  const loadFigures = { answered: sum('answered'), rps: Math.round(sum('rps') / rounds), latencyMs: clientRounds.map((f) => f?.latencyMs ?? null), dropped, reconnects: sum('reconnects') };
+  const loadFigures = {
+    answered: sum('answered'),
+    rps: Math.round(sum('rps') / rounds),
+    latencyMs: clientRounds.map((f) => f?.latencyMs ?? null),
+    dropped,
+    reconnects: sum('reconnects'),
+  };
 
   say(`half-open: ${rounds * publishes} publishes under ${values['half-open']} connections that send nothing`);
-  const silentSwarm = startSwarm(['--port', String(port), '--clients', '0', '--half-open', values['half-open'], '--reopen', '--reconnect-ms', '250', '--seconds', '600']);
+  const silentSwarm = startSwarm([
+    '--port',
+    String(port),
+    '--clients',
+    '0',
+    '--half-open',
+    values['half-open'],
+    '--reopen',
+    '--reconnect-ms',
+    '250',
+    '--seconds',
+    '600',
+  ]);
   await silentSwarm.ready();
   const halfOpen = summary(await collect(rounds * publishes, Date.now()));
   const silentFigures = await silentSwarm.stop();
 
   // The server answers afterwards, and stops cleanly
   await sleep(200);
-  const health = await fetch(`http://127.0.0.1:${port}/healthz`).then(async (r) => ({ status: r.status, body: await r.json() }), (e) => ({ status: null, error: e.message }));
+  const health = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+    async (r) => ({ status: r.status, body: await r.json() }),
+    (e) => ({ status: null, error: e.message }),
+  );
   server.kill('SIGTERM');
   const exitCode = await serverExited;
 
@@ -194,7 +221,17 @@ try {
     nofile: nofile || null,
     maxConnections: cap?.maxConnections ?? null,
     unloaded,
-    loaded: { ...loaded, ratio: ratio(loaded), worstRatio: worst(loaded), clients: Number(values.clients), answered: loadFigures?.answered, rps: loadFigures?.rps, latencyMs: loadFigures?.latencyMs, dropped: loadFigures?.dropped, reconnects: loadFigures?.reconnects },
+    loaded: {
+      ...loaded,
+      ratio: ratio(loaded),
+      worstRatio: worst(loaded),
+      clients: Number(values.clients),
+      answered: loadFigures?.answered,
+      rps: loadFigures?.rps,
+      latencyMs: loadFigures?.latencyMs,
+      dropped: loadFigures?.dropped,
+      reconnects: loadFigures?.reconnects,
+    },
     halfOpen: { ...halfOpen, ratio: ratio(halfOpen), worstRatio: worst(halfOpen), connections: Number(values['half-open']), figures: silentFigures?.halfOpen },
     healthAfter: health.status,
     refusedConnections: health.body?.http?.refusedConnections ?? null,
@@ -212,14 +249,26 @@ const r = result;
 const target = (x) => (x !== null && x <= 2 ? 'ok' : 'MISSED');
 if (values.json) console.log(JSON.stringify(r));
 else {
-  console.log(`http-load: ${nodes} nodes, ${packets} packets; ${r.machine.cpus} CPUs, node ${r.machine.node}, load average ${r.machine.loadavg1Before} before, ${r.machine.loadavg1After} after; server open-file limit ${r.nofile ?? 'inherited'}, at most ${r.maxConnections} connections`);
+  console.log(
+    `http-load: ${nodes} nodes, ${packets} packets; ${r.machine.cpus} CPUs, node ${r.machine.node}, load average ${r.machine.loadavg1Before} before, ${r.machine.loadavg1After} after; server open-file limit ${r.nofile ?? 'inherited'}, at most ${r.maxConnections} connections`,
+  );
   console.log(`  unloaded publish:  median ${r.unloaded.medianMs} ms, max ${r.unloaded.maxMs} ms (${r.unloaded.n} publishes, ${r.unloaded.failed} failed)`);
-  console.log(`  ${r.loaded.clients} keep-alive clients: median ${r.loaded.medianMs} ms, max ${r.loaded.maxMs} ms (${r.loaded.n} publishes, ${r.loaded.failed} failed); ratio ${r.loaded.ratio} (worst ${r.loaded.worstRatio}; target <= 2: ${target(r.loaded.worstRatio)})`);
-  console.log(`      clients: ${r.loaded.answered} answers, ${r.loaded.rps}/s, latency p50 / p99 by round ${r.loaded.latencyMs.map((l) => `${l?.p50} / ${l?.p99}`).join(', ')} ms; connections dropped ${JSON.stringify(r.loaded.dropped)}, reconnects ${r.loaded.reconnects}`);
-  console.log(`  ${r.halfOpen.connections} half-open:     median ${r.halfOpen.medianMs} ms, max ${r.halfOpen.maxMs} ms (${r.halfOpen.n} publishes, ${r.halfOpen.failed} failed); ratio ${r.halfOpen.ratio} (worst ${r.halfOpen.worstRatio}; no timing target, none may fail)`);
+  console.log(
+    `  ${r.loaded.clients} keep-alive clients: median ${r.loaded.medianMs} ms, max ${r.loaded.maxMs} ms (${r.loaded.n} publishes, ${r.loaded.failed} failed); ratio ${r.loaded.ratio} (worst ${r.loaded.worstRatio}; target <= 2: ${target(r.loaded.worstRatio)})`,
+  );
+  console.log(
+    `      clients: ${r.loaded.answered} answers, ${r.loaded.rps}/s, latency p50 / p99 by round ${r.loaded.latencyMs.map((l) => `${l?.p50} / ${l?.p99}`).join(', ')} ms; connections dropped ${JSON.stringify(r.loaded.dropped)}, reconnects ${r.loaded.reconnects}`,
+  );
+  console.log(
+    `  ${r.halfOpen.connections} half-open:     median ${r.halfOpen.medianMs} ms, max ${r.halfOpen.maxMs} ms (${r.halfOpen.n} publishes, ${r.halfOpen.failed} failed); ratio ${r.halfOpen.ratio} (worst ${r.halfOpen.worstRatio}; no timing target, none may fail)`,
+  );
   console.log(`      silent connections: ${JSON.stringify(r.halfOpen.figures)}`);
-  console.log(`  main thread logged each publish a median ${r.unloaded.deliveredMedianMs} / ${r.loaded.deliveredMedianMs} / ${r.halfOpen.deliveredMedianMs} ms after the file was durable (unloaded / loaded / half-open)`);
-  console.log(`  afterwards: /healthz ${r.healthAfter}, ${r.failuresTotal} failed publishes in all, ${r.refusedConnections} connections refused at the cap; exit code ${r.serverExit}`);
+  console.log(
+    `  main thread logged each publish a median ${r.unloaded.deliveredMedianMs} / ${r.loaded.deliveredMedianMs} / ${r.halfOpen.deliveredMedianMs} ms after the file was durable (unloaded / loaded / half-open)`,
+  );
+  console.log(
+    `  afterwards: /healthz ${r.healthAfter}, ${r.failuresTotal} failed publishes in all, ${r.refusedConnections} connections refused at the cap; exit code ${r.serverExit}`,
+  );
   for (const phase of [r.unloaded, r.loaded, r.halfOpen]) for (const error of phase.errors) console.log(`  failed: ${error}`);
 }
 const ok = r.unloaded.failed + r.loaded.failed + r.halfOpen.failed === 0 && r.healthAfter === 200;

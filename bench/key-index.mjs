@@ -14,7 +14,9 @@ import { mbcapCode } from '@mbcap/snapshot';
 import { collidingKeys, randomKeys } from './lib/flood-keys.mjs';
 import { median, round } from './lib/stats.mjs';
 
-const { values } = parseArgs({ options: { entries: { type: 'string', default: '200000,1000000' }, runs: { type: 'string', default: '5' }, json: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: { entries: { type: 'string', default: '200000,1000000' }, runs: { type: 'string', default: '5' }, json: { type: 'boolean', default: false } },
+});
 const sizes = values.entries.split(',').map(Number);
 const runs = Number(values.runs);
 const gc = globalThis.gc ?? (() => {});
@@ -68,12 +70,23 @@ for (const n of sizes) {
         bytes = Math.max(bytes, memory() - before);
         if (index.structure && index.structure !== (form === 'sorted' ? 'sorted' : 'hashed')) throw new Error(`${form} built ${index.structure}`);
       }
-      results.push({ entries: n, keys: keysName, form, buildMs: round(median(build)), findMs: round(median(find)), totalMs: round(median(build) + median(find)), memoryMb: round(bytes / 1048576) });
+      results.push({
+        entries: n,
+        keys: keysName,
+        form,
+        buildMs: round(median(build)),
+        findMs: round(median(find)),
+        totalMs: round(median(build) + median(find)),
+        memoryMb: round(bytes / 1048576),
+      });
     }
   }
 }
 
 if (values.json) console.log(JSON.stringify({ what: 'key-index', runs, results }));
 else {
-  for (const r of results) console.log(`${r.entries} keys, ${r.keys}, ${r.form}: build ${r.buildMs} ms, ${r.entries} finds ${r.findMs} ms, together ${r.totalMs} ms; ${r.memoryMb} MB`);
+  for (const r of results)
+    console.log(
+      `${r.entries} keys, ${r.keys}, ${r.form}: build ${r.buildMs} ms, ${r.entries} finds ${r.findMs} ms, together ${r.totalMs} ms; ${r.memoryMb} MB`,
+    );
 }

@@ -11,7 +11,9 @@ import { parseArgs } from 'node:util';
 import { writeSnapshot } from '@mbcap/snapshot';
 import { median, round } from './lib/stats.mjs';
 
-const { values } = parseArgs({ options: { entries: { type: 'string', default: '200000' }, runs: { type: 'string', default: '5' }, json: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: { entries: { type: 'string', default: '200000' }, runs: { type: 'string', default: '5' }, json: { type: 'boolean', default: false } },
+});
 const N = Number(values.entries);
 const runs = Number(values.runs);
 const dir = mkdtempSync(join(tmpdir(), 'mbcap-bench-publish-'));
@@ -56,4 +58,7 @@ for (let i = 0; i < runs; i++) {
 rmSync(dir, { recursive: true, force: true });
 const result = { what: 'publish', entries: N, runs, oursMs: round(median(a)), baselineMs: round(median(b)), ratio: round(median(a) / median(b), 2) };
 if (values.json) console.log(JSON.stringify(result));
-else console.log(`publish, ${N} entries, durable (median of ${runs}): writeSnapshot ${result.oursMs} ms; bare stringify + write + fsync + rename + dir fsync ${result.baselineMs} ms; ratio ${result.ratio} (target <= 1.3)`);
+else
+  console.log(
+    `publish, ${N} entries, durable (median of ${runs}): writeSnapshot ${result.oursMs} ms; bare stringify + write + fsync + rename + dir fsync ${result.baselineMs} ms; ratio ${result.ratio} (target <= 1.3)`,
+  );

@@ -16,7 +16,14 @@ import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { writeSnapshot } from '@mbcap/snapshot';
 
-const { values } = parseArgs({ options: { entries: { type: 'string', default: '10000' }, publishes: { type: 'string', default: '100' }, bursts: { type: 'string', default: '50' }, json: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: {
+    entries: { type: 'string', default: '10000' },
+    publishes: { type: 'string', default: '100' },
+    bursts: { type: 'string', default: '50' },
+    json: { type: 'boolean', default: false },
+  },
+});
 const N = Number(values.entries);
 const PUBLISHES = Number(values.publishes);
 const BURSTS = Number(values.bursts);
@@ -58,7 +65,11 @@ child.stderr.on('data', (chunk) => {
 while (!ready) await sleep(10);
 
 const entriesFor = (round) =>
-  Array.from({ length: N }, (_, i) => ({ public_key: key(i), status: (i + round) % 3 === 0 ? 'unknown' : (i + round) % 3 === 1 ? 'suspected' : 'confirmed', evidence: (i + round) % 3 === 1 ? 'path' : 'advert' })).map((e) => (e.status === 'unknown' ? { public_key: e.public_key, status: 'unknown' } : e));
+  Array.from({ length: N }, (_, i) => ({
+    public_key: key(i),
+    status: (i + round) % 3 === 0 ? 'unknown' : (i + round) % 3 === 1 ? 'suspected' : 'confirmed',
+    evidence: (i + round) % 3 === 1 ? 'path' : 'advert',
+  })).map((e) => (e.status === 'unknown' ? { public_key: e.public_key, status: 'unknown' } : e));
 
 function waitApplied(seq, ms) {
   if (applied.has(seq)) return Promise.resolve(true);
@@ -121,7 +132,13 @@ const result = {
 };
 if (values.json) console.log(JSON.stringify(result));
 else {
-  console.log(`reaction, ${N} entries, ${PUBLISHES} publishes (every row changes), file replaced → rows committed: p50 ${result.p50} ms, p90 ${result.p90} ms, p99 ${result.p99} ms, max ${result.max} ms  (target p50 <= 50, p99 <= 250 ms)`);
-  console.log(`          from the start of the publish (serialising and fsync included): p50 ${result.fromPublishStartP50} ms, p99 ${result.fromPublishStartP99} ms`);
-  console.log(`bursts of 5 publishes 5 ms apart: last applied in ${burstsOk}/${BURSTS}, ${result.burstP50Delay} ms median / ${result.burstMaxDelay} ms max after the burst  (target ${BURSTS}/${BURSTS}, <= 500 ms)`);
+  console.log(
+    `reaction, ${N} entries, ${PUBLISHES} publishes (every row changes), file replaced → rows committed: p50 ${result.p50} ms, p90 ${result.p90} ms, p99 ${result.p99} ms, max ${result.max} ms  (target p50 <= 50, p99 <= 250 ms)`,
+  );
+  console.log(
+    `          from the start of the publish (serialising and fsync included): p50 ${result.fromPublishStartP50} ms, p99 ${result.fromPublishStartP99} ms`,
+  );
+  console.log(
+    `bursts of 5 publishes 5 ms apart: last applied in ${burstsOk}/${BURSTS}, ${result.burstP50Delay} ms median / ${result.burstMaxDelay} ms max after the burst  (target ${BURSTS}/${BURSTS}, <= 500 ms)`,
+  );
 }

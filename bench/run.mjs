@@ -10,9 +10,13 @@ import { cpus, totalmem } from 'node:os';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, full: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } } });
+const { values } = parseArgs({
+  options: { quick: { type: 'boolean', default: false }, full: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+});
 if (values.help) {
-  console.log('usage: npm run bench -- [--quick | --full]\n\n  --quick  small sizes, under a minute\n  --full   adds the 1M-entry and 1M-packet runs (several minutes)\nWrites bench/results.json.');
+  console.log(
+    'usage: npm run bench -- [--quick | --full]\n\n  --quick  small sizes, under a minute\n  --full   adds the 1M-entry and 1M-packet runs (several minutes)\nWrites bench/results.json.',
+  );
   process.exit(0);
 }
 if (values.quick && values.full) {
@@ -26,14 +30,57 @@ function bench(script, args) {
     const child = spawn(process.execPath, [new URL(script, import.meta.url).pathname, ...args, '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (c) => (out += c));
-    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1))) : reject(new Error(`${script} ${args.join(' ')} exited ${code}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1))) : reject(new Error(`${script} ${args.join(' ')} exited ${code}`)),
+    );
   });
 }
 
 const plan = {
-  quick: { apply: [[10_000, 1]], publish: [[10_000, 3]], compute: [[2_000, 20_000, 1]], explain: [[2_000, 20_000, 1, 100]], reaction: [1_000, 10, 5], flood: [10_000], durability: [[10_000, 2_000, 1]] },
-  default: { apply: [[10_000, 3], [200_000, 5]], publish: [[10_000, 5], [200_000, 9]], compute: [[20_000, 200_000, 3]], explain: [[20_000, 200_000, 3, 500]], reaction: [10_000, 100, 50], flood: [120_000], durability: [[200_000, 20_000, 3]] },
-  full: { apply: [[10_000, 3], [200_000, 5], [1_000_000, 1]], publish: [[10_000, 5], [200_000, 9], [1_000_000, 3]], compute: [[20_000, 200_000, 3], [20_000, 1_000_000, 3]], explain: [[20_000, 1_000_000, 3, 500]], reaction: [10_000, 100, 50], flood: [120_000, 1_000_000], durability: [[200_000, 20_000, 3]] },
+  quick: {
+    apply: [[10_000, 1]],
+    publish: [[10_000, 3]],
+    compute: [[2_000, 20_000, 1]],
+    explain: [[2_000, 20_000, 1, 100]],
+    reaction: [1_000, 10, 5],
+    flood: [10_000],
+    durability: [[10_000, 2_000, 1]],
+  },
+  default: {
+    apply: [
+      [10_000, 3],
+      [200_000, 5],
+    ],
+    publish: [
+      [10_000, 5],
+      [200_000, 9],
+    ],
+    compute: [[20_000, 200_000, 3]],
+    explain: [[20_000, 200_000, 3, 500]],
+    reaction: [10_000, 100, 50],
+    flood: [120_000],
+    durability: [[200_000, 20_000, 3]],
+  },
+  full: {
+    apply: [
+      [10_000, 3],
+      [200_000, 5],
+      [1_000_000, 1],
+    ],
+    publish: [
+      [10_000, 5],
+      [200_000, 9],
+      [1_000_000, 3],
+    ],
+    compute: [
+      [20_000, 200_000, 3],
+      [20_000, 1_000_000, 3],
+    ],
+    explain: [[20_000, 1_000_000, 3, 500]],
+    reaction: [10_000, 100, 50],
+    flood: [120_000, 1_000_000],
+    durability: [[200_000, 20_000, 3]],
+  },
 }[mode];
 
 const rows = [];
@@ -47,18 +94,66 @@ for (const [entries, runs] of plan.apply) {
   const r = await bench('./apply.mjs', ['--entries', String(entries), '--runs', String(runs)]);
   results.runs.push(r);
   const at200k = entries === 200_000;
-  row('apply, all rows change', entries, `${r.allChange.oursMs} ms`, `${r.allChange.baselineMs} ms (parse + bare UPDATE loop)`, r.allChange.ratio, at200k ? '≤ 1.0' : '', at200k ? r.allChange.ratio <= 1 : null);
+  row(
+    'apply, all rows change',
+    entries,
+    `${r.allChange.oursMs} ms`,
+    `${r.allChange.baselineMs} ms (parse + bare UPDATE loop)`,
+    r.allChange.ratio,
+    at200k ? '≤ 1.0' : '',
+    at200k ? r.allChange.ratio <= 1 : null,
+  );
   row('apply, 1 % of rows change', entries, `${r.fewChange.oursMs} ms`, `${r.fewChange.baselineMs} ms (bare loop updates all)`, r.fewChange.ratio, '', null);
-  row('apply, nothing changed', entries, `${r.unchanged.oursMs} ms`, `${r.unchanged.fullApplyMs} ms (the full apply)`, `${r.unchanged.percent} %`, at200k ? '≤ 2 %' : '', at200k ? r.unchanged.percent <= 2 : null);
-  row('memory: apply peak RSS', entries, `${r.memory.peakRssMb} MB`, `${r.memory.fileMb} MB (snapshot file)`, `${r.memory.ratio}×`, entries === 1_000_000 ? '≤ 3×' : '', entries === 1_000_000 ? r.memory.ratio <= 3 : null);
+  row(
+    'apply, nothing changed',
+    entries,
+    `${r.unchanged.oursMs} ms`,
+    `${r.unchanged.fullApplyMs} ms (the full apply)`,
+    `${r.unchanged.percent} %`,
+    at200k ? '≤ 2 %' : '',
+    at200k ? r.unchanged.percent <= 2 : null,
+  );
+  row(
+    'memory: apply peak RSS',
+    entries,
+    `${r.memory.peakRssMb} MB`,
+    `${r.memory.fileMb} MB (snapshot file)`,
+    `${r.memory.ratio}×`,
+    entries === 1_000_000 ? '≤ 3×' : '',
+    entries === 1_000_000 ? r.memory.ratio <= 3 : null,
+  );
 }
 for (const [entries, packets, runs] of plan.durability) {
   console.error(`bench: durable commits (synchronous full against normal), ${entries} entries, ${packets} packets…`);
   const r = await bench('./durability.mjs', ['--entries', String(entries), '--packets', String(packets), '--runs', String(runs)]);
   results.runs.push(r);
-  row('apply, all rows change, durable commit', entries, `${r.applyAll.fullMs} ms`, `${r.applyAll.normalMs} ms (synchronous=normal)`, r.applyAll.ratio, '', null);
-  row('apply, 1 % of rows change, durable commit', entries, `${r.applyFew.fullMs} ms`, `${r.applyFew.normalMs} ms (synchronous=normal)`, r.applyFew.ratio, '', null);
-  row('import, batches of 1000, durable commits', `${packets} packets`, `${r.import.fullMs} ms`, `${r.import.normalMs} ms (synchronous=normal)`, r.import.ratio, '', null);
+  row(
+    'apply, all rows change, durable commit',
+    entries,
+    `${r.applyAll.fullMs} ms`,
+    `${r.applyAll.normalMs} ms (synchronous=normal)`,
+    r.applyAll.ratio,
+    '',
+    null,
+  );
+  row(
+    'apply, 1 % of rows change, durable commit',
+    entries,
+    `${r.applyFew.fullMs} ms`,
+    `${r.applyFew.normalMs} ms (synchronous=normal)`,
+    r.applyFew.ratio,
+    '',
+    null,
+  );
+  row(
+    'import, batches of 1000, durable commits',
+    `${packets} packets`,
+    `${r.import.fullMs} ms`,
+    `${r.import.normalMs} ms (synchronous=normal)`,
+    r.import.ratio,
+    '',
+    null,
+  );
   row('one small commit, durable', '100 commits', `${r.commit.fullMs} ms`, `${r.commit.normalMs} ms (synchronous=normal)`, r.commit.ratio, '', null);
 }
 for (const [entries, runs] of plan.publish) {
@@ -66,30 +161,78 @@ for (const [entries, runs] of plan.publish) {
   const r = await bench('./publish.mjs', ['--entries', String(entries), '--runs', String(runs)]);
   results.runs.push(r);
   const at200k = entries === 200_000;
-  row('publish (writeSnapshot, durable)', entries, `${r.oursMs} ms`, `${r.baselineMs} ms (stringify + write + fsync + rename + dir fsync)`, r.ratio, at200k ? '≤ 1.3' : '', at200k ? r.ratio <= 1.3 : null);
+  row(
+    'publish (writeSnapshot, durable)',
+    entries,
+    `${r.oursMs} ms`,
+    `${r.baselineMs} ms (stringify + write + fsync + rename + dir fsync)`,
+    r.ratio,
+    at200k ? '≤ 1.3' : '',
+    at200k ? r.ratio <= 1.3 : null,
+  );
 }
 for (const [nodes, packets, runs] of plan.compute) {
   console.error(`bench: compute, ${packets} packets, ${nodes} nodes…`);
   const r = await bench('./compute.mjs', ['--nodes', String(nodes), '--packets', String(packets), '--runs', String(runs)]);
   results.runs.push(r);
   const at1m = packets === 1_000_000;
-  row('compute (mbcap-server publish)', `${packets} packets, ${nodes} nodes`, `${r.oursMs} ms, ${r.peakRssMb} MB peak`, `${r.baselineMs} ms (bare iterate())`, r.ratio, at1m ? '≤ 1.5, ≤ 300 MB' : '', at1m ? r.ratio <= 1.5 && r.peakRssMb <= 300 : null);
+  row(
+    'compute (mbcap-server publish)',
+    `${packets} packets, ${nodes} nodes`,
+    `${r.oursMs} ms, ${r.peakRssMb} MB peak`,
+    `${r.baselineMs} ms (bare iterate())`,
+    r.ratio,
+    at1m ? '≤ 1.5, ≤ 300 MB' : '',
+    at1m ? r.ratio <= 1.5 && r.peakRssMb <= 300 : null,
+  );
 }
 for (const [nodes, packets, runs, asks] of plan.explain) {
   console.error(`bench: explain, ${packets} packets, ${nodes} nodes…`);
   const r = await bench('./explain.mjs', ['--nodes', String(nodes), '--packets', String(packets), '--runs', String(runs), '--asks', String(asks)]);
   results.runs.push(r);
   const at1m = packets === 1_000_000;
-  row('cycle keeping explanations (run)', `${packets} packets, ${nodes} nodes`, `${r.cycleKeepingMs} ms, ${r.keptMb} MB kept`, `${r.cycleMs} ms (the cycle without)`, r.keepingRatio, '', null);
-  row('explain under run (from the cycle)', `${packets} packets, ${nodes} nodes`, `p50 ${r.answerP50Ms} ms, p99 ${r.answerP99Ms} ms`, `${r.scanMs} ms (one scan, as explain)`, round2(r.answerP99Ms / r.scanMs), at1m ? 'p99 ≤ 100 ms' : '', at1m ? r.answerP99Ms <= 100 : null);
+  row(
+    'cycle keeping explanations (run)',
+    `${packets} packets, ${nodes} nodes`,
+    `${r.cycleKeepingMs} ms, ${r.keptMb} MB kept`,
+    `${r.cycleMs} ms (the cycle without)`,
+    r.keepingRatio,
+    '',
+    null,
+  );
+  row(
+    'explain under run (from the cycle)',
+    `${packets} packets, ${nodes} nodes`,
+    `p50 ${r.answerP50Ms} ms, p99 ${r.answerP99Ms} ms`,
+    `${r.scanMs} ms (one scan, as explain)`,
+    round2(r.answerP99Ms / r.scanMs),
+    at1m ? 'p99 ≤ 100 ms' : '',
+    at1m ? r.answerP99Ms <= 100 : null,
+  );
 }
 {
   const [entries, publishes, bursts] = plan.reaction;
   console.error(`bench: reaction, ${entries} entries…`);
   const r = await bench('./reaction.mjs', ['--entries', String(entries), '--publishes', String(publishes), '--bursts', String(bursts)]);
   results.runs.push({ what: 'reaction', ...r });
-  row('reaction: file replaced → rows committed', `${entries}, ${publishes} publishes`, `p50 ${r.p50} ms, p99 ${r.p99} ms`, '–', '', 'p50 ≤ 50, p99 ≤ 250 ms', r.p50 <= 50 && r.p99 <= 250);
-  row('burst: 5 publishes 5 ms apart', `${bursts} bursts`, `${r.burstsApplied}/${r.bursts} last applied, ≤ ${r.burstMaxDelay} ms after`, '–', '', `${bursts}/${bursts}, ≤ 500 ms`, r.burstsApplied === r.bursts && r.burstMaxDelay <= 500);
+  row(
+    'reaction: file replaced → rows committed',
+    `${entries}, ${publishes} publishes`,
+    `p50 ${r.p50} ms, p99 ${r.p99} ms`,
+    '–',
+    '',
+    'p50 ≤ 50, p99 ≤ 250 ms',
+    r.p50 <= 50 && r.p99 <= 250,
+  );
+  row(
+    'burst: 5 publishes 5 ms apart',
+    `${bursts} bursts`,
+    `${r.burstsApplied}/${r.bursts} last applied, ≤ ${r.burstMaxDelay} ms after`,
+    '–',
+    '',
+    `${bursts}/${bursts}, ≤ 500 ms`,
+    r.burstsApplied === r.bursts && r.burstMaxDelay <= 500,
+  );
 }
 for (const entries of plan.flood) {
   console.error(`bench: hash flood, ${entries} keys…`);
@@ -107,9 +250,10 @@ const line = (c) => `| ${c.map((x, i) => x.padEnd(widths[i])).join(' | ')} |`;
 console.log(line(header));
 console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
 for (const c of cells) console.log(line(c));
-console.log(`\n${mode} run, ${results.machine.cpus} × ${results.machine.cpu}, ${results.machine.memoryGb} GiB, Node ${results.machine.node}, ${Math.round((Date.now() - started) / 1000)} s`);
+console.log(
+  `\n${mode} run, ${results.machine.cpus} × ${results.machine.cpu}, ${results.machine.memoryGb} GiB, Node ${results.machine.node}, ${Math.round((Date.now() - started) / 1000)} s`,
+);
 results.rows = rows;
 results.finishedAt = new Date().toISOString();
 writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
 console.log('results: bench/results.json');
-

@@ -59,7 +59,10 @@ if (selected.length === 0) {
 }
 
 // Type-check the tests themselves (the packages were checked by the build)
-const typecheck = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.tests.json'], { cwd: root, stdio: 'inherit' });
+const typecheck = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.tests.json'], {
+  cwd: root,
+  stdio: 'inherit',
+});
 if (typecheck.status !== 0) {
   console.error('test: the test sources do not type-check (see above)');
   console.log('0 passed, 1 failed');
@@ -102,7 +105,9 @@ async function worker() {
     results.push(result);
     const name = relative(root, file);
     const mark = result.failed ? 'FAIL' : 'ok  ';
-    console.log(`${mark} ${name}  ${result.passed} passed${result.failed ? `, ${result.failed} failed` : ''}${result.skipped ? `, ${result.skipped} skipped` : ''}  (${(result.ms / 1000).toFixed(1)} s)`);
+    console.log(
+      `${mark} ${name}  ${result.passed} passed${result.failed ? `, ${result.failed} failed` : ''}${result.skipped ? `, ${result.skipped} skipped` : ''}  (${(result.ms / 1000).toFixed(1)} s)`,
+    );
     if (result.failed) {
       if (result.timedOut) console.log(`     killed after ${timeoutSeconds} s without finishing`);
       console.log(result.output.replace(/^/gm, '     | '));

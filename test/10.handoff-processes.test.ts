@@ -19,7 +19,11 @@ test('no torn read while two writer processes publish in a loop', async () => {
       assert.equal(JSON.parse(w.stdout), { written: 150, errors: 0 });
     }
     assert.is(reader.torn, 0, 'torn reads');
-    assert.equal(Object.keys(reader.codes).filter((c) => c !== 'NOT_FOUND'), [], `reader errors: ${JSON.stringify(reader.codes)}`);
+    assert.equal(
+      Object.keys(reader.codes).filter((c) => c !== 'NOT_FOUND'),
+      [],
+      `reader errors: ${JSON.stringify(reader.codes)}`,
+    );
     assert.ok(reader.ok >= 1000, `good reads: ${reader.ok}`);
     assert.ok(reader.distinct > 5, `the reader saw many publishes (${reader.distinct})`);
     assert.equal(readdirSync(s.queue), ['snapshot.json'], 'no temp file left');

@@ -24,13 +24,19 @@ function seed(db: string) {
   const conn = new Database(db);
   conn.prepare("INSERT INTO nodes (public_key, name, multibyte_sup, multibyte_evidence) VALUES (?, 'A', 0, NULL), (?, 'B', 2, 'advert')").run(A, B);
   conn.prepare("INSERT INTO inactive_nodes (public_key, name) VALUES (?, 'C')").run(C);
-  conn.prepare('INSERT INTO transmissions (raw_hex, hash, first_seen, payload_type) VALUES (?, ?, ?, 4)').run(advertHex(A, 2, ['c3d4']), 'x1', new Date().toISOString());
+  conn
+    .prepare('INSERT INTO transmissions (raw_hex, hash, first_seen, payload_type) VALUES (?, ?, ?, 4)')
+    .run(advertHex(A, 2, ['c3d4']), 'x1', new Date().toISOString());
   conn.close();
 }
 
 function capabilities(db: string) {
   const conn = new Database(db, { readonly: true });
-  const rows = conn.prepare("SELECT public_key, multibyte_sup, multibyte_evidence FROM nodes UNION ALL SELECT public_key, multibyte_sup, multibyte_evidence FROM inactive_nodes").all() as { public_key: string; multibyte_sup: number; multibyte_evidence: string | null }[];
+  const rows = conn
+    .prepare(
+      'SELECT public_key, multibyte_sup, multibyte_evidence FROM nodes UNION ALL SELECT public_key, multibyte_sup, multibyte_evidence FROM inactive_nodes',
+    )
+    .all() as { public_key: string; multibyte_sup: number; multibyte_evidence: string | null }[];
   conn.close();
   return Object.fromEntries(rows.map((r) => [r.public_key, [r.multibyte_sup, r.multibyte_evidence]]));
 }
@@ -64,7 +70,9 @@ test('the two long-running processes together: new traffic reaches the database 
     assert.equal(capabilities(s.db)[C], [1, 'path'], 'first publish applied');
     // New traffic: C, so far only suspected, sends a 2-byte advert
     const conn = new Database(s.db);
-    conn.prepare('INSERT INTO transmissions (raw_hex, hash, first_seen, payload_type) VALUES (?, ?, ?, 4)').run(advertHex(C, 2), 'x2', new Date().toISOString());
+    conn
+      .prepare('INSERT INTO transmissions (raw_hex, hash, first_seen, payload_type) VALUES (?, ?, ?, 4)')
+      .run(advertHex(C, 2), 'x2', new Date().toISOString());
     conn.close();
     while (Date.now() < deadline + 10_000 && capabilities(s.db)[C]?.[0] !== 2) await sleep(50);
     assert.equal(capabilities(s.db)[C], [2, 'advert'], 'the upgrade was published and applied');

@@ -14,7 +14,9 @@ test(`reliability (quick, seed ${seed}): crash-states`, async () => {
   const r = await run(join(repoRoot, 'test', 'reliability', 'run.mjs'), ['--quick', '--json', '--seed', seed, '--only', 'crash-states']);
   const line = r.stdout.split('\n').find((l) => l.startsWith('RESULTS '));
   assert.ok(line, `no result; the suite exited ${r.code}:\n${r.stderr.slice(-3000)}`);
-  const [result] = (JSON.parse(line.slice('RESULTS '.length)) as { results: { ok: boolean; skipped: boolean; title: string; line: string; failures: string[] }[] }).results;
+  const [result] = (
+    JSON.parse(line.slice('RESULTS '.length)) as { results: { ok: boolean; skipped: boolean; title: string; line: string; failures: string[] }[] }
+  ).results;
   assert.ok(result, `no result for crash-states:\n${r.stderr.slice(-3000)}`);
   const replay = `node test/reliability/run.mjs --quick --seed ${seed} --only crash-states`;
   assert.ok(result.ok, `${result.title} failed (replay: ${replay}):\n  - ${result.failures.join('\n  - ')}`);

@@ -19,7 +19,10 @@ test('the demo: two real processes hand the first snapshot over, and the databas
     // Check the database ourselves, against the generator's plan for the same seed
     const planned = generateMesh({ seed: 7, nodes: 60, packets: 1200, now: Date.now() }).nodes;
     const db = new Database(s.db, { readonly: true });
-    const row = (table: string, key: string) => db.prepare(`SELECT multibyte_sup, multibyte_evidence FROM ${table} WHERE public_key = ? COLLATE NOCASE`).get(key) as { multibyte_sup: number; multibyte_evidence: string | null } | undefined;
+    const row = (table: string, key: string) =>
+      db.prepare(`SELECT multibyte_sup, multibyte_evidence FROM ${table} WHERE public_key = ? COLLATE NOCASE`).get(key) as
+        | { multibyte_sup: number; multibyte_evidence: string | null }
+        | undefined;
     const seen = new Set<string>();
     for (const node of planned) {
       const found = row(node.inactive ? 'inactive_nodes' : 'nodes', node.publicKey);
@@ -29,7 +32,8 @@ test('the demo: two real processes hand the first snapshot over, and the databas
       seen.add(`${node.inactive ? 'inactive' : 'active'} ${node.planned}`);
     }
     db.close();
-    for (const kind of ['active confirmed', 'active suspected', 'active unknown', 'inactive confirmed', 'inactive suspected', 'inactive unknown']) assert.ok(seen.has(kind), `the mesh has ${kind} nodes`);
+    for (const kind of ['active confirmed', 'active suspected', 'active unknown', 'inactive confirmed', 'inactive suspected', 'inactive unknown'])
+      assert.ok(seen.has(kind), `the mesh has ${kind} nodes`);
   } finally {
     s.cleanup();
   }

@@ -42,7 +42,13 @@ function contents(dir: string): Record<string, string> {
   for (const name of readdirSync(dir).sort()) {
     const stats = lstatSync(join(dir, name));
     if (!stats.isFile()) continue;
-    out[name] = name.startsWith('mesh.db') && !name.includes('.bak') ? 'database file' : createHash('sha256').update(readFileSync(join(dir, name))).digest('hex').slice(0, 16);
+    out[name] =
+      name.startsWith('mesh.db') && !name.includes('.bak')
+        ? 'database file'
+        : createHash('sha256')
+            .update(readFileSync(join(dir, name)))
+            .digest('hex')
+            .slice(0, 16);
   }
   return out;
 }
@@ -78,7 +84,8 @@ test('rejected/ as a link to a directory elsewhere, under `run`: the files there
   const elsewhere = join(s.dir, 'elsewhere');
   mkdirSync(elsewhere);
   // Files named like copies, older than any copy: the old pruning would have taken them first
-  for (let i = 0; i < 12; i++) writeFileSync(join(elsewhere, `20000101T0000${String(i).padStart(2, '0')}.000Z-MALFORMED-${'0'.repeat(15)}${i.toString(16)}.json`), 'precious');
+  for (let i = 0; i < 12; i++)
+    writeFileSync(join(elsewhere, `20000101T0000${String(i).padStart(2, '0')}.000Z-MALFORMED-${'0'.repeat(15)}${i.toString(16)}.json`), 'precious');
   symlinkSync(elsewhere, join(s.queue, 'rejected'));
   const before = contents(elsewhere);
   const run = start(ingestorBin, ['run', '--db', s.db, '--cron', '0 0 1 1 *', '--poll', '100ms']);
@@ -130,7 +137,7 @@ test('pruning keeps the newest copies and deletes only its own: a planted file o
   }
 });
 
-test('rejected/ writable by others, or another user\'s: refused and reported, nothing copied into it', () => {
+test("rejected/ writable by others, or another user's: refused and reported, nothing copied into it", () => {
   const s = operatorDir();
   try {
     const rejected = join(s.queue, 'rejected');
@@ -158,16 +165,23 @@ test('a refused file hard-linked to a secret is not copied; a copy never has mor
   const s = operatorDir();
   try {
     const secret = join(s.dir, 'secret');
-    writeFileSync(secret, 'the operator\'s password', { mode: 0o600 });
+    writeFileSync(secret, "the operator's password", { mode: 0o600 });
     linkSync(secret, s.file);
     let out = cli(ingestorBin, 'apply', '--db', s.db, '--json');
     assert.is(JSON.parse(out.stdout).status, 'malformed');
     assert.match(out.stderr, /has 2 hard links, so its bytes may belong to another file; not copied/);
     const rejected = join(s.queue, 'rejected');
     const copies = readdirSync(s.queue).concat(existsSync(rejected) ? readdirSync(rejected) : []);
-    assert.not.ok(copies.some((n) => n.includes('MALFORMED')), 'no copy of the secret anywhere');
+    assert.not.ok(
+      copies.some((n) => n.includes('MALFORMED')),
+      'no copy of the secret anywhere',
+    );
 
-    for (const [mode, expected] of [[0o644, 0o600], [0o640, 0o600], [0o400, 0o400]] as const) {
+    for (const [mode, expected] of [
+      [0o644, 0o600],
+      [0o640, 0o600],
+      [0o400, 0o400],
+    ] as const) {
       writeFileSync(`${s.file}.new`, `bad mode ${mode}`, { mode });
       chmodSync(`${s.file}.new`, mode);
       spawnSync('mv', [`${s.file}.new`, s.file]);

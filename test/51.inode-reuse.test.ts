@@ -30,16 +30,21 @@ function smallExt4(dir: string): { mountpoint: string; unmount: () => void } | s
   return { mountpoint, unmount: () => void spawnSync('umount', ['-l', mountpoint]) };
 }
 
-const sameStat = (a: Stats, b: Stats) =>
-  a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs;
+const sameStat = (a: Stats, b: Stats) => a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs;
 
 // The same size every time: two entries whose statuses swap
 const entries = (first: 'confirmed' | 'suspected'): MbcapEntry[] =>
   first === 'confirmed'
-    ? [{ public_key: 'aa11', status: 'confirmed', evidence: 'advert' }, { public_key: 'bb22', status: 'suspected', evidence: 'path' }]
-    : [{ public_key: 'aa11', status: 'suspected', evidence: 'path' }, { public_key: 'bb22', status: 'confirmed', evidence: 'advert' }];
+    ? [
+        { public_key: 'aa11', status: 'confirmed', evidence: 'advert' },
+        { public_key: 'bb22', status: 'suspected', evidence: 'path' },
+      ]
+    : [
+        { public_key: 'aa11', status: 'suspected', evidence: 'path' },
+        { public_key: 'bb22', status: 'confirmed', evidence: 'advert' },
+      ];
 
-test('a snapshot that reuses the applied one\'s inode, size and whole-second times is applied, not called unchanged', async () => {
+test("a snapshot that reuses the applied one's inode, size and whole-second times is applied, not called unchanged", async () => {
   const s = scratch('mbcap-ext4-');
   const fs = smallExt4(s.dir);
   if (typeof fs === 'string') {
@@ -80,7 +85,7 @@ test('a snapshot that reuses the applied one\'s inode, size and whole-second tim
       const out = cli('apply', '--db', db, '--json');
       assert.is(JSON.parse(out.stdout).status, 'applied', out.stderr);
       const confirmedByC = c === 'confirmed' ? 'aa11' : 'bb22';
-      assert.is(Object.fromEntries(rows() as [string, number][])[confirmedByC], 2, 'C\'s confirmed value is in the database');
+      assert.is(Object.fromEntries(rows() as [string, number][])[confirmedByC], 2, "C's confirmed value is in the database");
       assert.is(conn.prepare('SELECT seq FROM mbcap_ledger ORDER BY id DESC LIMIT 1').pluck().get(), written.seq);
       assert.match(cli('status', '--db', db).stdout, new RegExp(`snapshot seq ${written.seq}: .*; applied at `));
       // And unchanged stays cheap and right: the same file again is unchanged

@@ -46,7 +46,7 @@ const doc = (seq: number | null, writtenAt: string, status: string) =>
   `{${seq === null ? '' : `"version":1,"seq":${seq},`}"writtenAt":"${writtenAt}","entries":[{"public_key":"aa11","status":"${status}"}]}`;
 
 if (!hasFaketime) {
-  test('clock steps (skipped: install Debian\'s faketime package to run these)', () => {
+  test("clock steps (skipped: install Debian's faketime package to run these)", () => {
     console.log('  skipped: libfaketime not found (apt-get install faketime)');
   });
 } else {
@@ -61,7 +61,10 @@ if (!hasFaketime) {
       const out = applyAt(null, s.db);
       assert.is(out.status, 'applied', out.stderr);
       assert.ok(out.clockStepMs > 86_000_000);
-      assert.match(out.stderr, /warn +applied snapshot seq 2 .*before the previous snapshot's: the publisher's clock stepped back, and the higher seq made it newer/);
+      assert.match(
+        out.stderr,
+        /warn +applied snapshot seq 2 .*before the previous snapshot's: the publisher's clock stepped back, and the higher seq made it newer/,
+      );
       // …and every later one too
       assert.is(publishAt(null, s.db).seq, 3);
       assert.is(applyAt(null, s.db).status, 'applied');

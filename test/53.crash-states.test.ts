@@ -63,7 +63,13 @@ test('parseTrace: write() continues at the descriptor position, pwrite64 at its 
   const events = parseTrace(trace, ROOT).filter((e) => e.op === 'write' || e.op === 'truncate');
   assert.equal(
     events.map((e) => (e.op === 'write' ? [e.offset, e.bytes.toString()] : ['truncate', e.size])),
-    [[0, 'abcd'], [4, 'ef'], [100, 'ZZ'], [10, 'k'], ['truncate', 50]],
+    [
+      [0, 'abcd'],
+      [4, 'ef'],
+      [100, 'ZZ'],
+      [10, 'k'],
+      ['truncate', 50],
+    ],
   );
 });
 
@@ -88,8 +94,14 @@ test('without the file fsync: states with an empty or torn file under the target
 test('without the directory fsync: the acknowledged file may be gone after the cut', () => {
   const events = withoutSyncs(parseTrace(replaceTrace(), ROOT), (e) => e.path === 'q');
   const afterAck = outcomes(events).filter((s) => s.point >= ackPoint(events));
-  assert.ok(afterAck.some((s) => s.text === OLD), 'the old file back after the acknowledgement');
-  assert.ok(afterAck.every((s) => s.text === OLD || s.text === NEW), 'yet never torn: the data was synced');
+  assert.ok(
+    afterAck.some((s) => s.text === OLD),
+    'the old file back after the acknowledgement',
+  );
+  assert.ok(
+    afterAck.every((s) => s.text === OLD || s.text === NEW),
+    'yet never torn: the data was synced',
+  );
 });
 
 test('a file written in place: synced pages stay, unsynced ones survive as a prefix, the last possibly torn', () => {
@@ -104,7 +116,10 @@ test('a file written in place: synced pages stay, unsynced ones survive as a pre
   const events = parseTrace(trace, ROOT);
   const start = { files: new Map([['db', Buffer.alloc(2048, 'z')]]), dirs: [''] };
   const last = [...crashStates(events, start, { perPoint: 1000 })].filter((s) => s.point === events.length).map((s) => s.files.get('db')!.toString());
-  assert.equal(new Set(last), new Set([page('a'), page('a') + 'b'.repeat(1024), page('a') + page('b'), page('a') + page('b') + 'c'.repeat(1024), page('a') + page('b') + page('c')]));
+  assert.equal(
+    new Set(last),
+    new Set([page('a'), page('a') + 'b'.repeat(1024), page('a') + page('b'), page('a') + page('b') + 'c'.repeat(1024), page('a') + page('b') + page('c')]),
+  );
 });
 
 test('a record that writes a file nobody opened is refused, not guessed', () => {
@@ -121,11 +136,23 @@ test('many combinations: the extremes and a bounded random sample, never more th
   const lines = [`5 openat(AT_FDCWD, "${x('/r/a')}", O_RDWR) = ${fd(3, '/r/a')}`, `5 openat(AT_FDCWD, "${x('/r/b')}", O_RDWR) = ${fd(4, '/r/b')}`];
   for (let i = 0; i < 20; i++) lines.push(`5 pwrite64(${fd(3 + (i % 2), i % 2 ? '/r/b' : '/r/a')}, "${x('y')}", 1, ${i}) = 1`);
   const events = parseTrace(lines.join('\n'), ROOT);
-  const start = { files: new Map([['a', Buffer.alloc(0)], ['b', Buffer.alloc(0)]]), dirs: [''] };
+  const start = {
+    files: new Map([
+      ['a', Buffer.alloc(0)],
+      ['b', Buffer.alloc(0)],
+    ]),
+    dirs: [''],
+  };
   const atEnd = [...crashStates(events, start, { perPoint: 12, random: () => 0.5 })].filter((s) => s.point === events.length);
   assert.ok(atEnd.length >= 2 && atEnd.length <= 12, `${atEnd.length}`);
-  assert.ok(atEnd.some((s) => s.files.get('a')!.length === 0 && s.files.get('b')!.length === 0), 'only the synced state');
-  assert.ok(atEnd.some((s) => s.files.get('a')!.length === 19 && s.files.get('b')!.length === 20), 'everything written');
+  assert.ok(
+    atEnd.some((s) => s.files.get('a')!.length === 0 && s.files.get('b')!.length === 0),
+    'only the synced state',
+  );
+  assert.ok(
+    atEnd.some((s) => s.files.get('a')!.length === 19 && s.files.get('b')!.length === 20),
+    'everything written',
+  );
 });
 
 test.run();

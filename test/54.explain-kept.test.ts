@@ -63,9 +63,17 @@ function randomDb(path: string, rng: Rng, now: number): void {
       keys.forEach((key, i) => {
         const table = i === keys.length - 1 || rng.chance(0.3) ? 'inactive_nodes' : 'nodes';
         const sup = rng.pick([0, 0, 1, 2, null]);
-        db.prepare(`INSERT OR IGNORE INTO ${table} (public_key, name, role, multibyte_sup, multibyte_evidence) VALUES (?, ?, ?, ?, ?)`).run(key, `n${i}`, 'repeater', sup, sup === 2 ? 'advert' : sup === 1 ? 'path' : null);
+        db.prepare(`INSERT OR IGNORE INTO ${table} (public_key, name, role, multibyte_sup, multibyte_evidence) VALUES (?, ?, ?, ?, ?)`).run(
+          key,
+          `n${i}`,
+          'repeater',
+          sup,
+          sup === 2 ? 'advert' : sup === 1 ? 'path' : null,
+        );
       });
-      const insert = db.prepare(`INSERT INTO transmissions (raw_hex, hash, first_seen, route_type, payload_type, decoded_json${withPathJson ? ', path_json' : ''}) VALUES (?, ?, ?, ?, ?, ?${withPathJson ? ', ?' : ''})`);
+      const insert = db.prepare(
+        `INSERT INTO transmissions (raw_hex, hash, first_seen, route_type, payload_type, decoded_json${withPathJson ? ', path_json' : ''}) VALUES (?, ?, ?, ?, ?, ?${withPathJson ? ', ?' : ''})`,
+      );
       // Few distinct times, so ties are common; some outside the window, some unreadable
       const times = Array.from({ length: 12 }, () => now - rng.int(10 * DAY));
       for (let p = 0; p < 400; p++) {
@@ -79,9 +87,23 @@ function randomDb(path: string, rng: Rng, now: number): void {
         const sender = rng.pick(keys);
         const fullKey = sender.padEnd(64, '7').slice(0, 64);
         const payload = type === PAYLOAD_TYPE.ADVERT ? encodeAdvert({ publicKey: fullKey, timestamp: 1_790_000_000, type: 2, name: 'x' }) : rng.bytes(8);
-        let raw = toHex(encodePacket({ routeType, payloadType: type, transportCodes: routeType === 0 || routeType === 3 ? [rng.int(65536), rng.int(65536)] : null, hashSize, hops, payload }));
+        let raw = toHex(
+          encodePacket({
+            routeType,
+            payloadType: type,
+            transportCodes: routeType === 0 || routeType === 3 ? [rng.int(65536), rng.int(65536)] : null,
+            hashSize,
+            hops,
+            payload,
+          }),
+        );
         if (rng.chance(0.03)) raw = raw.slice(0, 3);
-        const decoded = type === PAYLOAD_TYPE.ADVERT && rng.chance(0.6) ? JSON.stringify({ type: 'ADVERT', pubKey: rng.chance(0.3) ? sender.toUpperCase() : sender }) : rng.chance(0.1) ? '{not json' : null;
+        const decoded =
+          type === PAYLOAD_TYPE.ADVERT && rng.chance(0.6)
+            ? JSON.stringify({ type: 'ADVERT', pubKey: rng.chance(0.3) ? sender.toUpperCase() : sender })
+            : rng.chance(0.1)
+              ? '{not json'
+              : null;
         const firstSeen = rng.chance(0.02) ? 'not a time' : new Date(rng.pick(times)).toISOString().replace(rng.chance(0.3) ? 'T' : '#', ' ');
         const columnType = rng.chance(0.1) ? null : type;
         const pathJson = rng.chance(0.3) ? JSON.stringify(rng.chance(0.8) ? hops.map((h) => h.slice(0, rng.pick([2, 4, 6]))) : 'junk') : null;
@@ -90,7 +112,15 @@ function randomDb(path: string, rng: Rng, now: number): void {
       // One node with more evidence than is listed
       const many = keys[1]!.padEnd(64, '7').slice(0, 64);
       for (let p = 0; p < 30; p++) {
-        const raw = toHex(encodePacket({ routeType: 1, payloadType: PAYLOAD_TYPE.ADVERT, hashSize: 2, hops: [hex(2)], payload: encodeAdvert({ publicKey: many, timestamp: 1, type: 2, name: 'm' }) }));
+        const raw = toHex(
+          encodePacket({
+            routeType: 1,
+            payloadType: PAYLOAD_TYPE.ADVERT,
+            hashSize: 2,
+            hops: [hex(2)],
+            payload: encodeAdvert({ publicKey: many, timestamp: 1, type: 2, name: 'm' }),
+          }),
+        );
         insert.run(raw, `m${p}`, new Date(rng.pick(times)).toISOString(), 1, PAYLOAD_TYPE.ADVERT, null, ...(withPathJson ? [null] : []));
       }
     })();
@@ -163,7 +193,10 @@ test('a row deleted after the cycle is left out of the kept lists, and a node go
     const after = openServerDatabase(s.db);
     try {
       const again = explainKept(after, kept!, confirmed.public_key)!;
-      assert.equal((again.why as typeof why).newest.map((a) => a.hash), why.newest.slice(1).map((a) => a.hash));
+      assert.equal(
+        (again.why as typeof why).newest.map((a) => a.hash),
+        why.newest.slice(1).map((a) => a.hash),
+      );
       assert.is(explainKept(after, kept!, entries.at(-1)!.public_key), null);
     } finally {
       after.db.close();

@@ -160,7 +160,10 @@ test('a negative window: exit 2, says what a window is', () => {
 
 test('--version prints the version and exits 0', () => {
   const version = (JSON.parse(readFileSync(join(repoRoot, 'apps/ingestor/package.json'), 'utf8')) as { version: string }).version;
-  for (const [bin, name] of [[INGESTOR, 'mbcap-ingestor'], [SERVER, 'mbcap-server']] as const) {
+  for (const [bin, name] of [
+    [INGESTOR, 'mbcap-ingestor'],
+    [SERVER, 'mbcap-server'],
+  ] as const) {
     const r = cli(bin, ['--version']);
     assert.is(r.code, 0, r.stderr);
     assert.is(r.stdout.trim(), `${name} ${version}`);

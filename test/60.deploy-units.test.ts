@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { repoRoot, scratch, sleep, start } from './helpers.js';
 
 const UNITS_DIR = join(repoRoot, 'deploy', 'systemd');
-const UNITS = readdirSync(UNITS_DIR).filter((name) => name.endsWith('.service')).sort();
+const UNITS = readdirSync(UNITS_DIR)
+  .filter((name) => name.endsWith('.service'))
+  .sort();
 const INSTALL_DIR = '/opt/mbcap-handoff';
 const DATA_DIR = '/var/lib/mesh';
 const MAX_EXPOSURE = 3.0;
@@ -37,7 +39,9 @@ const analyze = tool('systemd-analyze', ['--version']);
 const systemdVersion = analyze.missing ? 0 : Number(/systemd (\d+)/.exec(analyze.stdout)?.[1] ?? 0);
 const canAnalyze = systemdVersion >= 250;
 if (!canAnalyze) {
-  console.log(`60.deploy-units: ${analyze.missing ? 'systemd-analyze is not installed' : `systemd ${systemdVersion} is older than 250`}; the scoring and verify tests are skipped (Debian: apt-get install systemd)`);
+  console.log(
+    `60.deploy-units: ${analyze.missing ? 'systemd-analyze is not installed' : `systemd ${systemdVersion} is older than 250`}; the scoring and verify tests are skipped (Debian: apt-get install systemd)`,
+  );
 }
 
 test('the units are present, and hardened as the README says', () => {
@@ -150,18 +154,22 @@ async function until(what: string, check: () => boolean, ms = 20_000) {
   }
 }
 
-test('the units\' commands run as written: migrate, chmod, both programs start and stop on SIGTERM', async () => {
+test("the units' commands run as written: migrate, chmod, both programs start and stop on SIGTERM", async () => {
   const s = scratch('mbcap-units-');
   try {
     const ingestor = settings('mbcap-ingestor.service');
     for (const line of ingestor.get('ExecStartPre')!) {
       const [command, ...args] = commandOf(line, s.dir);
-      const r = command!.endsWith('.js') ? spawnSync(process.execPath, [command!, ...args], { encoding: 'utf8' }) : spawnSync(command!, args, { encoding: 'utf8' });
+      const r = command!.endsWith('.js')
+        ? spawnSync(process.execPath, [command!, ...args], { encoding: 'utf8' })
+        : spawnSync(command!, args, { encoding: 'utf8' });
       assert.is(r.status, 0, `${line}: ${r.stderr}`);
     }
     assert.is(statSync(join(s.dir, 'mesh.db')).mode & 0o777, 0o660);
 
-    const server = settings('mbcap-server.service').get('ExecStart')![0]!.replace(/--port \d+/, '--port 0');
+    const server = settings('mbcap-server.service')
+      .get('ExecStart')![0]!
+      .replace(/--port \d+/, '--port 0');
     const runs = [ingestor.get('ExecStart')![0]!, server].map((line) => {
       const [script, ...args] = commandOf(line, s.dir);
       const p = start(script!, args);

@@ -27,7 +27,12 @@ export function meshDb({ nodes, packets, seed = 1 }) {
 
   const source = createRng(seed);
   const random = () => source.next();
-  const hex = (bytes) => Array.from({ length: bytes }, () => Math.floor(random() * 256).toString(16).padStart(2, '0')).join('');
+  const hex = (bytes) =>
+    Array.from({ length: bytes }, () =>
+      Math.floor(random() * 256)
+        .toString(16)
+        .padStart(2, '0'),
+    ).join('');
   const keys = Array.from({ length: nodes }, () => hex(32));
   const sizes = keys.map(() => (random() < 0.8 ? 1 : random() < 0.8 ? 2 : 3));
   const db = new Database(building);
@@ -40,7 +45,9 @@ export function meshDb({ nodes, packets, seed = 1 }) {
     keys.forEach((key, i) => (i % 10 === 9 ? inactive : active).run(key, `node ${i}`, roles[i % 4], new Date().toISOString()));
   })();
 
-  const insert = db.prepare('INSERT INTO transmissions (raw_hex, hash, first_seen, route_type, payload_type, payload_version, decoded_json, path_json) VALUES (?, ?, ?, ?, ?, 0, ?, ?)');
+  const insert = db.prepare(
+    'INSERT INTO transmissions (raw_hex, hash, first_seen, route_type, payload_type, payload_version, decoded_json, path_json) VALUES (?, ?, ?, ?, ?, 0, ?, ?)',
+  );
   const now = Date.now();
   const pick = () => Math.floor(random() * nodes);
   const BATCH = 20_000;

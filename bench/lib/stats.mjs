@@ -14,7 +14,10 @@ export const round = (x, digits = 1) => Math.round(x * 10 ** digits) / 10 ** dig
 export function runNode(args, options = {}) {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, ['--import', new URL('./peak-rss.mjs', import.meta.url).href, ...args], { stdio: ['ignore', 'pipe', 'pipe', 'pipe'], ...options });
+    const child = spawn(process.execPath, ['--import', new URL('./peak-rss.mjs', import.meta.url).href, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+      ...options,
+    });
     let stdout = '';
     let stderr = '';
     let rss = '';

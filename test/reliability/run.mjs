@@ -52,7 +52,9 @@ try {
   process.exit(2);
 }
 if (values.help) {
-  console.log(`usage: node test/reliability/run.mjs [--seed N] [--only ID,…] [--quick] [--json] [--keep]\n\ncampaigns: ${CAMPAIGNS.map((c) => c.id).join(', ')}`);
+  console.log(
+    `usage: node test/reliability/run.mjs [--seed N] [--only ID,…] [--quick] [--json] [--keep]\n\ncampaigns: ${CAMPAIGNS.map((c) => c.id).join(', ')}`,
+  );
   process.exit(0);
 }
 if (values.seed !== undefined && !/^\d{1,10}$/.test(values.seed)) {
@@ -110,7 +112,16 @@ let timedOut = null;
 for (const campaign of selected) {
   if (timedOut) {
     // Its code may still be running: the campaigns after it would not run alone
-    results.push({ id: campaign.id, title: campaign.title, runs: 0, ok: false, figures: {}, line: `not run: ${timedOut} timed out`, failures: [`not run: ${timedOut} timed out`], seconds: 0 });
+    results.push({
+      id: campaign.id,
+      title: campaign.title,
+      runs: 0,
+      ok: false,
+      figures: {},
+      line: `not run: ${timedOut} timed out`,
+      failures: [`not run: ${timedOut} timed out`],
+      seconds: 0,
+    });
     continue;
   }
   const started = Date.now();
@@ -146,13 +157,28 @@ for (const campaign of selected) {
   }
   if (!values.keep && !timedOut) rmSync(work, { recursive: true, force: true });
   const ms = Date.now() - started;
-  results.push({ id: campaign.id, title: campaign.title, runs: outcome.runs, ok: failures.length === 0, skipped: Boolean(outcome.skipped), figures: outcome.figures, line: outcome.line, failures, seconds: Math.round(ms / 100) / 10 });
+  results.push({
+    id: campaign.id,
+    title: campaign.title,
+    runs: outcome.runs,
+    ok: failures.length === 0,
+    skipped: Boolean(outcome.skipped),
+    figures: outcome.figures,
+    line: outcome.line,
+    failures,
+    seconds: Math.round(ms / 100) / 10,
+  });
   console.error(`reliability: ${campaign.title}: ${failures.length ? 'FAIL' : outcome.skipped ? 'skipped' : 'pass'} in ${(ms / 1000).toFixed(1)} s`);
 }
 stopAll();
 
 // The table
-const rows = results.map((r) => [r.title, String(r.runs), !r.ok ? `FAIL (${r.failures.length})` : r.skipped ? 'skipped' : 'pass', `${r.line} [${r.seconds} s]`]);
+const rows = results.map((r) => [
+  r.title,
+  String(r.runs),
+  !r.ok ? `FAIL (${r.failures.length})` : r.skipped ? 'skipped' : 'pass',
+  `${r.line} [${r.seconds} s]`,
+]);
 const header = ['campaign', 'runs', 'result', 'figures'];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
 const widthsShown = widths.map((w, i) => (i === 3 ? Math.min(w, 200) : w));
@@ -168,7 +194,13 @@ for (const r of failed) {
   if (r.failures.length > 20) console.log(`  … and ${r.failures.length - 20} more`);
 }
 const skipped = results.filter((r) => r.ok && r.skipped);
-const skippedNote = skipped.length ? `; ${skipped.length} skipped, not passed: ${skipped.map((r) => `${r.id} (${r.line.replace(/^skipped: /, '')})`).join(', ')}` : '';
-console.log(failed.length ? `\n${failed.length} of ${results.length} campaigns failed (seed ${seed})${skippedNote}` : `\n${results.length - skipped.length} of ${results.length} campaigns passed (seed ${seed})${skippedNote}`);
+const skippedNote = skipped.length
+  ? `; ${skipped.length} skipped, not passed: ${skipped.map((r) => `${r.id} (${r.line.replace(/^skipped: /, '')})`).join(', ')}`
+  : '';
+console.log(
+  failed.length
+    ? `\n${failed.length} of ${results.length} campaigns failed (seed ${seed})${skippedNote}`
+    : `\n${results.length - skipped.length} of ${results.length} campaigns passed (seed ${seed})${skippedNote}`,
+);
 if (values.json) console.log(`RESULTS ${JSON.stringify({ seed, quick, results })}`);
 process.exit(failed.length ? 1 : 0);

@@ -16,8 +16,15 @@ import { addTraffic, createWorld } from './world.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 
-const args = await createParser('demo', 'npm run demo -- [options]\n\nTwo real processes, one SQLite file: the server publishes capability snapshots, the ingestor applies them.')
-  .option('data', { type: 'string', default: join(root, 'data'), describe: 'Directory of the demo database (created; a database the demo did not make is left alone)' })
+const args = await createParser(
+  'demo',
+  'npm run demo -- [options]\n\nTwo real processes, one SQLite file: the server publishes capability snapshots, the ingestor applies them.',
+)
+  .option('data', {
+    type: 'string',
+    default: join(root, 'data'),
+    describe: 'Directory of the demo database (created; a database the demo did not make is left alone)',
+  })
   .option('once', { type: 'boolean', default: false, describe: 'Stop after the first snapshot is applied and verified; exit 0 when all is right' })
   .option('seed', { type: 'number', default: 1, describe: 'Seed of the synthetic mesh (the same seed, the same mesh)' })
   .option('nodes', { type: 'number', default: 120, describe: 'Nodes in the synthetic mesh' })
@@ -43,7 +50,10 @@ try {
 const { db } = world;
 let state: MeshState = world.state;
 const inactive = state.nodes.filter((n) => n.inactive).length;
-say('import', `${world.generated.stored} generated packets and ${world.real.stored} real ones stored (${world.generated.bad + world.real.bad} bad); ${state.nodes.length} nodes, ${inactive} of them moved to inactive_nodes`);
+say(
+  'import',
+  `${world.generated.stored} generated packets and ${world.real.stored} real ones stored (${world.generated.bad + world.real.bad} bad); ${state.nodes.length} nodes, ${inactive} of them moved to inactive_nodes`,
+);
 
 // The two processes
 const port = args.port === 0 || (await portFree(args.port)) ? args.port : 0;
@@ -55,7 +65,10 @@ function onServer(line: LogLine) {
   if (line.event === 'listening') say('server', `HTTP API at http://127.0.0.1:${line.port}/api/nodes (also /healthz, /api/multibyte-capability, /metrics)`);
   else if (line.event === 'published') {
     const counts = line.counts as { confirmed: number; suspected: number; unknown: number };
-    say('server', `published seq ${line.seq}: ${line.entries} nodes (${counts.confirmed} confirmed, ${counts.suspected} suspected, ${counts.unknown} unknown) in ${formatDuration(line.durationMs as number)}`);
+    say(
+      'server',
+      `published seq ${line.seq}: ${line.entries} nodes (${counts.confirmed} confirmed, ${counts.suspected} suspected, ${counts.unknown} unknown) in ${formatDuration(line.durationMs as number)}`,
+    );
   } else if (line.level !== 'info') say('server', `${line.level}: ${line.msg}`);
 }
 
@@ -65,7 +78,10 @@ function onIngestor(line: LogLine) {
     // server's own log line may reach the demo after this one: two pipes.)
     const delay = typeof line.lagMs === 'number' ? `, ${formatDuration(line.lagMs)} after the publish` : '';
     const rows = (line.updatedActive as number) + (line.updatedInactive as number);
-    say('ingestor', `applied seq ${line.seq} in ${formatDuration(line.durationMs as number)}${delay}: ${rows} rows updated (${line.updatedActive} nodes, ${line.updatedInactive} inactive_nodes), ${line.skipped} unknown left as they were`);
+    say(
+      'ingestor',
+      `applied seq ${line.seq} in ${formatDuration(line.durationMs as number)}${delay}: ${rows} rows updated (${line.updatedActive} nodes, ${line.updatedInactive} inactive_nodes), ${line.skipped} unknown left as they were`,
+    );
     if (!verified) check(line.writtenAt as string);
   } else if (line.event === 'unchanged' || line.event === 'ready' || line.event === 'no-snapshot' || line.level === 'info') return;
   else say('ingestor', `${line.level}: ${line.msg}`);
@@ -76,7 +92,10 @@ function check(writtenAt: string) {
   const result = verify(db, state, writtenAt);
   if (result.mismatches.length === 0) {
     const p = result.planted;
-    say('verify', `all ${result.checked} generated nodes hold the status the generator planted (${p.confirmed} confirmed, ${p.suspected} suspected, ${p.unknown} unknown), in the right table`);
+    say(
+      'verify',
+      `all ${result.checked} generated nodes hold the status the generator planted (${p.confirmed} confirmed, ${p.suspected} suspected, ${p.unknown} unknown), in the right table`,
+    );
     if (args.once) void stop(0);
   } else {
     say('verify', `MISMATCH in ${result.mismatches.length} nodes:\n  ${result.mismatches.slice(0, 10).join('\n  ')}`);
@@ -86,7 +105,10 @@ function check(writtenAt: string) {
 
 const ingestor = startProgram(INGESTOR, ['run', '--db', db], onIngestor);
 const server = startProgram(SERVER, ['run', '--db', db, '--port', String(port), '--interval', args.interval], onServer);
-for (const [name, p] of [['ingestor', ingestor], ['server', server]] as const) {
+for (const [name, p] of [
+  ['ingestor', ingestor],
+  ['server', server],
+] as const) {
   void p.exited.then((f: Finished) => {
     if (stopping) return;
     say(name, `exited unexpectedly (${f.code ?? f.signal}):\n${f.stderr.trim().split('\n').slice(-5).join('\n')}`);
@@ -109,10 +131,12 @@ async function traffic() {
 }
 if (!args.once && trafficMs > 0) trafficTimer = setTimeout(traffic, trafficMs);
 
-const timeout = args.once ? setTimeout(() => {
-  say('demo', `no verified snapshot within ${formatDuration(timeoutMs)}; stopping`);
-  void stop(1);
-}, timeoutMs) : null;
+const timeout = args.once
+  ? setTimeout(() => {
+      say('demo', `no verified snapshot within ${formatDuration(timeoutMs)}; stopping`);
+      void stop(1);
+    }, timeoutMs)
+  : null;
 
 async function stop(code: number) {
   if (stopping) return;

@@ -11,7 +11,9 @@ function rows(db: string): Row[] {
   const conn = new Database(db, { readonly: true });
   try {
     return conn
-      .prepare('SELECT public_key, multibyte_sup, multibyte_evidence, 0 AS inactive FROM nodes UNION ALL SELECT public_key, multibyte_sup, multibyte_evidence, 1 FROM inactive_nodes')
+      .prepare(
+        'SELECT public_key, multibyte_sup, multibyte_evidence, 0 AS inactive FROM nodes UNION ALL SELECT public_key, multibyte_sup, multibyte_evidence, 1 FROM inactive_nodes',
+      )
       .all() as Row[];
   } finally {
     conn.close();
@@ -46,10 +48,14 @@ export function verify(db: string, state: MeshState, at: string): { checked: num
     else if (Boolean(row.inactive) !== node.inactive) mismatches.push(`${node.name} should be in ${table}`);
     else {
       const evidence = want === 'confirmed' ? 'advert' : want === 'suspected' ? 'path' : null;
-      if (statusOf(row) !== want || row.multibyte_evidence !== evidence) mismatches.push(`${node.name} (${node.publicKey.slice(0, 8)}…, ${table}): expected ${want}, the database says ${statusOf(row)}${row.multibyte_evidence ? `/${row.multibyte_evidence}` : ''}`);
+      if (statusOf(row) !== want || row.multibyte_evidence !== evidence)
+        mismatches.push(
+          `${node.name} (${node.publicKey.slice(0, 8)}…, ${table}): expected ${want}, the database says ${statusOf(row)}${row.multibyte_evidence ? `/${row.multibyte_evidence}` : ''}`,
+        );
     }
     byKey.delete(node.publicKey);
   }
-  for (const row of byKey.values()) if (statusOf(row) !== 'unknown') mismatches.push(`${row.public_key.slice(0, 8)}… (real capture, 1-byte traffic only) is ${statusOf(row)}`);
+  for (const row of byKey.values())
+    if (statusOf(row) !== 'unknown') mismatches.push(`${row.public_key.slice(0, 8)}… (real capture, 1-byte traffic only) is ${statusOf(row)}`);
   return { checked: state.nodes.length, mismatches, planted };
 }

@@ -1,3 +1,3 @@
 #!/usr/bin/env node
 // Runs the compiled CLI (build with `pnpm build`).
-import "../dist/cli.js";
+import '../dist/cli.js';

@@ -16,7 +16,11 @@ import { statusCommand } from './commands/status.js';
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
 await runParser(
-  createParser('mbcap-ingestor', '$0 <command> --db PATH [options]\n\nThe only writer of the mesh database: schema migrations, the snapshot apply, and resets.', { version })
+  createParser(
+    'mbcap-ingestor',
+    '$0 <command> --db PATH [options]\n\nThe only writer of the mesh database: schema migrations, the snapshot apply, and resets.',
+    { version },
+  )
     .command(migrateCommand)
     .command(applyCommand)
     .command(runCommand)

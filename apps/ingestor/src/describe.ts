@@ -38,7 +38,9 @@ export function describeOutcome(o: TickOutcome, dbPath: string): string {
     case 'unchanged':
       return `${name(o)} unchanged: ${o.reason}; nothing written`;
     case 'stale': {
-      const behind = o.clockBehindMs ? `; this host's clock is ${formatDuration(o.clockBehindMs)} behind the last applied snapshot's writtenAt: check the clock (NTP, an RTC)` : '';
+      const behind = o.clockBehindMs
+        ? `; this host's clock is ${formatDuration(o.clockBehindMs)} behind the last applied snapshot's writtenAt: check the clock (NTP, an RTC)`
+        : '';
       return `${name(o)} is stale: ${o.reason}; nothing written (a restored old file, or the loser of two publishers; apply --force to apply it anyway)${behind}`;
     }
     case 'no-snapshot':

@@ -29,10 +29,7 @@ export type NodeUpsert = {
   seenMs: number;
 };
 
-export type LineOutcome =
-  | { kind: 'packet'; row: TransmissionRow; node: NodeUpsert | null }
-  | { kind: 'bad'; reason: string }
-  | { kind: 'blank' };
+export type LineOutcome = { kind: 'packet'; row: TransmissionRow; node: NodeUpsert | null } | { kind: 'bad'; reason: string } | { kind: 'blank' };
 
 /** Decodes one input line; `now` gives first_seen for packets without one. */
 export function decodeLine(text: string, now: () => string): LineOutcome {
@@ -88,7 +85,15 @@ export function decodeLine(text: string, now: () => string): LineOutcome {
       lon: advert?.lon ?? null,
       timestamp: advert?.timestamp ?? null,
     };
-    node = { public_key: pubKey, name: advert?.name ?? null, role: role === 'unknown' ? null : role, lat: advert?.lat ?? null, lon: advert?.lon ?? null, seen: firstSeen, seenMs };
+    node = {
+      public_key: pubKey,
+      name: advert?.name ?? null,
+      role: role === 'unknown' ? null : role,
+      lat: advert?.lat ?? null,
+      lon: advert?.lon ?? null,
+      seen: firstSeen,
+      seenMs,
+    };
   }
 
   return {

@@ -37,8 +37,17 @@ export async function importLines(input: Readable, writer: ImportWriter, options
 
   const started = performance.now();
   const summary: ImportSummary = {
-    status: 'complete', file: options.file, read: 0, stored: 0, duplicates: 0, bad: 0,
-    nodesCreated: 0, nodesUpdated: 0, inactiveUpdated: 0, durationMs: 0, linesPerSecond: 0,
+    status: 'complete',
+    file: options.file,
+    read: 0,
+    stored: 0,
+    duplicates: 0,
+    bad: 0,
+    nodesCreated: 0,
+    nodesUpdated: 0,
+    inactiveUpdated: 0,
+    durationMs: 0,
+    linesPerSecond: 0,
   };
   const tick = () => {
     summary.durationMs = Math.round((performance.now() - started) * 10) / 10;
@@ -87,8 +96,10 @@ export async function importLines(input: Readable, writer: ImportWriter, options
       if (outcome.kind === 'bad') {
         summary.bad++;
         progress?.clear();
-        if (summary.bad <= BAD_LINES_SHOWN) log.warn('bad-line', `line ${lineNumber}: ${outcome.reason}; skipped`, { line: lineNumber, reason: outcome.reason });
-        if (summary.bad === BAD_LINES_SHOWN + 1) log.warn('bad-lines-hidden', `more than ${BAD_LINES_SHOWN} bad lines: the rest are counted in the summary, not shown`);
+        if (summary.bad <= BAD_LINES_SHOWN)
+          log.warn('bad-line', `line ${lineNumber}: ${outcome.reason}; skipped`, { line: lineNumber, reason: outcome.reason });
+        if (summary.bad === BAD_LINES_SHOWN + 1)
+          log.warn('bad-lines-hidden', `more than ${BAD_LINES_SHOWN} bad lines: the rest are counted in the summary, not shown`);
         if (maxBad !== null && summary.bad > maxBad) {
           summary.status = 'too-many-bad';
           summary.reason = `more than ${maxBad} bad lines (--max-bad), at line ${lineNumber}`;

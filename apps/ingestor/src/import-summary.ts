@@ -39,10 +39,7 @@ const n = (value: number): string => value.toLocaleString('en-US');
 
 export function describeSummary(summary: ImportSummary): string {
   const source = summary.file === '-' ? 'stdin' : summary.file;
-  const head =
-    summary.status === 'complete'
-      ? `imported ${source}`
-      : `import of ${source} stopped (${summary.reason ?? summary.status}); committed so far`;
+  const head = summary.status === 'complete' ? `imported ${source}` : `import of ${source} stopped (${summary.reason ?? summary.status}); committed so far`;
   return (
     `${head}: ${n(summary.read)} lines read, ${n(summary.stored)} stored, ${n(summary.duplicates)} duplicates, ${n(summary.bad)} bad; ` +
     `nodes: ${n(summary.nodesCreated)} created, ${n(summary.nodesUpdated)} updated, ${n(summary.inactiveUpdated)} updated in inactive_nodes; ` +

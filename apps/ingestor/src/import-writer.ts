@@ -23,7 +23,10 @@ export type ImportWriter = { write(batch: readonly DecodedLine[]): BatchCounts }
 /** Prepares the statements; throws an Error naming what the database lacks. */
 export function createImportWriter(db: Database): ImportWriter {
   // What this database has: legacy CoreScope ones may lack path_json or inactive_nodes
-  for (const [table, column] of [['transmissions', 'hash'], ['nodes', 'public_key']] as const) {
+  for (const [table, column] of [
+    ['transmissions', 'hash'],
+    ['nodes', 'public_key'],
+  ] as const) {
     if (!hasColumn(db, table, column)) {
       throw new Error(`the database has no ${table}.${column} column; run: mbcap-ingestor migrate --db ${db.name}`);
     }
@@ -34,13 +37,24 @@ export function createImportWriter(db: Database): ImportWriter {
   // Without a UNIQUE hash (a column added later cannot have one) duplicates are found by lookup.
   const insert = hashIsUnique(db)
     ? db.prepare(`INSERT OR IGNORE INTO main.transmissions (${columns.join(', ')}) VALUES (${values})`)
-    : db.prepare(`INSERT INTO main.transmissions (${columns.join(', ')}) SELECT ${values} WHERE NOT EXISTS (SELECT 1 FROM main.transmissions WHERE hash = @hash)`);
+    : db.prepare(
+        `INSERT INTO main.transmissions (${columns.join(', ')}) SELECT ${values} WHERE NOT EXISTS (SELECT 1 FROM main.transmissions WHERE hash = @hash)`,
+      );
   const tables: NodeTable[] = hasTable(db, 'inactive_nodes') ? ['nodes', 'inactive_nodes'] : ['nodes'];
-  const select = new Map<NodeTable, Statement>(tables.map((t) => [t, db.prepare(`SELECT public_key, name, role, lat, lon, last_seen, first_seen, advert_count FROM main.${t} WHERE public_key = ?`)]));
-  const update = new Map<NodeTable, Statement>(
-    tables.map((t) => [t, db.prepare(`UPDATE main.${t} SET name = @name, role = @role, lat = @lat, lon = @lon, last_seen = @last_seen, first_seen = @first_seen, advert_count = @advert_count WHERE public_key = @public_key`)]),
+  const select = new Map<NodeTable, Statement>(
+    tables.map((t) => [t, db.prepare(`SELECT public_key, name, role, lat, lon, last_seen, first_seen, advert_count FROM main.${t} WHERE public_key = ?`)]),
   );
-  const create = db.prepare('INSERT INTO main.nodes (public_key, name, role, lat, lon, last_seen, first_seen, advert_count) VALUES (@public_key, @name, @role, @lat, @lon, @seen, @seen, 1)');
+  const update = new Map<NodeTable, Statement>(
+    tables.map((t) => [
+      t,
+      db.prepare(
+        `UPDATE main.${t} SET name = @name, role = @role, lat = @lat, lon = @lon, last_seen = @last_seen, first_seen = @first_seen, advert_count = @advert_count WHERE public_key = @public_key`,
+      ),
+    ]),
+  );
+  const create = db.prepare(
+    'INSERT INTO main.nodes (public_key, name, role, lat, lon, last_seen, first_seen, advert_count) VALUES (@public_key, @name, @role, @lat, @lon, @seen, @seen, 1)',
+  );
   const mixedCase = mixedCaseKeys(db, tables);
 
   function find(key: string): { table: NodeTable; row: StoredNode } | null {
@@ -118,7 +132,10 @@ function mixedCaseKeys(db: Database, tables: readonly NodeTable[]): Map<string, 
 
 /** True when a UNIQUE index covers exactly transmissions.hash. */
 function hashIsUnique(db: Database): boolean {
-  const indexes = db.prepare("SELECT name, \"unique\" AS isUnique FROM pragma_index_list('transmissions', 'main')").all() as { name: string; isUnique: number }[];
+  const indexes = db.prepare("SELECT name, \"unique\" AS isUnique FROM pragma_index_list('transmissions', 'main')").all() as {
+    name: string;
+    isUnique: number;
+  }[];
   return indexes.some(({ name, isUnique }) => {
     if (!isUnique) return false;
     const cols = db.prepare("SELECT name FROM pragma_index_info(?, 'main')").pluck().all(name) as (string | null)[];

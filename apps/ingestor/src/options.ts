@@ -52,7 +52,8 @@ export function withRead<T>(y: Argv<T>) {
     .option('max-apply-time', {
       type: 'string',
       default: '30s',
-      describe: 'Give up an apply that holds the database write lock longer than this (e.g. 30s, 2m): it rolls back and writes nothing; the next snapshot (or the next apply) tries again. Nothing else can write while an apply runs',
+      describe:
+        'Give up an apply that holds the database write lock longer than this (e.g. 30s, 2m): it rolls back and writes nothing; the next snapshot (or the next apply) tries again. Nothing else can write while an apply runs',
     })
     .option('migrate', {
       type: 'boolean',

@@ -40,7 +40,8 @@ const CLEAR = 'SET multibyte_sup = 0, multibyte_evidence = NULL';
 export function resetValues(db: Database, request: ResetRequest): ResetReport {
   const keys = request.keys === null ? null : [...new Set(request.keys)];
   const status = request.status;
-  if (status !== null && !RESET_STATUSES.includes(status)) throw new RangeError(`Expected the status to be suspected or confirmed, got ${JSON.stringify(status)}`);
+  if (status !== null && !RESET_STATUSES.includes(status))
+    throw new RangeError(`Expected the status to be suspected or confirmed, got ${JSON.stringify(status)}`);
   const now = request.now ?? Date.now;
 
   // Rows to touch: those holding the status asked for, or any not already unknown

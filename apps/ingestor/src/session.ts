@@ -16,7 +16,11 @@ export function openForWrite(dbPath: string, log: Logger, options: { migrate: bo
     }
     const duplicates = duplicateKeys(db);
     if (duplicates.length) {
-      log.warn('duplicate-keys', `${duplicates.length} public keys are in both nodes and inactive_nodes (e.g. ${duplicates[0]}); a snapshot updates the nodes row only`, { count: duplicates.length });
+      log.warn(
+        'duplicate-keys',
+        `${duplicates.length} public keys are in both nodes and inactive_nodes (e.g. ${duplicates[0]}); a snapshot updates the nodes row only`,
+        { count: duplicates.length },
+      );
     }
   }
   return db;

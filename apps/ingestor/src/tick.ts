@@ -80,7 +80,10 @@ export async function tick(db: Database, dbPath: string, options: TickOptions = 
     }
     if (last?.file_identity && identity && sameIdentity(JSON.parse(last.file_identity) as FileIdentity, identity)) {
       return {
-        ...outcome('unchanged', { ...ZERO, read: last.entries_read }, started, null, { appliedAt: last.applied_at, reason: `already applied at ${last.applied_at}` }),
+        ...outcome('unchanged', { ...ZERO, read: last.entries_read }, started, null, {
+          appliedAt: last.applied_at,
+          reason: `already applied at ${last.applied_at}`,
+        }),
         seq: last.seq,
         writtenAt: last.written_at,
         contentHash: last.content_hash,
@@ -122,7 +125,11 @@ function applyChecked(db: Database, read: ReadResult<MbcapEntry>, options: Apply
     case 'applied': {
       const previous = decision.previous;
       const step = previous === null ? 0 : previous.written_at_ms - read.snapshot.writtenAtMs;
-      return outcome('applied', decision.counts, started, read, { forced: decision.forced, lagMs: Date.now() - read.snapshot.writtenAtMs, ...(step > 0 ? { clockStepMs: step } : {}) });
+      return outcome('applied', decision.counts, started, read, {
+        forced: decision.forced,
+        lagMs: Date.now() - read.snapshot.writtenAtMs,
+        ...(step > 0 ? { clockStepMs: step } : {}),
+      });
     }
     case 'unchanged':
       return outcome('unchanged', decision.counts, started, read, { appliedAt: decision.appliedAt, reason: `already applied at ${decision.appliedAt}` });
@@ -139,6 +146,9 @@ function applyChecked(db: Database, read: ReadResult<MbcapEntry>, options: Apply
         reason: `writtenAt ${read.snapshot.writtenAt} is ${Math.round(decision.aheadMs / 1000)} s ahead of this clock (more than allowed); check the publisher's clock`,
       });
     case 'timed-out':
-      return outcome('timed-out', decision.counts, started, read, { limitMs: decision.limitMs, reason: 'the apply went past its time limit and was rolled back' });
+      return outcome('timed-out', decision.counts, started, read, {
+        limitMs: decision.limitMs,
+        reason: 'the apply went past its time limit and was rolled back',
+      });
   }
 }

@@ -11,9 +11,18 @@ test('--help explains every command; bad usage exits 2 with a hint', () => {
   assert.is(help.code, 0);
   for (const command of ['migrate', 'apply', 'run', 'status']) assert.match(help.stdout, command);
   const runHelp = ingestor('run', '--help');
-  for (const option of ['--db', '--cron', '--watch', '--poll', '--hmac-key-file', '--migrate', '--max-future', '--log-format', '--synchronous']) assert.match(runHelp.stdout, option);
+  for (const option of ['--db', '--cron', '--watch', '--poll', '--hmac-key-file', '--migrate', '--max-future', '--log-format', '--synchronous'])
+    assert.match(runHelp.stdout, option);
   for (const command of ['apply', 'import', 'reset']) assert.match(ingestor(command, '--help').stdout, /--synchronous\s+When a commit is on disk/);
-  for (const args of [[], ['frobnicate'], ['apply'], ['apply', '--db', 'x.db', '--bogus'], ['run', '--db', 'x.db', '--poll', 'often'], ['run', '--db', 'x.db', '--log-format', 'xml'], ['import', '--db', 'x.db', 'f', '--synchronous', 'off']]) {
+  for (const args of [
+    [],
+    ['frobnicate'],
+    ['apply'],
+    ['apply', '--db', 'x.db', '--bogus'],
+    ['run', '--db', 'x.db', '--poll', 'often'],
+    ['run', '--db', 'x.db', '--log-format', 'xml'],
+    ['import', '--db', 'x.db', 'f', '--synchronous', 'off'],
+  ]) {
     const r = ingestor(...args);
     assert.is(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, /^mbcap-ingestor: \S[\s\S]*\nRun mbcap-ingestor --help/);
@@ -105,7 +114,10 @@ test('migrate run by root creates the database owned like its directory, so the 
     const st = statSync(join(dir, 'mesh.db'));
     assert.equal([st.uid, st.gid], [1500, 1500]);
     assert.match(r.stdout, /owned by uid 1500, gid 1500, like its directory/);
-    assert.equal(['-wal', '-shm'].filter((end) => existsSync(join(dir, `mesh.db${end}`))), []);
+    assert.equal(
+      ['-wal', '-shm'].filter((end) => existsSync(join(dir, `mesh.db${end}`))),
+      [],
+    );
 
     // A database that already exists keeps its owner
     chownSync(join(dir, 'mesh.db'), 0, 0);

@@ -39,7 +39,10 @@ test('applied: both tables updated, unknown never written, missing keys counted,
     assert.is(out.seq, 1);
     assert.match(String(out.contentHash), /^[0-9a-f]{64}$/);
     assert.type(out.durationMs, 'number');
-    assert.match(out.stderr, /applied snapshot seq 1 \(6 entries\): 2 rows updated \(1 nodes, 1 inactive_nodes\), 2 unknown skipped, 1 already current, 1 key not in the database/);
+    assert.match(
+      out.stderr,
+      /applied snapshot seq 1 \(6 entries\): 2 rows updated \(1 nodes, 1 inactive_nodes\), 2 unknown skipped, 1 already current, 1 key not in the database/,
+    );
     assert.equal(capabilities(s.db), {
       aa11: [2, 'advert', 'nodes'], // the never-unknown guard: still confirmed
       bb22: [2, 'advert', 'nodes'],
@@ -100,7 +103,10 @@ test('malformed: logged with the reason, a copy kept, the database untouched', a
     assert.is(out.status, 'malformed');
     assert.is(out.code, 'MALFORMED');
     assert.is(out.read, 0);
-    assert.match(out.stderr, /snapshot malformed \(MALFORMED: .*snapshot\.json: malformed snapshot \(.+\)\); kept a copy at .*rejected\/.*; database untouched/);
+    assert.match(
+      out.stderr,
+      /snapshot malformed \(MALFORMED: .*snapshot\.json: malformed snapshot \(.+\)\); kept a copy at .*rejected\/.*; database untouched/,
+    );
     assert.equal(capabilities(s.db), before);
     assert.equal(readdirSync(join(s.queue, 'rejected')).length, 1);
     assert.is(ledgerRows(s.db).length, 0);
@@ -141,13 +147,17 @@ test('stale: a snapshot with a lower seq written before the last applied one wri
   try {
     seedDb(s.db, NODES);
     mkdirSync(s.queue, { recursive: true });
-    const doc = (seq: number, writtenAt: string, status: string, evidence: string) => `{"version":1,"seq":${seq},"writtenAt":"${writtenAt}","entries":[{"public_key":"bb22","status":"${status}","evidence":"${evidence}"}]}`;
+    const doc = (seq: number, writtenAt: string, status: string, evidence: string) =>
+      `{"version":1,"seq":${seq},"writtenAt":"${writtenAt}","entries":[{"public_key":"bb22","status":"${status}","evidence":"${evidence}"}]}`;
     writeFileSync(s.file, doc(2, '2026-11-21T23:00:00Z', 'confirmed', 'advert'));
     assert.is(applyJson(s.db).status, 'applied');
     writeFileSync(s.file, doc(1, '2026-11-21T22:00:00Z', 'suspected', 'path'));
     const out = applyJson(s.db);
     assert.is(out.status, 'stale');
-    assert.match(out.stderr, /snapshot seq 1 is stale: written 2026-11-21T22:00:00Z \(seq 1\), before the last applied snapshot, written 2026-11-21T23:00:00Z \(seq 2\)/);
+    assert.match(
+      out.stderr,
+      /snapshot seq 1 is stale: written 2026-11-21T22:00:00Z \(seq 1\), before the last applied snapshot, written 2026-11-21T23:00:00Z \(seq 2\)/,
+    );
     assert.equal(capabilities(s.db).bb22, [2, 'advert', 'nodes']);
     const forced = applyJson(s.db, '--force');
     assert.is(forced.status, 'applied');
@@ -166,7 +176,8 @@ test('order: a higher seq is newer whatever its writtenAt (a clock that stepped 
   try {
     seedDb(s.db, NODES);
     mkdirSync(s.queue, { recursive: true });
-    const doc = (seq: number, writtenAt: string, status: string) => `{"version":1,"seq":${seq},"writtenAt":"${writtenAt}","entries":[{"public_key":"bb22","status":"${status}"}]}`;
+    const doc = (seq: number, writtenAt: string, status: string) =>
+      `{"version":1,"seq":${seq},"writtenAt":"${writtenAt}","entries":[{"public_key":"bb22","status":"${status}"}]}`;
     writeFileSync(s.file, doc(50, '2026-11-21T23:00:00Z', 'suspected'));
     assert.is(applyJson(s.db).status, 'applied');
     writeFileSync(s.file, doc(51, '2026-11-20T23:00:00Z', 'confirmed'));
@@ -286,7 +297,10 @@ test('a stored value only rises: unknown → suspected → confirmed apply, a la
     assert.is(out.updatedInactive, 0);
     assert.is(out.keptHigher, 2);
     assert.equal(capabilities(s.db), { aa11: [2, 'advert', 'nodes'], bb22: [2, 'advert', 'inactive_nodes'] });
-    assert.match(out.stderr, /applied snapshot seq 4 \(2 entries\): 0 rows updated \(0 nodes, 0 inactive_nodes\), 0 unknown skipped, 2 kept confirmed \(the snapshot said suspected; clear with mbcap-ingestor reset\)/);
+    assert.match(
+      out.stderr,
+      /applied snapshot seq 4 \(2 entries\): 0 rows updated \(0 nodes, 0 inactive_nodes\), 0 unknown skipped, 2 kept confirmed \(the snapshot said suspected; clear with mbcap-ingestor reset\)/,
+    );
     assert.is(ledgerRows(s.db).at(-1)!.kept_higher, 2);
     assert.match(ingestor('status', '--db', s.db).stdout, /seq 4 +2 entries: 0 rows updated \(0 nodes, 0 inactive\), 0 unknown, 0 not found, 2 kept higher/);
   } finally {

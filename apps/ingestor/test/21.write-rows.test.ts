@@ -19,7 +19,12 @@ function rows(db: string): [string, number | null, string | null, string][] {
   try {
     const out: [string, number | null, string | null, string][] = [];
     for (const table of ['nodes', 'inactive_nodes']) {
-      for (const r of conn.prepare(`SELECT public_key, multibyte_sup, multibyte_evidence FROM ${table}`).raw().all() as [string, number | null, string | null][]) out.push([...r, table]);
+      for (const r of conn.prepare(`SELECT public_key, multibyte_sup, multibyte_evidence FROM ${table}`).raw().all() as [
+        string,
+        number | null,
+        string | null,
+      ][])
+        out.push([...r, table]);
     }
     return out.sort((a, b) => (a[0] + a[3] < b[0] + b[3] ? -1 : 1));
   } finally {
@@ -205,7 +210,8 @@ for (const [path, covered] of [
       assert.is(out.status, 'applied');
       const caps = capabilities(s.db);
       for (const prefix of ['a', 'b']) {
-        for (const [n, , , [sup, evidence]] of cases) assert.equal(caps[k(prefix, n)], [sup, evidence, prefix === 'b' ? 'inactive_nodes' : 'nodes'], k(prefix, n));
+        for (const [n, , , [sup, evidence]] of cases)
+          assert.equal(caps[k(prefix, n)], [sup, evidence, prefix === 'b' ? 'inactive_nodes' : 'nodes'], k(prefix, n));
       }
       assert.is(out.keptHigher, 4, 'two rows a table held back');
       assert.is(out.skipped, 2);

@@ -32,7 +32,12 @@ test('a snapshot of 50,000 keys chosen to collide applies every row, in ordinary
     assert.ok((out.durationMs as number) < 15_000, `took ${out.durationMs} ms`);
 
     const check = new Database(s.db, { readonly: true });
-    const [confirmed] = check.prepare("SELECT (SELECT count(*) FROM nodes WHERE multibyte_sup = 2 AND multibyte_evidence = 'advert') + (SELECT count(*) FROM inactive_nodes WHERE multibyte_sup = 2 AND multibyte_evidence = 'advert')").raw().get() as [number];
+    const [confirmed] = check
+      .prepare(
+        "SELECT (SELECT count(*) FROM nodes WHERE multibyte_sup = 2 AND multibyte_evidence = 'advert') + (SELECT count(*) FROM inactive_nodes WHERE multibyte_sup = 2 AND multibyte_evidence = 'advert')",
+      )
+      .raw()
+      .get() as [number];
     check.close();
     assert.is(confirmed, 50_000);
   } finally {

@@ -94,7 +94,10 @@ for (const [path, covered] of [
         assert.instance(thrown, ApplyTimeoutError);
         const rowsSeen = (thrown as ApplyTimeoutError).rowsSeen;
         assert.ok(rowsSeen >= 4096 && rowsSeen < covered, `stopped inside the loop, after ${rowsSeen} rows`);
-        const written = db.prepare('SELECT (SELECT count(*) FROM nodes WHERE multibyte_sup != 0) + (SELECT count(*) FROM inactive_nodes WHERE multibyte_sup != 0)').pluck().get();
+        const written = db
+          .prepare('SELECT (SELECT count(*) FROM nodes WHERE multibyte_sup != 0) + (SELECT count(*) FROM inactive_nodes WHERE multibyte_sup != 0)')
+          .pluck()
+          .get();
         assert.is(written, 0, 'the rows written before the deadline were rolled back');
       } finally {
         db.close();

@@ -41,7 +41,10 @@ test('--key: the named rows go back to unknown in both tables, keys matched exac
     assert.equal(out.keys, ['aa11', 'cc33', 'ee55', '9999']);
     assert.is(out.status, null);
     assert.equal(out.notFound, ['ee55', '9999'], 'ee55 is stored as EE55: keys match exactly');
-    assert.match(out.stderr, /reset 4 keys: 2 rows set to unknown \(1 nodes, 1 inactive_nodes\); 2 keys not in the database: ee55, 9999; recorded as reset 1\. The next published snapshot may raise them again; apply --force re-applies the current one now/);
+    assert.match(
+      out.stderr,
+      /reset 4 keys: 2 rows set to unknown \(1 nodes, 1 inactive_nodes\); 2 keys not in the database: ee55, 9999; recorded as reset 1\. The next published snapshot may raise them again; apply --force re-applies the current one now/,
+    );
     assert.equal(capabilities(s.db), {
       aa11: [0, null, 'nodes'],
       bb22: [1, 'path', 'nodes'],
@@ -51,7 +54,10 @@ test('--key: the named rows go back to unknown in both tables, keys matched exac
       ff66: [0, null, 'nodes'],
     });
     const [row] = resets(s.db);
-    assert.equal({ ...row, reset_at: typeof row!.reset_at }, { id: 1, reset_at: 'string', keys: '["aa11","cc33","ee55","9999"]', status: null, reset_active: 1, reset_inactive: 1, not_found: 2 });
+    assert.equal(
+      { ...row, reset_at: typeof row!.reset_at },
+      { id: 1, reset_at: 'string', keys: '["aa11","cc33","ee55","9999"]', status: null, reset_active: 1, reset_inactive: 1, not_found: 2 },
+    );
   } finally {
     s.cleanup();
   }
@@ -75,10 +81,13 @@ test('--all --status: only rows holding that status, in both tables; --all alone
     const all = resetJson(s.db, '--all');
     assert.equal([all.resetActive, all.resetInactive], [2, 1], 'rows already unknown are not counted');
     for (const [sup, evidence] of Object.values(capabilities(s.db))) assert.equal([sup, evidence], [0, null]);
-    assert.equal(resets(s.db).map((r) => [r.keys, r.status, r.reset_active, r.reset_inactive]), [
-      [null, 'suspected', 1, 1],
-      [null, null, 2, 1],
-    ]);
+    assert.equal(
+      resets(s.db).map((r) => [r.keys, r.status, r.reset_active, r.reset_inactive]),
+      [
+        [null, 'suspected', 1, 1],
+        [null, null, 2, 1],
+      ],
+    );
     // Text output for people, without --json
     const text = ingestor('reset', '--db', s.db, '--key', 'aa11', '--status', 'confirmed');
     assert.is(text.code, 0, text.stderr);

@@ -53,10 +53,18 @@ test('a 16-byte key file with mode 0600 is accepted and named at start with its 
 
     const json = ingestor('apply', '--db', s.db, '--hmac-key-file', path, '--log-format', 'json', '--force');
     assert.is(json.code, 0, json.stderr);
-    const line = json.stderr.split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((l) => l.event === 'hmac-key');
-    assert.equal({ level: line.level, keyFile: line.keyFile, keyBytes: line.keyBytes, signatures: line.signatures }, { level: 'info', keyFile: path, keyBytes: 16, signatures: 'required' });
+    const line = json.stderr
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l))
+      .find((l) => l.event === 'hmac-key');
+    assert.equal(
+      { level: line.level, keyFile: line.keyFile, keyBytes: line.keyBytes, signatures: line.signatures },
+      { level: 'info', keyFile: path, keyBytes: 16, signatures: 'required' },
+    );
 
-    for (const out of [r.stdout, r.stderr, status.stdout, status.stderr, json.stdout, json.stderr]) assert.not.match(out, /S3cret-Key/, 'the key is never shown');
+    for (const out of [r.stdout, r.stderr, status.stdout, status.stderr, json.stdout, json.stderr])
+      assert.not.match(out, /S3cret-Key/, 'the key is never shown');
   } finally {
     s.cleanup();
   }
@@ -71,7 +79,12 @@ test('a key file every user can read is used, with a loud warning', async () => 
     await writeSnapshot(s.db, { entries: ENTRIES }, { hmacKey: SECRET });
     const r = ingestor('apply', '--db', s.db, '--hmac-key-file', path);
     assert.is(r.code, 0, r.stderr);
-    assert.match(r.stderr, new RegExp(`warn  WARNING: the HMAC key file ${path} is readable by every user on this machine \\(mode 0644\\): any of them can sign a snapshot that will be accepted; run chmod o-r ${path}\\n`));
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `warn  WARNING: the HMAC key file ${path} is readable by every user on this machine \\(mode 0644\\): any of them can sign a snapshot that will be accepted; run chmod o-r ${path}\\n`,
+      ),
+    );
     assert.equal(capabilities(s.db).aa11, [2, 'advert', 'nodes']);
     assert.not.match(r.stderr, /S3cret-Key/);
   } finally {
@@ -104,7 +117,11 @@ test('--help of apply, run and status states the key file rules', () => {
     const r = ingestor(command, '--help');
     assert.is(r.code, 0);
     const help = r.stdout.replace(/\s+/g, ' ');
-    assert.match(help, /--hmac-key-file .*a regular file, not writable by group or others, holding 16\+ bytes .*head -c 32 \/dev\/urandom \| base64 > FILE; chmod 600 FILE/, command);
+    assert.match(
+      help,
+      /--hmac-key-file .*a regular file, not writable by group or others, holding 16\+ bytes .*head -c 32 \/dev\/urandom \| base64 > FILE; chmod 600 FILE/,
+      command,
+    );
   }
 });
 

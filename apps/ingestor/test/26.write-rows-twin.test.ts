@@ -17,7 +17,7 @@ import { scratch } from './helpers.js';
 
 type Row = { rowid: number; key: string; sup: number | null; evidence: string | null };
 type Entry = { key: string; status: MultibyteStatus; evidence?: MultibyteEvidence };
-type Case = { nocase: { nodes: boolean; inactive_nodes: boolean } ; inactive: boolean; tables: Record<'nodes' | 'inactive_nodes', Row[]>; entries: Entry[] };
+type Case = { nocase: { nodes: boolean; inactive_nodes: boolean }; inactive: boolean; tables: Record<'nodes' | 'inactive_nodes', Row[]>; entries: Entry[] };
 
 const SUP = { confirmed: 2, suspected: 1 } as const;
 
@@ -78,16 +78,41 @@ const HEX = '0123456789abcdef';
 function randomCase(rng: Rng): Case {
   const pool = Array.from({ length: rng.between(1, 120) }, () => Array.from({ length: rng.pick([2, 4, 8, 64]) }, () => HEX[rng.int(16)]).join(''));
   const unique = [...new Set(pool)];
-  const cased = (key: string) => rng.weighted([[key, 6], [key.toUpperCase(), 2], [[...key].map((ch) => (rng.chance(0.5) ? ch.toUpperCase() : ch)).join(''), 1]] as const);
+  const cased = (key: string) =>
+    rng.weighted([
+      [key, 6],
+      [key.toUpperCase(), 2],
+      [[...key].map((ch) => (rng.chance(0.5) ? ch.toUpperCase() : ch)).join(''), 1],
+    ] as const);
   const inactive = rng.chance(0.85);
   const nocase = { nodes: rng.chance(0.4), inactive_nodes: rng.chance(0.2) };
   const tables: Case['tables'] = { nodes: [], inactive_nodes: [] };
   let rowid = 1;
   for (const key of unique) {
     // Most keys in one table, some in both (each in the case it was stored with), some in none
-    const where = rng.weighted([[['nodes'], 5], [['inactive_nodes'], inactive ? 4 : 0], [['nodes', 'inactive_nodes'], inactive ? 1 : 0], [[], 2]] as const);
+    const where = rng.weighted([
+      [['nodes'], 5],
+      [['inactive_nodes'], inactive ? 4 : 0],
+      [['nodes', 'inactive_nodes'], inactive ? 1 : 0],
+      [[], 2],
+    ] as const);
     for (const table of where) {
-      tables[table].push({ rowid: rowid++, key: cased(key), sup: rng.weighted([[null, 1], [0, 4], [1, 2], [2, 2]] as const), evidence: rng.weighted([[null, 4], ['advert', 2], ['path', 2], ['weird', 1]] as const) });
+      tables[table].push({
+        rowid: rowid++,
+        key: cased(key),
+        sup: rng.weighted([
+          [null, 1],
+          [0, 4],
+          [1, 2],
+          [2, 2],
+        ] as const),
+        evidence: rng.weighted([
+          [null, 4],
+          ['advert', 2],
+          ['path', 2],
+          ['weird', 1],
+        ] as const),
+      });
     }
   }
   // Snapshots as large as the tables (the scan) and small ones (the lookup)
@@ -95,8 +120,16 @@ function randomCase(rng: Rng): Case {
   const size = rng.chance(0.5) ? rng.between(rows, rows * 2 + 4) : rng.between(0, Math.max(1, Math.floor(rows / 8)));
   const entries: Entry[] = [];
   for (let i = 0; i < size; i++) {
-    const status = rng.weighted([['confirmed', 3], ['suspected', 3], ['unknown', 2]] as const);
-    const evidence = rng.weighted([[undefined, 2], ['advert', 2], ['path', 2]] as const);
+    const status = rng.weighted([
+      ['confirmed', 3],
+      ['suspected', 3],
+      ['unknown', 2],
+    ] as const);
+    const evidence = rng.weighted([
+      [undefined, 2],
+      ['advert', 2],
+      ['path', 2],
+    ] as const);
     const key = rng.chance(0.9) ? cased(rng.pick(unique)) : 'ab'.repeat(rng.between(1, 32));
     entries.push(evidence === undefined ? { key, status } : { key, status, evidence });
   }
@@ -108,7 +141,9 @@ function store(path: string, c: Case): Database.Database {
   db.pragma('synchronous = OFF'); // scratch files: the writer does not depend on durability
   db.transaction(() => {
     for (const table of c.inactive ? (['nodes', 'inactive_nodes'] as const) : (['nodes'] as const)) {
-      db.exec(`CREATE TABLE ${table} (public_key TEXT PRIMARY KEY${c.nocase[table] ? ' COLLATE NOCASE' : ''}, name TEXT, multibyte_sup INTEGER DEFAULT 0, multibyte_evidence TEXT)`);
+      db.exec(
+        `CREATE TABLE ${table} (public_key TEXT PRIMARY KEY${c.nocase[table] ? ' COLLATE NOCASE' : ''}, name TEXT, multibyte_sup INTEGER DEFAULT 0, multibyte_evidence TEXT)`,
+      );
       const insert = db.prepare(`INSERT INTO ${table} (rowid, public_key, name, multibyte_sup, multibyte_evidence) VALUES (?, ?, 'n', ?, ?)`);
       for (const r of c.tables[table]) insert.run(r.rowid, r.key, r.sup, r.evidence);
     }
@@ -117,7 +152,8 @@ function store(path: string, c: Case): Database.Database {
 }
 
 function stored(db: Database.Database, c: Case): Case['tables'] {
-  const read = (table: string) => db.prepare(`SELECT rowid, public_key AS key, multibyte_sup AS sup, multibyte_evidence AS evidence FROM ${table} ORDER BY rowid`).all() as Row[];
+  const read = (table: string) =>
+    db.prepare(`SELECT rowid, public_key AS key, multibyte_sup AS sup, multibyte_evidence AS evidence FROM ${table} ORDER BY rowid`).all() as Row[];
   return { nodes: read('nodes'), inactive_nodes: c.inactive ? read('inactive_nodes') : [] };
 }
 
@@ -156,7 +192,10 @@ test('the writer leaves the rows and counts its plain twin does, on 300 random t
 test('two cases of one key in a NOCASE table write its row once, with the stronger entry, in either order', () => {
   const s = scratch();
   try {
-    for (const [n, order] of [['upper last', ['aa11', 'AA11']], ['upper first', ['AA11', 'aa11']]] as const) {
+    for (const [n, order] of [
+      ['upper last', ['aa11', 'AA11']],
+      ['upper first', ['AA11', 'aa11']],
+    ] as const) {
       const db = new Database(`${s.dir}/${n}.db`);
       try {
         db.exec('CREATE TABLE nodes (public_key TEXT PRIMARY KEY COLLATE NOCASE, multibyte_sup INTEGER DEFAULT 0, multibyte_evidence TEXT)');
@@ -167,7 +206,11 @@ test('two cases of one key in a NOCASE table write its row once, with the strong
         table.push(order[1], mbcapCode('confirmed', 'advert'));
         const counts: RowCounts = { updatedActive: 0, updatedInactive: 0, alreadyCurrent: 0, keptHigher: 0, skipped: 0, notFound: 0 };
         db.transaction(() => writeRows(db, table, counts))();
-        assert.equal(db.prepare("SELECT multibyte_sup, multibyte_evidence FROM nodes WHERE public_key = 'aa11'").get(), { multibyte_sup: 2, multibyte_evidence: 'advert' }, n);
+        assert.equal(
+          db.prepare("SELECT multibyte_sup, multibyte_evidence FROM nodes WHERE public_key = 'aa11'").get(),
+          { multibyte_sup: 2, multibyte_evidence: 'advert' },
+          n,
+        );
         assert.is(counts.updatedActive, 1, `${n}: one row, written once`);
       } finally {
         db.close();

@@ -26,7 +26,12 @@ test('run applies a publish by watching alone, within moments, and stops cleanly
   try {
     await ready(run);
     assert.ok(await eventually(() => /no snapshot at .* yet; waiting for the first publish/.test(run.log()), 3000), run.log());
-    await writeSnapshot(s.db, { entries: [{ public_key: 'aa11', status: 'confirmed', evidence: 'advert' }, { public_key: 'bb22', status: 'suspected', evidence: 'path' }] });
+    await writeSnapshot(s.db, {
+      entries: [
+        { public_key: 'aa11', status: 'confirmed', evidence: 'advert' },
+        { public_key: 'bb22', status: 'suspected', evidence: 'path' },
+      ],
+    });
     assert.ok(await eventually(() => capabilities(s.db).bb22?.[0] === 1, 3000), `not applied:\n${run.log()}`);
     assert.equal(capabilities(s.db), { aa11: [2, 'advert', 'nodes'], bb22: [1, 'path', 'inactive_nodes'] });
     // The log line follows the commit
@@ -133,7 +138,11 @@ test('--log-format json writes one JSON object a line', async () => {
   const run = startRun('--db', s.db, '--cron', FAR_AWAY, '--log-format', 'json');
   try {
     assert.ok(await eventually(() => run.log().includes('"event":"applied"'), 5000), run.log());
-    const lines = run.log().trim().split('\n').map((l) => JSON.parse(l));
+    const lines = run
+      .log()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const applied = lines.find((l) => l.event === 'applied');
     assert.is(applied.level, 'info');
     assert.is(applied.updatedActive, 1);

@@ -23,7 +23,10 @@ function startRun(db: string, stderr: 'pipe' | number) {
 /** Publishes twice, checking each lands in the database while `child` stays alive, then stops it. */
 async function keepsApplying(db: string, run: { child: ChildProcess; exited: Promise<number | null> }) {
   // Upward, as a stored value only rises
-  for (const [status, sup] of [['suspected', 1], ['confirmed', 2]] as const) {
+  for (const [status, sup] of [
+    ['suspected', 1],
+    ['confirmed', 2],
+  ] as const) {
     await writeSnapshot(db, { entries: [{ public_key: 'aa11', status, evidence: 'advert' }] });
     assert.ok(await eventually(() => capabilities(db).aa11?.[0] === sup || run.child.exitCode !== null, 5000), `${status} not applied`);
     assert.is(run.child.exitCode, null, `run exited ${run.child.exitCode} instead of applying the ${status} snapshot`);
@@ -84,7 +87,11 @@ test('import with 2>/dev/full (its log and progress go through process.stderr) s
   try {
     const full = openSync('/dev/full', 'w');
     const real = fileURLToPath(new URL('../../demo/data/real-packets.jsonl', import.meta.url));
-    const r = spawnSync(process.execPath, [bin, 'import', '--db', s.db, '--json', real], { stdio: ['ignore', 'pipe', full], encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(process.execPath, [bin, 'import', '--db', s.db, '--json', real], {
+      stdio: ['ignore', 'pipe', full],
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     closeSync(full);
     assert.is(r.status, 0);
     assert.is(JSON.parse(r.stdout).stored, 54);
@@ -100,7 +107,10 @@ test('import with 2>/dev/full (its log and progress go through process.stderr) s
 const mountPoint = scratch();
 const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mountPoint.dir], { encoding: 'utf8' });
 const canMount = mounted.status === 0;
-if (!canMount) console.log(`skipping the full-disk log file test: cannot mount a 64k tmpfs here (${(mounted.stderr || mounted.error?.message || '').trim() || `exit ${mounted.status}`}); 2>/dev/full above covers ENOSPC`);
+if (!canMount)
+  console.log(
+    `skipping the full-disk log file test: cannot mount a 64k tmpfs here (${(mounted.stderr || mounted.error?.message || '').trim() || `exit ${mounted.status}`}); 2>/dev/full above covers ENOSPC`,
+  );
 
 (canMount ? test : test.skip)('run keeps applying while its log file is on a full disk, and says how many lines were lost once there is room', async () => {
   const s = scratch();
@@ -137,7 +147,10 @@ if (!canMount) console.log(`skipping the full-disk log file test: cannot mount a
     await writeSnapshot(s.db, { entries: [{ public_key: 'aa11', status: 'confirmed', evidence: 'advert' }] });
     assert.ok(await eventually(() => /applied snapshot seq 2/.test(readFileSync(logPath, 'utf8')), 5000), readFileSync(logPath, 'utf8'));
     assert.is(capabilities(s.db).aa11?.[0], 2);
-    assert.match(readFileSync(logPath, 'utf8'), /warn {2}\d+ log lines? could not be written \(ENOSPC\); the log has a gap before this line\n.*applied snapshot seq 2/);
+    assert.match(
+      readFileSync(logPath, 'utf8'),
+      /warn {2}\d+ log lines? could not be written \(ENOSPC\); the log has a gap before this line\n.*applied snapshot seq 2/,
+    );
     run.child.kill('SIGTERM');
     assert.is(await run.exited, 0);
   } finally {

@@ -28,8 +28,26 @@ function query<T>(db: string, sql: string, ...params: unknown[]): T[] {
   }
 }
 
-type NodeRow = { public_key: string; name: string | null; role: string | null; lat: number | null; lon: number | null; last_seen: string; first_seen: string; advert_count: number };
-type TxRow = { raw_hex: string; hash: string; first_seen: string; route_type: number; payload_type: number; payload_version: number; decoded_json: string; path_json: string };
+type NodeRow = {
+  public_key: string;
+  name: string | null;
+  role: string | null;
+  lat: number | null;
+  lon: number | null;
+  last_seen: string;
+  first_seen: string;
+  advert_count: number;
+};
+type TxRow = {
+  raw_hex: string;
+  hash: string;
+  first_seen: string;
+  route_type: number;
+  payload_type: number;
+  payload_version: number;
+  decoded_json: string;
+  path_json: string;
+};
 
 test('the 54 real packets import with no bad line; hashes computed like CoreScope', () => {
   const s = migrated();
@@ -37,16 +55,29 @@ test('the 54 real packets import with no bad line; hashes computed like CoreScop
     const out = importJson(s.db, REAL);
     assert.equal([out.status, out.read, out.stored, out.duplicates, out.bad], ['complete', 54, 54, 0, 0]);
     assert.match(out.stderr, /imported .*real-packets\.jsonl: 54 lines read, 54 stored, 0 duplicates, 0 bad; nodes: 4 created, 22 updated/);
-    const given = readFileSync(REAL, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { raw_hex: string; first_seen: string; hash: string });
+    const given = readFileSync(REAL, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { raw_hex: string; first_seen: string; hash: string });
     const rows = query<TxRow>(s.db, 'SELECT * FROM transmissions ORDER BY id');
-    assert.equal(rows.map((r) => r.hash), given.map((g) => g.hash));
-    assert.equal(rows.map((r) => r.first_seen), given.map((g) => g.first_seen), 'first_seen kept as given');
+    assert.equal(
+      rows.map((r) => r.hash),
+      given.map((g) => g.hash),
+    );
+    assert.equal(
+      rows.map((r) => r.first_seen),
+      given.map((g) => g.first_seen),
+      'first_seen kept as given',
+    );
     const nodes = query<NodeRow>(s.db, 'SELECT * FROM nodes ORDER BY advert_count DESC');
     assert.is(nodes.length, 4);
     assert.equal([nodes[0]!.name, nodes[0]!.role, nodes[0]!.advert_count], ['Charles Evans Hughes', 'repeater', 22]);
     const kings = nodes.find((n) => n.name === 'Kings Island Repeater')!;
     // Compared as times: '2026-03-27 05:49:44' (no zone: UTC) is earlier than 2026-03-27T17:49:45.533Z
-    assert.equal([kings.lat, kings.lon, kings.first_seen, kings.last_seen, kings.advert_count], [37.85787, -121.567435, '2026-03-27 05:49:44', '2026-03-27T17:49:45.533Z', 2]);
+    assert.equal(
+      [kings.lat, kings.lon, kings.first_seen, kings.last_seen, kings.advert_count],
+      [37.85787, -121.567435, '2026-03-27 05:49:44', '2026-03-27T17:49:45.533Z', 2],
+    );
 
     // Without their hash field, the same lines get the same hashes, so all are duplicates
     const bare = given.map(({ raw_hex, first_seen }) => JSON.stringify({ raw_hex, first_seen })).join('\n');
@@ -77,7 +108,10 @@ test('a generated mesh: every row as encoded, nodes from adverts in the right ta
     writeFileSync(join(s.dir, 'mesh.jsonl'), toJsonLines(mesh.packets));
     const out = importJson(s.db, join(s.dir, 'mesh.jsonl'));
     const inactive = mesh.nodes.filter((n) => n.inactive);
-    assert.equal([out.read, out.stored, out.duplicates, out.bad, out.nodesCreated], [mesh.packets.length, mesh.packets.length, 0, 0, mesh.nodes.length - inactive.length]);
+    assert.equal(
+      [out.read, out.stored, out.duplicates, out.bad, out.nodesCreated],
+      [mesh.packets.length, mesh.packets.length, 0, 0, mesh.nodes.length - inactive.length],
+    );
 
     // Transmissions
     const rows = new Map(query<TxRow>(s.db, 'SELECT * FROM transmissions').map((r) => [r.hash, r]));
@@ -85,11 +119,17 @@ test('a generated mesh: every row as encoded, nodes from adverts in the right ta
     for (const packet of mesh.packets) {
       const row = rows.get(packet.hash)!;
       const { encoded } = packet;
-      assert.equal([row.raw_hex, row.first_seen, row.route_type, row.payload_type, row.payload_version], [packet.raw_hex, packet.first_seen, encoded.routeType, encoded.payloadType, 0]);
+      assert.equal(
+        [row.raw_hex, row.first_seen, row.route_type, row.payload_type, row.payload_version],
+        [packet.raw_hex, packet.first_seen, encoded.routeType, encoded.payloadType, 0],
+      );
       assert.equal(JSON.parse(row.path_json), encoded.hops);
       const decoded = JSON.parse(row.decoded_json);
       if (encoded.payloadType === PAYLOAD_TYPE.ADVERT) {
-        assert.equal([decoded.type, decoded.pubKey, decoded.name, decoded.timestamp, decoded.lat, decoded.lon], ['ADVERT', packet.advert!.publicKey, packet.advert!.name, packet.advert!.timestamp, packet.advert!.lat ?? null, packet.advert!.lon ?? null]);
+        assert.equal(
+          [decoded.type, decoded.pubKey, decoded.name, decoded.timestamp, decoded.lat, decoded.lon],
+          ['ADVERT', packet.advert!.publicKey, packet.advert!.name, packet.advert!.timestamp, packet.advert!.lat ?? null, packet.advert!.lon ?? null],
+        );
         assert.equal(Object.keys(decoded), ['type', 'pubKey', 'name', 'flags', 'role', 'lat', 'lon', 'timestamp']);
       } else {
         assert.equal(Object.keys(decoded), ['type']);
@@ -201,15 +241,25 @@ test('a key already in inactive_nodes (any case) is updated there, never copied 
     const key = '3fde46c36c804bd358096b5607c7c122b9994343a5a59ec779994fa667a86355'; // Kings Island Repeater
     const other = '293fe903e6554e6194759505aabed55a15cf57a3c1cddd4034b59a0127d0faf5'; // Charles Evans Hughes
     const conn = new Database(s.db);
-    conn.prepare("INSERT INTO inactive_nodes (public_key, name, advert_count, last_seen, first_seen) VALUES (?, 'old', 5, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')").run(key.toUpperCase());
+    conn
+      .prepare(
+        "INSERT INTO inactive_nodes (public_key, name, advert_count, last_seen, first_seen) VALUES (?, 'old', 5, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
+      )
+      .run(key.toUpperCase());
     conn.prepare("INSERT INTO nodes (public_key, name, advert_count) VALUES (?, 'mixed', 1)").run(other.slice(0, 10).toUpperCase() + other.slice(10));
     conn.close();
     const out = importJson(s.db, REAL);
     assert.equal([out.nodesCreated, out.nodesUpdated, out.inactiveUpdated], [2, 22, 2]);
     const inactive = query<NodeRow>(s.db, 'SELECT * FROM inactive_nodes');
-    assert.equal(inactive.map((n) => [n.public_key, n.name, n.advert_count, n.first_seen, n.last_seen]), [[key.toUpperCase(), 'Kings Island Repeater', 7, '2026-01-01T00:00:00Z', '2026-03-27T17:49:45.533Z']]);
+    assert.equal(
+      inactive.map((n) => [n.public_key, n.name, n.advert_count, n.first_seen, n.last_seen]),
+      [[key.toUpperCase(), 'Kings Island Repeater', 7, '2026-01-01T00:00:00Z', '2026-03-27T17:49:45.533Z']],
+    );
     const nodes = query<NodeRow>(s.db, 'SELECT * FROM nodes WHERE lower(public_key) IN (?, ?)', key, other);
-    assert.equal(nodes.map((n) => [n.public_key.slice(0, 10), n.name, n.advert_count]), [[other.slice(0, 10).toUpperCase(), 'Charles Evans Hughes', 23]]);
+    assert.equal(
+      nodes.map((n) => [n.public_key.slice(0, 10), n.name, n.advert_count]),
+      [[other.slice(0, 10).toUpperCase(), 'Charles Evans Hughes', 23]],
+    );
   } finally {
     s.cleanup();
   }

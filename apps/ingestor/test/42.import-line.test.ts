@@ -32,18 +32,37 @@ test('an advert: the CoreScope row, decoded_json in its order, and the node it i
     route_type: 1,
     payload_type: 4,
     payload_version: 0,
-    decoded_json: JSON.stringify({ type: 'ADVERT', pubKey: KEY, name: 'Niles BBS', flags: 0x93, role: 'room', lat: 37.5, lon: -121.9, timestamp: 1_774_000_000 }),
+    decoded_json: JSON.stringify({
+      type: 'ADVERT',
+      pubKey: KEY,
+      name: 'Niles BBS',
+      flags: 0x93,
+      role: 'room',
+      lat: 37.5,
+      lon: -121.9,
+      timestamp: 1_774_000_000,
+    }),
     path_json: '["a1b2","c3d4"]',
   });
   assert.match(row.hash, /^[0-9a-f]{16}$/);
-  assert.equal(node, { public_key: KEY, name: 'Niles BBS', role: 'room', lat: 37.5, lon: -121.9, seen: '2026-03-30 08:00:00', seenMs: Date.UTC(2026, 2, 30, 8) });
+  assert.equal(node, {
+    public_key: KEY,
+    name: 'Niles BBS',
+    role: 'room',
+    lat: 37.5,
+    lon: -121.9,
+    seen: '2026-03-30 08:00:00',
+    seenMs: Date.UTC(2026, 2, 30, 8),
+  });
 });
 
 test('other payloads: a small honest decoded_json, no node; first_seen from the clock when absent', () => {
   const raw = toHex(encodePacket({ routeType: 0, transportCodes: [1, 2], payloadType: 5, hashSize: 1, hops: ['aa'], payload: '11223344' }));
   const { row, node } = packet(decodeLine(`{"raw_hex":"${raw}","hash":"given"}`, clock));
   assert.equal([row.decoded_json, row.path_json, row.first_seen, row.hash, node], ['{"type":"GRP_TXT"}', '["aa"]', NOW, 'given', null]);
-  const trace = packet(decodeLine(`{"raw_hex":"${toHex(encodePacket({ routeType: 2, payloadType: 9, hashSize: 1, hops: ['f4', '10'], payload: '00' }))}"}`, clock));
+  const trace = packet(
+    decodeLine(`{"raw_hex":"${toHex(encodePacket({ routeType: 2, payloadType: 9, hashSize: 1, hops: ['f4', '10'], payload: '00' }))}"}`, clock),
+  );
   assert.equal([trace.row.payload_type, trace.row.decoded_json, trace.row.path_json], [9, '{"type":"TRACE"}', '["f4","10"]']);
   // Named as firmware Packet.h numbers them
   const named = (payloadType: number) => {
@@ -51,12 +70,24 @@ test('other payloads: a small honest decoded_json, no node; first_seen from the 
     return JSON.parse(packet(decodeLine(`{"raw_hex":"${raw}"}`, clock)).row.decoded_json).type;
   };
   assert.equal([0, 1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 12, 15].map(named), [
-    'REQ', 'RESPONSE', 'TXT_MSG', 'ACK', 'GRP_TXT', 'GRP_DATA', 'ANON_REQ', 'PATH', 'TRACE', 'MULTIPART', 'CONTROL', 'TYPE_12', 'RAW_CUSTOM',
+    'REQ',
+    'RESPONSE',
+    'TXT_MSG',
+    'ACK',
+    'GRP_TXT',
+    'GRP_DATA',
+    'ANON_REQ',
+    'PATH',
+    'TRACE',
+    'MULTIPART',
+    'CONTROL',
+    'TYPE_12',
+    'RAW_CUSTOM',
   ]);
   assert.is(packet(decodeLine(`{"raw_hex":"2e00${'00'.repeat(4)}"}`, clock)).row.decoded_json, '{"type":"CONTROL"}');
 });
 
-test('the hash: the same packet on another path hashes the same; CoreScope\'s real hashes', () => {
+test("the hash: the same packet on another path hashes the same; CoreScope's real hashes", () => {
   const payload = encodeAdvert({ publicKey: KEY, timestamp: 1, type: 2 });
   const near = toHex(encodePacket({ routeType: 1, payloadType: 4, hashSize: 1, hops: [], payload }));
   const far = toHex(encodePacket({ routeType: 1, payloadType: 4, hashSize: 1, hops: ['01', '02', '03'], payload }));
@@ -93,7 +124,7 @@ test('bad lines say why', () => {
   assert.equal(decodeLine('   ', clock), { kind: 'blank' });
 });
 
-test('first_seen in any year, as the server reads it: Go\'s zero time and years before 1000 are imported', () => {
+test("first_seen in any year, as the server reads it: Go's zero time and years before 1000 are imported", () => {
   const raw_hex = toHex(encodePacket({ routeType: 1, payloadType: 2, hashSize: 1, hops: [], payload: Uint8Array.of(1, 2, 3, 4) }));
   for (const first_seen of ['0001-01-01T00:00:00Z', '0999-12-31 23:59:59', '2026-03-27T19:49:44+02:00']) {
     const { row } = packet(decodeLine(JSON.stringify({ raw_hex, first_seen }), clock));

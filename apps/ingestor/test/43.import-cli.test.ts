@@ -31,7 +31,10 @@ test('stdin into a legacy CoreScope database left as it is (--no-migrate)', () =
     assert.is(r.code, 0, r.stderr);
     assert.equal(JSON.parse(r.stdout).stored, 54);
     assert.match(r.stderr, /imported stdin: 54 lines read, 54 stored/);
-    assert.equal(query<{ name: string }>(s.db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%' ORDER BY name").map((t) => t.name), ['nodes', 'transmissions']);
+    assert.equal(
+      query<{ name: string }>(s.db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%' ORDER BY name").map((t) => t.name),
+      ['nodes', 'transmissions'],
+    );
     assert.is(query(s.db, 'SELECT 1 FROM nodes').length, 4);
   } finally {
     s.cleanup();

@@ -67,7 +67,11 @@ export function capabilities(db: string): Record<string, [number, string | null,
   try {
     const out: Record<string, [number, string | null, string]> = {};
     for (const table of ['nodes', 'inactive_nodes']) {
-      for (const row of conn.prepare(`SELECT public_key, multibyte_sup, multibyte_evidence FROM ${table}`).all() as { public_key: string; multibyte_sup: number; multibyte_evidence: string | null }[]) {
+      for (const row of conn.prepare(`SELECT public_key, multibyte_sup, multibyte_evidence FROM ${table}`).all() as {
+        public_key: string;
+        multibyte_sup: number;
+        multibyte_evidence: string | null;
+      }[]) {
         out[row.public_key] = [row.multibyte_sup, row.multibyte_evidence, table];
       }
     }

@@ -77,10 +77,7 @@ const STATUS_RANK: Record<CapabilityStatus, number> = { confirmed: 0, suspected:
  * non-empty array of strings, only supplies the hops. A zero-hop direct packet (route 2 or
  * 3) is evidence of nothing: firmware sends it with path byte 0x00 whatever its setting.
  */
-export function createCapabilityAccumulator(
-  nodes: readonly NodeRow[],
-  options: CapabilityOptions = {},
-): CapabilityAccumulator {
+export function createCapabilityAccumulator(nodes: readonly NodeRow[], options: CapabilityOptions = {}): CapabilityAccumulator {
   // Interpret options
   if (!Array.isArray(nodes)) throw new TypeError('Expected "nodes" to be an array of node rows');
   const since = options.since ?? null;
@@ -94,7 +91,15 @@ export function createCapabilityAccumulator(
   const advertMax = new Uint8Array(nodes.length);
   const pathMax = new Uint8Array(nodes.length);
   const counts: CapabilityStats = { packets: 0, inWindow: 0, skipped: 0 };
-  const keeper = options.keep === undefined ? null : createKeeper(nodes.map((node) => node.public_key), sinceMs, options.keep.now, advertMax);
+  const keeper =
+    options.keep === undefined
+      ? null
+      : createKeeper(
+          nodes.map((node) => node.public_key),
+          sinceMs,
+          options.keep.now,
+          advertMax,
+        );
 
   function add(row: PacketRow): void {
     // Window
@@ -218,8 +223,7 @@ function indexKeys(nodes: readonly NodeRow[]) {
   return {
     byKey,
     // A hop longer than every key matches nothing; no index is built for it.
-    byPrefix: (hop: string): number[] | undefined =>
-      (hop.length > longest ? undefined : (byLength.get(hop.length) ?? build(hop.length)).get(hop)),
+    byPrefix: (hop: string): number[] | undefined => (hop.length > longest ? undefined : (byLength.get(hop.length) ?? build(hop.length)).get(hop)),
   };
 }
 

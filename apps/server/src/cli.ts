@@ -12,7 +12,11 @@ import { runCommand } from './commands/run.js';
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
 await runParser(
-  createParser('mbcap-server', '$0 <command> --db PATH [options]\n\nRead-only capability analytics: publishes the snapshot the ingestor applies, and serves an HTTP API.', { version })
+  createParser(
+    'mbcap-server',
+    '$0 <command> --db PATH [options]\n\nRead-only capability analytics: publishes the snapshot the ingestor applies, and serves an HTTP API.',
+    { version },
+  )
     .command(publishCommand)
     .command(runCommand)
     .command(explainCommand)

@@ -52,7 +52,9 @@ export function computeCapabilities(source: ServerDatabase, options: ComputeOpti
   const row: PacketRow = { raw_hex: '', payload_type: null, decoded_json: null, first_seen: '', path_json: null, rowid: 0 };
   // The rowid too: a kept piece of evidence names its row
   const rows = db.prepare(`SELECT raw_hex, payload_type, decoded_json, first_seen, ${pathJson}, rowid FROM transmissions`).raw().iterate();
-  for (const [rawHex, payloadType, decodedJson, firstSeen, path, rowid] of rows as Iterable<[string, number | null, string | null, string, string | null, number]>) {
+  for (const [rawHex, payloadType, decodedJson, firstSeen, path, rowid] of rows as Iterable<
+    [string, number | null, string | null, string, string | null, number]
+  >) {
     row.raw_hex = rawHex;
     row.payload_type = payloadType;
     row.decoded_json = decodedJson;
@@ -65,5 +67,13 @@ export function computeCapabilities(source: ServerDatabase, options: ComputeOpti
   const entries = accumulator.finish();
   const counts = { confirmed: 0, suspected: 0, unknown: 0 };
   for (const entry of entries) counts[entry.status]++;
-  return { entries, stats: accumulator.stats(), counts, skippedRows: skipped.result(), computedAt: new Date(now).toISOString(), windowStart: since?.toISOString() ?? null, kept: accumulator.kept() };
+  return {
+    entries,
+    stats: accumulator.stats(),
+    counts,
+    skippedRows: skipped.result(),
+    computedAt: new Date(now).toISOString(),
+    windowStart: since?.toISOString() ?? null,
+    kept: accumulator.kept(),
+  };
 }

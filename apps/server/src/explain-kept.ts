@@ -36,12 +36,16 @@ export function explainKept(source: ServerDatabase, kept: KeptEvidence, key: str
   // The kept rows, read by rowid
   const advertSlots = keptSlots(kept.adverts, node);
   const pathSlots = keptSlots(kept.paths, node);
-  const rows = rowsById(source, [...advertSlots, ...pathSlots].map((s) => s.rowid));
+  const rows = rowsById(
+    source,
+    [...advertSlots, ...pathSlots].map((s) => s.rowid),
+  );
   const adverts: AdvertEvidence[] = [];
   for (const slot of advertSlots) {
     const row = rows.get(slot.rowid);
     const packet = row === undefined ? null : peekPacket(row.raw_hex);
-    if (row !== undefined && packet !== null) adverts.push({ hash: row.hash, first_seen: row.first_seen, routeType: packet.routeType, hashSize: packet.hashSize });
+    if (row !== undefined && packet !== null)
+      adverts.push({ hash: row.hash, first_seen: row.first_seen, routeType: packet.routeType, hashSize: packet.hashSize });
   }
   const paths: PathEvidence[] = [];
   for (const slot of pathSlots) {
@@ -73,7 +77,9 @@ export function explainKept(source: ServerDatabase, kept: KeptEvidence, key: str
 function storedNode(source: ServerDatabase, publicKey: string): StoredNode | null {
   const tables: NodeTable[] = source.hasInactive ? ['nodes', 'inactive_nodes'] : ['nodes'];
   for (const table of tables) {
-    const row = source.db.prepare(`SELECT public_key, name, role, last_seen, multibyte_sup, multibyte_evidence FROM ${table} WHERE public_key = ?`).get(publicKey) as StoredNode | undefined;
+    const row = source.db
+      .prepare(`SELECT public_key, name, role, last_seen, multibyte_sup, multibyte_evidence FROM ${table} WHERE public_key = ?`)
+      .get(publicKey) as StoredNode | undefined;
     if (row !== undefined) return { ...row, table };
   }
   return null;
@@ -84,7 +90,9 @@ function rowsById(source: ServerDatabase, ids: number[]): Map<number, ExplainPac
   const unique = [...new Set(ids)];
   if (unique.length === 0) return rows;
   const pathJson = source.hasPathJson ? 'path_json' : 'NULL AS path_json';
-  const statement = source.db.prepare(`SELECT rowid AS rowid, raw_hex, payload_type, decoded_json, first_seen, ${pathJson}, hash FROM transmissions WHERE rowid IN (${unique.map(() => '?').join(',')})`);
+  const statement = source.db.prepare(
+    `SELECT rowid AS rowid, raw_hex, payload_type, decoded_json, first_seen, ${pathJson}, hash FROM transmissions WHERE rowid IN (${unique.map(() => '?').join(',')})`,
+  );
   for (const row of statement.all(...unique) as ExplainPacketRow[]) rows.set(row.rowid, row);
   return rows;
 }

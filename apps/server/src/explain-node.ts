@@ -22,7 +22,8 @@ export type StoredNode = NodeRow & { multibyte_sup: number | null; multibyte_evi
 
 /** Checks `key` (MalformedKeyError) and gives it lowercase. */
 export function wantedKey(key: string): string {
-  if (!isNodeKey(key)) throw new MalformedKeyError(`Expected the node key to be 2 to 64 hex digits, got ${JSON.stringify(key.length > 80 ? `${key.slice(0, 80)}…` : key)}`);
+  if (!isNodeKey(key))
+    throw new MalformedKeyError(`Expected the node key to be 2 to 64 hex digits, got ${JSON.stringify(key.length > 80 ? `${key.slice(0, 80)}…` : key)}`);
   return key.toLowerCase();
 }
 
@@ -50,7 +51,9 @@ export function explainNode(source: ServerDatabase, key: string, options: { wind
   const nodes: StoredNode[] = [];
   const tables: NodeTable[] = source.hasInactive ? ['nodes', 'inactive_nodes'] : ['nodes'];
   for (const table of tables) {
-    for (const row of db.prepare(`SELECT public_key, name, role, last_seen, multibyte_sup, multibyte_evidence FROM ${table}`).iterate() as Iterable<StoredNode>) {
+    for (const row of db
+      .prepare(`SELECT public_key, name, role, last_seen, multibyte_sup, multibyte_evidence FROM ${table}`)
+      .iterate() as Iterable<StoredNode>) {
       if (keyProblem(row.public_key) === null) nodes.push({ ...row, table });
     }
   }
@@ -62,7 +65,9 @@ export function explainNode(source: ServerDatabase, key: string, options: { wind
   const pathJson = source.hasPathJson ? 'path_json' : 'NULL';
   const row: ExplainPacketRow = { raw_hex: '', payload_type: null, decoded_json: null, first_seen: '', path_json: null, hash: '', rowid: 0 };
   const rows = db.prepare(`SELECT raw_hex, payload_type, decoded_json, first_seen, ${pathJson}, hash, rowid FROM transmissions`).raw().iterate();
-  for (const [rawHex, payloadType, decodedJson, firstSeen, path, hash, rowid] of rows as Iterable<[string, number | null, string | null, string, string | null, string, number]>) {
+  for (const [rawHex, payloadType, decodedJson, firstSeen, path, hash, rowid] of rows as Iterable<
+    [string, number | null, string | null, string, string | null, string, number]
+  >) {
     row.raw_hex = rawHex;
     row.payload_type = payloadType;
     row.decoded_json = decodedJson;

@@ -53,7 +53,11 @@ function newestOf<T>(limit: number) {
       if (kept.length > 2 * limit) kept = kept.sort(order).slice(0, limit);
     },
     total: () => total,
-    items: (): T[] => kept.sort(order).slice(0, limit).map((k) => k.item),
+    items: (): T[] =>
+      kept
+        .sort(order)
+        .slice(0, limit)
+        .map((k) => k.item),
   };
 }
 
@@ -88,7 +92,12 @@ export function createExplainer(node: NodeRow, nodes: readonly NodeRow[], option
       else bySize[String(packet.hashSize) as '1' | '2' | '3']++;
       if (evidence) {
         advertMax = Math.max(advertMax, packet.hashSize);
-        adverts.add({ time, rowid: row.rowid, hop: 0, item: { hash: row.hash, first_seen: row.first_seen, routeType: packet.routeType, hashSize: packet.hashSize } });
+        adverts.add({
+          time,
+          rowid: row.rowid,
+          hop: 0,
+          item: { hash: row.hash, first_seen: row.first_seen, routeType: packet.routeType, hashSize: packet.hashSize },
+        });
       }
     }
     if (!evidence) return;

@@ -43,7 +43,12 @@ type Result = { code: number; body?: unknown; parts?: Uint8Array[]; type?: strin
 function send(res: ServerResponse, { code, body, parts: given, type = 'application/json; charset=utf-8', retryAfter }: Result) {
   const parts = given ?? [Buffer.from(typeof body === 'string' ? body : `${JSON.stringify(body)}\n`)];
   const length = parts.reduce((n, part) => n + part.byteLength, 0);
-  res.writeHead(code, { 'content-type': type, 'content-length': length, 'cache-control': 'no-store', ...(retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) }) });
+  res.writeHead(code, {
+    'content-type': type,
+    'content-length': length,
+    'cache-control': 'no-store',
+    ...(retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) }),
+  });
   for (const part of parts) res.write(part);
   res.end();
 }
@@ -52,14 +57,16 @@ function intParam(params: URLSearchParams, name: string, fallback: number, min: 
   const raw = params.get(name);
   if (raw === null) return fallback;
   const value = Number(raw);
-  if (!/^\d+$/.test(raw) || value < min || value > max) throw new BadRequest(`${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  if (!/^\d+$/.test(raw) || value < min || value > max)
+    throw new BadRequest(`${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
   return value;
 }
 
 function statusParam(params: URLSearchParams): NodeStatus | null {
   const raw = params.get('status');
   if (raw === null || raw === '') return null;
-  if (!(STATUS_OF_SUP as readonly string[]).includes(raw)) throw new BadRequest(`status must be one of ${STATUS_OF_SUP.join(', ')}, got ${JSON.stringify(raw)}`);
+  if (!(STATUS_OF_SUP as readonly string[]).includes(raw))
+    throw new BadRequest(`status must be one of ${STATUS_OF_SUP.join(', ')}, got ${JSON.stringify(raw)}`);
   return raw as NodeStatus;
 }
 
@@ -82,7 +89,12 @@ function health(ctx: ApiContext, stats: HttpStats) {
       unchangedCycles: ctx.state.unchanged,
       failures: ctx.state.failures,
       // Node rows the last publish left out: their key cannot name a snapshot entry
-      skippedRows: { count: skipped?.count ?? 0, byTable: skipped?.byTable ?? { nodes: 0, inactive_nodes: 0 }, reason: skipped?.reason ?? null, samples: skipped?.samples ?? [] },
+      skippedRows: {
+        count: skipped?.count ?? 0,
+        byTable: skipped?.byTable ?? { nodes: 0, inactive_nodes: 0 },
+        reason: skipped?.reason ?? null,
+        samples: skipped?.samples ?? [],
+      },
       http: { maxConnections: ctx.maxConnections, refusedConnections: stats.refused, malformedRequests: stats.malformed },
     },
   };
@@ -119,7 +131,11 @@ function route(ctx: ApiContext, stats: HttpStats, req: IncomingMessage, target: 
       return health(ctx, stats);
     case '/api/nodes': {
       const { params } = target;
-      const query = { status: statusParam(params), limit: intParam(params, 'limit', 100, 1, 1000), offset: intParam(params, 'offset', 0, 0, Number.MAX_SAFE_INTEGER) };
+      const query = {
+        status: statusParam(params),
+        limit: intParam(params, 'limit', 100, 1, 1000),
+        offset: intParam(params, 'offset', 0, 0, Number.MAX_SAFE_INTEGER),
+      };
       const { total, nodes } = listNodes(ctx.source, query);
       return { code: 200, body: { total, limit: query.limit, offset: query.offset, status: query.status, nodes } };
     }
@@ -205,7 +221,10 @@ export function createApiServer(ctx: ApiContext): Server {
     stats.malformed++;
     const status = code === 'HPE_HEADER_OVERFLOW' ? 431 : code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
     count('malformed', status);
-    warn('bad-request', `malformed request from ${(socket as Duplex & { remoteAddress?: string }).remoteAddress ?? 'a client'} (${code}: ${error.message}); answered ${status} and closed the connection`);
+    warn(
+      'bad-request',
+      `malformed request from ${(socket as Duplex & { remoteAddress?: string }).remoteAddress ?? 'a client'} (${code}: ${error.message}); answered ${status} and closed the connection`,
+    );
     // An answer already under way cannot be followed by another one
     if ((socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent) {
       socket.destroy();
@@ -219,7 +238,10 @@ export function createApiServer(ctx: ApiContext): Server {
   // Past the cap: node closes the new connection at once; say so, now and then
   server.on('drop', (data?: { remoteAddress?: string }) => {
     stats.refused++;
-    warn('connection-refused', `${ctx.maxConnections} connections open, the most allowed: refused one from ${data?.remoteAddress ?? 'a client'}; raise --max-connections (and the open-file limit) if this load is expected`);
+    warn(
+      'connection-refused',
+      `${ctx.maxConnections} connections open, the most allowed: refused one from ${data?.remoteAddress ?? 'a client'}; raise --max-connections (and the open-file limit) if this load is expected`,
+    );
   });
   return server;
 }

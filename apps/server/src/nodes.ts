@@ -19,8 +19,6 @@ const WHERE_STATUS: Record<MultibyteStatus, string> = {
   confirmed: `multibyte_sup = ${MULTIBYTE_SUP.confirmed}`,
 };
 
-
-
 /**
  * Active nodes first, then inactive ones, each in key order: paged across the two tables
  * through their primary-key indexes, so no request sorts the union of both.
@@ -38,7 +36,9 @@ export function listNodes(source: ServerDatabase, query: NodeQuery): { total: nu
     const want = query.limit - nodes.length;
     if (want > 0 && skip < count) {
       const rows = db
-        .prepare(`SELECT public_key, name, role, lat, lon, last_seen, first_seen, advert_count, multibyte_sup, multibyte_evidence FROM ${table} ${where} ORDER BY public_key LIMIT ? OFFSET ?`)
+        .prepare(
+          `SELECT public_key, name, role, lat, lon, last_seen, first_seen, advert_count, multibyte_sup, multibyte_evidence FROM ${table} ${where} ORDER BY public_key LIMIT ? OFFSET ?`,
+        )
         .all(want, skip) as NodeRecord[];
       for (const { multibyte_sup, multibyte_evidence, ...row } of rows) {
         nodes.push({ ...row, inactive: table === 'inactive_nodes', multi_byte_status: statusOfSup(multibyte_sup), multi_byte_evidence: multibyte_evidence });

@@ -5,10 +5,19 @@ export type CommonArgs = { db: string; window: string; 'hmac-key-file'?: string;
 
 export function withCommon<T>(y: Argv<T>) {
   return y
-    .option('db', { type: 'string', demandOption: true, requiresArg: true, describe: 'Path of the SQLite database, opened read-only; the snapshot goes to <its dir>/mbcap-snapshot/snapshot.json' })
+    .option('db', {
+      type: 'string',
+      demandOption: true,
+      requiresArg: true,
+      describe: 'Path of the SQLite database, opened read-only; the snapshot goes to <its dir>/mbcap-snapshot/snapshot.json',
+    })
     .option('window', { type: 'string', default: '7d', requiresArg: true, describe: 'How far back packets count (e.g. 7d, 36h), or "all" for every packet' })
     .option('hmac-key-file', { type: 'string', requiresArg: true, describe: `Sign snapshots with HMAC-SHA256 under the key in this file: ${KEY_FILE_RULES}` })
-    .option('log-format', { choices: LOG_FORMATS as LogFormat[], default: 'text' as LogFormat, describe: 'Log lines on stderr: text for people, json for collectors' });
+    .option('log-format', {
+      choices: LOG_FORMATS as LogFormat[],
+      default: 'text' as LogFormat,
+      describe: 'Log lines on stderr: text for people, json for collectors',
+    });
 }
 
 /** The window in ms, or null for "all". */

@@ -57,11 +57,16 @@ export async function publishCycle(open: () => ServerDatabase, dbPath: string, o
   try {
     const source = open();
     const result = computeCapabilities(source, { windowMs: options.windowMs, keep: options.keep });
-    const entries: MbcapEntry[] = result.entries.map((e) => (e.evidence ? { public_key: e.public_key, status: e.status, evidence: e.evidence } : { public_key: e.public_key, status: e.status }));
+    const entries: MbcapEntry[] = result.entries.map((e) =>
+      e.evidence ? { public_key: e.public_key, status: e.status, evidence: e.evidence } : { public_key: e.public_key, status: e.status },
+    );
     const same = options.skipUnchanged ? await unchangedSeq(dbPath, source.db, entriesDigest(entries), { hmacKey: options.hmacKey }) : null;
     // Above every seq the ingestor applied, read just before the write: an apply may have
     // happened during the compute
-    const written = same === null ? await writeSnapshot(dbPath, { entries }, { hmacKey: options.hmacKey, minSeq: lastAppliedSeq(source.db) }) : { seq: same, path: snapshotPath(dbPath) };
+    const written =
+      same === null
+        ? await writeSnapshot(dbPath, { entries }, { hmacKey: options.hmacKey, minSeq: lastAppliedSeq(source.db) })
+        : { seq: same, path: snapshotPath(dbPath) };
     const record: PublishRecord = {
       at,
       seq: written.seq,

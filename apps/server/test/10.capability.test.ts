@@ -1,13 +1,7 @@
 import { decodePacket, encodeAdvert, encodePacket, PAYLOAD_TYPE, toHex } from '@mbcap/meshcore';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import {
-  createCapabilityAccumulator,
-  type CapabilityEntry,
-  type CapabilityOptions,
-  type NodeRow,
-  type PacketRow,
-} from '../src/capability.js';
+import { createCapabilityAccumulator, type CapabilityEntry, type CapabilityOptions, type NodeRow, type PacketRow } from '../src/capability.js';
 
 const AT = '2026-03-27T12:00:00.000Z';
 
@@ -100,12 +94,7 @@ test('a zero-hop flood advert with pl=0x40 confirms; pl=0x00 confirms nothing', 
 test('suspected by a multi-byte hop; unknown with only 1-byte traffic', () => {
   const r = run(
     [node(A), node(B), node(C)],
-    [
-      traffic(2, ['0000', B.slice(0, 4)]),
-      traffic(3, [C.slice(0, 6)]),
-      advert(A, 1, { hops: [A.slice(0, 2)] }),
-      traffic(1, [A.slice(0, 2)]),
-    ],
+    [traffic(2, ['0000', B.slice(0, 4)]), traffic(3, [C.slice(0, 6)]), advert(A, 1, { hops: [A.slice(0, 2)] }), traffic(1, [A.slice(0, 2)])],
   );
   assert.equal(r.status(B), ['suspected', 'path', 2]);
   assert.equal(r.status(C), ['suspected', 'path', 3]);
@@ -120,7 +109,7 @@ test('TRACE hops never count, by column or by header; a TRACE does not downgrade
   assert.equal(r.status(A), ['confirmed', 'advert', 2]);
 });
 
-test('TRACE is type 9, direct or flood; PATH (8) hops are relays\' own hashes and count', () => {
+test("TRACE is type 9, direct or flood; PATH (8) hops are relays' own hashes and count", () => {
   assert.equal([PAYLOAD_TYPE.PATH, PAYLOAD_TYPE.TRACE], [8, 9]);
   const traceDirect = traffic(2, [A.slice(0, 4)], { type: 9, routeType: 2 });
   const traceFlood = traffic(3, [A.slice(0, 6)], { type: 9, routeType: 1 });
@@ -139,12 +128,7 @@ test('a zero-hop direct advert neither confirms nor raises maxHashSize; relayed 
   assert.equal([direct.raw_hex.slice(0, 4), transportDirect.raw_hex.slice(10, 12)], ['1240', '80']);
   const r = run(
     [node(A), node(B), node(C), node(D)],
-    [
-      direct,
-      transportDirect,
-      advert(C, 2, { routeType: 0 }), advert(C, 3, { routeType: 2 }),
-      advert(D, 2, { routeType: 2, hops: ['0101'] }),
-    ],
+    [direct, transportDirect, advert(C, 2, { routeType: 0 }), advert(C, 3, { routeType: 2 }), advert(D, 2, { routeType: 2, hops: ['0101'] })],
   );
   assert.equal(r.status(A), ['unknown', undefined, 1]);
   assert.equal(r.status(B), ['unknown', undefined, 1]);
@@ -154,7 +138,10 @@ test('a zero-hop direct advert neither confirms nor raises maxHashSize; relayed 
 
 test('prefix collisions make every node sharing the prefix suspected', () => {
   const twins = [key('beef01'), key('beef02'), key('beee03')];
-  const r = run([...twins, A].map((k) => node(k)), [traffic(2, ['BEEF']), advert(A, 2)]);
+  const r = run(
+    [...twins, A].map((k) => node(k)),
+    [traffic(2, ['BEEF']), advert(A, 2)],
+  );
   assert.equal(r.status(twins[0]!), ['suspected', 'path', 2]);
   assert.equal(r.status(twins[1]!), ['suspected', 'path', 2]);
   assert.equal(r.status(twins[2]!), ['unknown', undefined, 1]);
@@ -203,22 +190,26 @@ test('window: first_seen compared as a time in every shape, never as a string', 
     advert(k('0009'), 2, { firstSeen: '2026-02-30 10:00:00' }),
   ];
   const keys = ['0001', '0002', '0003', '0004', '0005', '0006', '0007', '0008', '0009'].map(k);
-  const r = run(keys.map((x) => node(x)), rows, { since });
+  const r = run(
+    keys.map((x) => node(x)),
+    rows,
+    { since },
+  );
   const confirmed = keys.map((x) => r.get(x).status === 'confirmed');
   assert.equal(confirmed, [false, true, true, false, true, false, true, false, false]);
   assert.equal(r.stats, { packets: 9, inWindow: 4, skipped: 2 });
-  const all = run(keys.map((x) => node(x)), rows, { since: null });
+  const all = run(
+    keys.map((x) => node(x)),
+    rows,
+    { since: null },
+  );
   assert.is(all.entries.filter((e) => e.status === 'confirmed').length, 7);
 });
 
 test('decoded_json without pubKey, or unreadable, falls back to the payload key', () => {
   const r = run(
     [node(A), node(B), node(C)],
-    [
-      advert(A, 2, { decodedJson: '{"name":"x"}' }),
-      advert(B, 2, { decodedJson: 'not json' }),
-      advert(C, 2, { decodedJson: null }),
-    ],
+    [advert(A, 2, { decodedJson: '{"name":"x"}' }), advert(B, 2, { decodedJson: 'not json' }), advert(C, 2, { decodedJson: null })],
   );
   assert.equal([r.get(A).status, r.get(B).status, r.get(C).status], ['confirmed', 'confirmed', 'confirmed']);
   const viaJson = run([node(A), node(B)], [advert(A, 2, { decodedJson: JSON.stringify({ pubKey: B.toUpperCase() }) })]);
@@ -243,7 +234,13 @@ test('mixed-case keys and hops match; entries keep the key exactly as stored', (
   const stored = `AbCdEf${'A'.repeat(58)}`;
   const other = `fEdCbA${'0'.repeat(58)}`;
   const r = run([node(stored), node(other)], [advert(stored.toLowerCase(), 2), traffic(2, ['FeDc'])]);
-  assert.equal(r.entries.map((e) => [e.public_key, e.status]), [[stored, 'confirmed'], [other, 'suspected']]);
+  assert.equal(
+    r.entries.map((e) => [e.public_key, e.status]),
+    [
+      [stored, 'confirmed'],
+      [other, 'suspected'],
+    ],
+  );
   const shortKeys = run([node('AB12'), node('ab')], [traffic(2, ['aB12']), traffic(3, ['ab1234'])]);
   assert.equal(shortKeys.status('AB12'), ['suspected', 'path', 2]);
   assert.equal(shortKeys.status('ab'), ['unknown', undefined, 1]);
@@ -254,9 +251,14 @@ test('maxHashSize: adverts first, else path evidence, else 1', () => {
   const r = run(
     [node(A), node(B), node(C), node(D)],
     [
-      advert(A, 2), traffic(3, [A.slice(0, 6)]),
-      advert(B, 2), advert(B, 3), advert(B, 2),
-      traffic(3, [C.slice(0, 6)]), traffic(2, [C.slice(0, 4)]), advert(C, 1),
+      advert(A, 2),
+      traffic(3, [A.slice(0, 6)]),
+      advert(B, 2),
+      advert(B, 3),
+      advert(B, 2),
+      traffic(3, [C.slice(0, 6)]),
+      traffic(2, [C.slice(0, 4)]),
+      advert(C, 1),
       traffic(1, [D.slice(0, 2)]),
     ],
   );
@@ -290,8 +292,14 @@ test('broken raw_hex is skipped and counted; an advert too short for a key confi
 test('entries sorted confirmed, suspected, unknown, then by public_key', () => {
   const keys = ['ff01', 'ee02', 'dd03', 'cc04', 'bb05', 'aa06'].map(key);
   const rows = [advert(keys[0]!, 2), advert(keys[3]!, 2), traffic(2, [keys[1]!.slice(0, 4), keys[4]!.slice(0, 4)])];
-  const r = run(keys.map((k) => node(k)), rows);
-  assert.equal(r.entries.map((e) => e.public_key.slice(0, 4)), ['cc04', 'ff01', 'bb05', 'ee02', 'aa06', 'dd03']);
+  const r = run(
+    keys.map((k) => node(k)),
+    rows,
+  );
+  assert.equal(
+    r.entries.map((e) => e.public_key.slice(0, 4)),
+    ['cc04', 'ff01', 'bb05', 'ee02', 'aa06', 'dd03'],
+  );
 });
 
 test('misuse of the options throws naming them', () => {

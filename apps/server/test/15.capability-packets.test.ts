@@ -26,7 +26,13 @@ function trace(routeType: number, snrs: string[], traced: string[]): string {
 
 /** PATH: destination and source hashes, MAC, encrypted returned path; flooded through relays. */
 function returnedPath(hashSize: number, hops: string[]): string {
-  return packet(ROUTE_TYPE.FLOOD, PAYLOAD_TYPE.PATH, hashSize, hops, Uint8Array.from({ length: 20 }, (_, i) => i * 7));
+  return packet(
+    ROUTE_TYPE.FLOOD,
+    PAYLOAD_TYPE.PATH,
+    hashSize,
+    hops,
+    Uint8Array.from({ length: 20 }, (_, i) => i * 7),
+  );
 }
 
 const K = {

@@ -44,8 +44,19 @@ test('no source file of the server holds a write statement', () => {
 });
 
 test('the scan would catch a write (it is not vacuous)', () => {
-  const samples = ["db.prepare('INSERT INTO nodes VALUES (1)')", 'UPDATE nodes SET x = 1', "db.pragma('journal_mode = WAL')", 'db.exec(sql)', 'DELETE FROM t', 'VACUUM'];
-  for (const sample of samples) assert.ok(WRITES.some(([, p]) => p.test(sample)), sample);
+  const samples = [
+    "db.prepare('INSERT INTO nodes VALUES (1)')",
+    'UPDATE nodes SET x = 1',
+    "db.pragma('journal_mode = WAL')",
+    'db.exec(sql)',
+    'DELETE FROM t',
+    'VACUUM',
+  ];
+  for (const sample of samples)
+    assert.ok(
+      WRITES.some(([, p]) => p.test(sample)),
+      sample,
+    );
 });
 
 // An absent -wal and an empty one hold the same: no frame. SQLite creates an empty one
@@ -59,7 +70,13 @@ test('a publish and a run leave the database bytes unchanged', async () => {
   const s = scratch();
   try {
     const a = keyWith('a1b2');
-    seedDb(s.db, { nodes: [{ key: a }, { key: keyWith('c3d4') }], packets: [{ raw_hex: advert(a, 2), first_seen: minutesAgo(5) }, { raw_hex: message(2, ['c3d4']), first_seen: minutesAgo(4) }] });
+    seedDb(s.db, {
+      nodes: [{ key: a }, { key: keyWith('c3d4') }],
+      packets: [
+        { raw_hex: advert(a, 2), first_seen: minutesAgo(5) },
+        { raw_hex: message(2, ['c3d4']), first_seen: minutesAgo(4) },
+      ],
+    });
     const before = [digest(s.db), digest(`${s.db}-wal`)];
     assert.is(server('publish', '--db', s.db).code, 0);
     const run = startServer('--db', s.db, '--port', '0', '--interval', '1s');
@@ -74,14 +91,14 @@ test('a publish and a run leave the database bytes unchanged', async () => {
   }
 });
 
-test('a write through the server\'s own handle fails with SQLITE_READONLY', () => {
+test("a write through the server's own handle fails with SQLITE_READONLY", () => {
   const s = scratch();
   try {
     seedDb(s.db, { nodes: [{ key: keyWith('a1') }], packets: [] });
     const { db } = openServerDatabase(s.db);
     try {
       assert.ok(db.readonly);
-      for (const sql of ["UPDATE nodes SET multibyte_sup = 2", "INSERT INTO nodes (public_key) VALUES ('ff')", 'CREATE TABLE x (y)']) {
+      for (const sql of ['UPDATE nodes SET multibyte_sup = 2', "INSERT INTO nodes (public_key) VALUES ('ff')", 'CREATE TABLE x (y)']) {
         try {
           db.prepare(sql).run();
           assert.unreachable(`${sql} succeeded`);
@@ -106,7 +123,10 @@ test('a database without the columns it reads: exit 1 naming them, and how to fi
     db.close();
     const r = server('publish', '--db', s.db);
     assert.is(r.code, 1);
-    assert.match(r.stderr, /lacks nodes\.multibyte_sup, nodes\.multibyte_evidence, table transmissions; bring it up to date with: mbcap-ingestor migrate --db /);
+    assert.match(
+      r.stderr,
+      /lacks nodes\.multibyte_sup, nodes\.multibyte_evidence, table transmissions; bring it up to date with: mbcap-ingestor migrate --db /,
+    );
     assert.not.ok(existsSync(s.file), 'nothing published');
   } finally {
     s.cleanup();

@@ -33,7 +33,10 @@ test('publish computes every node and writes the snapshot; --json reports the co
     const r = server('publish', '--db', s.db, '--json');
     assert.is(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout);
-    assert.equal({ seq: out.seq, entries: out.entries, confirmed: out.confirmed, suspected: out.suspected, unknown: out.unknown, packets: out.packets, path: out.path }, { seq: 1, entries: 6, confirmed: 2, suspected: 1, unknown: 3, packets: 4, path: s.file });
+    assert.equal(
+      { seq: out.seq, entries: out.entries, confirmed: out.confirmed, suspected: out.suspected, unknown: out.unknown, packets: out.packets, path: out.path },
+      { seq: 1, entries: 6, confirmed: 2, suspected: 1, unknown: 3, packets: 4, path: s.file },
+    );
     assert.type(out.durationMs, 'number');
     assert.match(r.stderr, /published snapshot seq 1: 6 nodes \(2 confirmed, 1 suspected, 3 unknown\)/);
 
@@ -47,7 +50,11 @@ test('publish computes every node and writes the snapshot; --json reports the co
       [E]: ['unknown', undefined],
       [F]: ['unknown', undefined],
     });
-    assert.equal(snapshot.entries.map((e) => e.status), ['confirmed', 'confirmed', 'suspected', 'unknown', 'unknown', 'unknown'], 'confirmed first');
+    assert.equal(
+      snapshot.entries.map((e) => e.status),
+      ['confirmed', 'confirmed', 'suspected', 'unknown', 'unknown', 'unknown'],
+      'confirmed first',
+    );
   } finally {
     s.cleanup();
   }
@@ -84,8 +91,14 @@ test('with --hmac-key-file the snapshot is signed with that key', async () => {
 test('the real packets of a live mesh publish without error', async () => {
   const s = scratch();
   try {
-    const lines = readFileSync(new URL('../../demo/data/real-packets.jsonl', import.meta.url), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    seedDb(s.db, { nodes: [{ key: '293fe903e6554e6194759505aabed55a15cf57a3c1cddd4034b59a0127d0faf5' }], packets: lines.map((p) => ({ raw_hex: p.raw_hex, first_seen: p.first_seen })) });
+    const lines = readFileSync(new URL('../../demo/data/real-packets.jsonl', import.meta.url), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    seedDb(s.db, {
+      nodes: [{ key: '293fe903e6554e6194759505aabed55a15cf57a3c1cddd4034b59a0127d0faf5' }],
+      packets: lines.map((p) => ({ raw_hex: p.raw_hex, first_seen: p.first_seen })),
+    });
     const r = server('publish', '--db', s.db, '--json', '--window', 'all');
     assert.is(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout);

@@ -47,8 +47,15 @@ test('a 16-byte key file with mode 0600 signs, and is named at start with its le
 
     const json = server('publish', '--db', s.db, '--hmac-key-file', path, '--log-format', 'json');
     assert.is(json.code, 0, json.stderr);
-    const line = json.stderr.split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((l) => l.event === 'hmac-key');
-    assert.equal({ level: line.level, keyFile: line.keyFile, keyBytes: line.keyBytes, signatures: line.signatures }, { level: 'info', keyFile: path, keyBytes: 16, signatures: 'produced' });
+    const line = json.stderr
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l))
+      .find((l) => l.event === 'hmac-key');
+    assert.equal(
+      { level: line.level, keyFile: line.keyFile, keyBytes: line.keyBytes, signatures: line.signatures },
+      { level: 'info', keyFile: path, keyBytes: 16, signatures: 'produced' },
+    );
 
     for (const out of [r.stdout, r.stderr, json.stdout, json.stderr]) assert.not.match(out, /S3cret-Key/, 'the key is never shown');
   } finally {
@@ -64,7 +71,12 @@ test('a key file every user can read is used, with a loud warning', async () => 
     keyFile(`${SECRET}\n`, 0o644)(path);
     const r = server('publish', '--db', s.db, '--hmac-key-file', path);
     assert.is(r.code, 0, r.stderr);
-    assert.match(r.stderr, new RegExp(`warn  WARNING: the HMAC key file ${path} is readable by every user on this machine \\(mode 0644\\): any of them can sign a snapshot that will be accepted; run chmod o-r ${path}\\n`));
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `warn  WARNING: the HMAC key file ${path} is readable by every user on this machine \\(mode 0644\\): any of them can sign a snapshot that will be accepted; run chmod o-r ${path}\\n`,
+      ),
+    );
     assert.is((await readSnapshot(s.db, { hmacKey: SECRET })).signature, 'verified');
     assert.not.match(r.stderr, /S3cret-Key/);
   } finally {
@@ -97,7 +109,11 @@ test('--help of publish and run states the key file rules', () => {
     const r = server(command, '--help');
     assert.is(r.code, 0);
     const help = r.stdout.replace(/\s+/g, ' ');
-    assert.match(help, /--hmac-key-file .*a regular file, not writable by group or others, holding 16\+ bytes .*head -c 32 \/dev\/urandom \| base64 > FILE; chmod 600 FILE/, command);
+    assert.match(
+      help,
+      /--hmac-key-file .*a regular file, not writable by group or others, holding 16\+ bytes .*head -c 32 \/dev\/urandom \| base64 > FILE; chmod 600 FILE/,
+      command,
+    );
   }
 });
 

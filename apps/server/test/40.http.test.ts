@@ -61,15 +61,27 @@ test('GET /api/nodes: both tables, the persisted capability, filters and pages',
     assert.equal([d.multi_byte_status, d.multi_byte_evidence, d.inactive, d.role], ['confirmed', 'advert', true, 'room']);
     const confirmed = await get('/api/nodes?status=confirmed');
     assert.equal(confirmed.body.nodes.map((n: { public_key: string }) => n.public_key).sort(), [A, D].sort());
-    assert.equal((await get('/api/nodes?status=suspected')).body.nodes.map((n: { public_key: string }) => n.public_key), [B]);
-    assert.equal((await get('/api/nodes?status=unknown')).body.nodes.map((n: { public_key: string }) => n.public_key), [C]);
+    assert.equal(
+      (await get('/api/nodes?status=suspected')).body.nodes.map((n: { public_key: string }) => n.public_key),
+      [B],
+    );
+    assert.equal(
+      (await get('/api/nodes?status=unknown')).body.nodes.map((n: { public_key: string }) => n.public_key),
+      [C],
+    );
     const page = await get('/api/nodes?limit=2&offset=1');
     assert.is(page.body.total, 4);
     assert.is(page.body.nodes.length, 2);
     assert.equal(page.body.nodes[0].public_key, all.body.nodes[1].public_key);
     // A page across the two tables: the last active nodes, then the inactive one
     const across = await get('/api/nodes?limit=5&offset=2');
-    assert.equal(across.body.nodes.map((n: { public_key: string; inactive: boolean }) => [n.public_key, n.inactive]), [[all.body.nodes[2].public_key, false], [D, true]]);
+    assert.equal(
+      across.body.nodes.map((n: { public_key: string; inactive: boolean }) => [n.public_key, n.inactive]),
+      [
+        [all.body.nodes[2].public_key, false],
+        [D, true],
+      ],
+    );
     assert.equal((await get('/api/nodes?offset=4')).body.nodes, []);
   }));
 
@@ -97,7 +109,15 @@ test('GET /api/multibyte-capability: the latest computed entries, confirmed firs
     assert.is(r.status, 200);
     assert.is(r.body.seq, 1);
     assert.is(r.body.entries.length, 4);
-    assert.equal(r.body.entries[0], { public_key: A, status: 'confirmed', evidence: 'advert', maxHashSize: 2, name: `node ${A.slice(0, 4)}`, role: 'repeater', lastSeen: r.body.entries[0].lastSeen });
+    assert.equal(r.body.entries[0], {
+      public_key: A,
+      status: 'confirmed',
+      evidence: 'advert',
+      maxHashSize: 2,
+      name: `node ${A.slice(0, 4)}`,
+      role: 'repeater',
+      lastSeen: r.body.entries[0].lastSeen,
+    });
     assert.ok(r.body.entries.slice(1).every((e: { status: string }) => e.status === 'unknown'));
   }));
 

@@ -64,7 +64,10 @@ test('while another process writes, publishes and requests never see SQLITE_BUSY
     const port = await run.port();
     // The first publish done, so the writes overlap whole cycles
     for (let i = 0; i < 200 && !/published snapshot seq/.test(run.log()); i++) await sleep(50);
-    const writer = spawn(process.execPath, ['--input-type=module', '-e', WRITER, s.db, '3000', message(2, ['c3d4'])], { cwd: new URL('..', import.meta.url), stdio: ['ignore', 'pipe', 'pipe'] });
+    const writer = spawn(process.execPath, ['--input-type=module', '-e', WRITER, s.db, '3000', message(2, ['c3d4'])], {
+      cwd: new URL('..', import.meta.url),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let written = '';
     let writerErr = '';
     writer.stdout.on('data', (c) => (written += c));

@@ -66,7 +66,10 @@ test('malformed HTTP is answered 400 (431 for huge headers) and the connection c
       assert.ok(r.closedByServer, `${what}: the server closes the connection`);
       await stillServing(port, run, what);
     }
-    const lines = run.log().split('\n').filter((line) => /malformed request from/.test(line));
+    const lines = run
+      .log()
+      .split('\n')
+      .filter((line) => /malformed request from/.test(line));
     assert.ok(lines.length >= 1, run.log());
     assert.match(lines[0]!, /malformed request from 127\.0\.0\.1 \(HPE_\w+: .*\); answered 400 and closed the connection$/);
   }));
@@ -76,7 +79,10 @@ test('a flood of malformed requests costs a log line or two, and /metrics counts
     await Promise.all(Array.from({ length: 60 }, (_, i) => rawRequest(port, i % 2 ? 'BLAH\r\n\r\n' : 'GET // HTTP/1.1\r\nhost: x\r\n\r\n')));
     await Promise.all(Array.from({ length: 30 }, () => rawRequest(port, 'GET * HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n')));
     await stillServing(port, run, 'the flood');
-    const warnings = run.log().split('\n').filter((line) => / warn /.test(line));
+    const warnings = run
+      .log()
+      .split('\n')
+      .filter((line) => / warn /.test(line));
     assert.ok(warnings.length <= 2, `${warnings.length} warning lines:\n${warnings.join('\n')}`);
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     assert.match(metrics, /^mbcap_http_malformed_requests_total 60$/m);

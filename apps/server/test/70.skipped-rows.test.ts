@@ -54,12 +54,17 @@ test('publish leaves the malformed rows out, publishes every other node, and nam
 
     // One line, every key quoted as JSON: the newline and the NUL cannot break it
     const lines = r.stderr.trim().split('\n');
-    assert.ok(lines.every((line) => /^\d{4}-\d\d-\d\dT/.test(line)), `a line without its time:\n${r.stderr}`);
+    assert.ok(
+      lines.every((line) => /^\d{4}-\d\d-\d\dT/.test(line)),
+      `a line without its time:\n${r.stderr}`,
+    );
     const published = lines.filter((line) => line.includes('published snapshot'));
     assert.is(published.length, 1, r.stderr);
     assert.match(published[0]!, /warn {2}published snapshot seq 1: 4 nodes /);
     assert.ok(
-      published[0]!.includes('skipped 6 rows whose public_key no snapshot entry can carry (public_key must be 2 to 64 hex characters): nodes "AB12 ", nodes "", nodes "not hex at all", nodes NULL, nodes "ab12\\ncd\\u0000" and 1 more;'),
+      published[0]!.includes(
+        'skipped 6 rows whose public_key no snapshot entry can carry (public_key must be 2 to 64 hex characters): nodes "AB12 ", nodes "", nodes "not hex at all", nodes NULL, nodes "ab12\\ncd\\u0000" and 1 more;',
+      ),
       published[0],
     );
   } finally {
@@ -90,7 +95,11 @@ test('run publishes the rest and reports the skipped rows in /healthz and /metri
   try {
     const port = await run.port();
     const get = (path: string) => fetch(`http://127.0.0.1:${port}${path}`);
-    type Health = { status: string; lastPublish: { error: string | null } | null; skippedRows: { count: number; samples: { table: string; key: string | null }[] } };
+    type Health = {
+      status: string;
+      lastPublish: { error: string | null } | null;
+      skippedRows: { count: number; samples: { table: string; key: string | null }[] };
+    };
     let health = (await (await get('/healthz')).json()) as Health;
     for (let i = 0; i < 200 && health.lastPublish === null; i++) {
       await new Promise((r) => setTimeout(r, 20));

@@ -72,11 +72,14 @@ test('1000 silent connections then 300 keep-alive clients: no publish fails, /he
     await until('the server closed every silent connection', () => sw.last()?.halfOpen?.closedByServer === 1000, 35_000, status);
     await until('the clients were answered', () => (sw.last()?.answered ?? 0) > 100, 10_000, status);
     before = published(run.log());
-    await until('2 publishes under the clients\' load', () => published(run.log()) >= before + 2, 10_000, status);
+    await until("2 publishes under the clients' load", () => published(run.log()) >= before + 2, 10_000, status);
 
     sw.child.kill('SIGTERM');
     await sw.exited;
-    assert.ok(sw.lines.some((l) => l.event === 'done'), sw.stderr());
+    assert.ok(
+      sw.lines.some((l) => l.event === 'done'),
+      sw.stderr(),
+    );
 
     // The process lives, the log and /healthz show no failed publish, /metrics the refusals
     assert.is(run.child.exitCode, null, run.log());
@@ -89,7 +92,10 @@ test('1000 silent connections then 300 keep-alive clients: no publish fails, /he
     assert.is(body.http.maxConnections, 512);
     assert.ok(body.http.refusedConnections >= 488, `${body.http.refusedConnections} connections refused`);
     assert.match(run.log(), /warn {2}512 connections open, the most allowed: refused one from 127\.0\.0\.1/);
-    assert.match(run.log(), /accepting at most 512 connections at once \(open-file limit 1024, 64 descriptors kept for publishing\); idle connections close after 5 s, silent ones after 10 s/);
+    assert.match(
+      run.log(),
+      /accepting at most 512 connections at once \(open-file limit 1024, 64 descriptors kept for publishing\); idle connections close after 5 s, silent ones after 10 s/,
+    );
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     assert.match(metrics, /^mbcap_publish_failures_total 0$/m);
     assert.match(metrics, /^mbcap_http_connections_max 512$/m);

@@ -29,7 +29,10 @@ export function startServer(...args: string[]): RunningServer {
 /** `run`, optionally under a lower open-file limit (`ulimit -n`, soft and hard). */
 export function startServerWith(options: { nofile?: number }, ...args: string[]): RunningServer {
   const command = [process.execPath, bin, 'run', ...args];
-  const run = options.nofile === undefined ? startProcess(command[0]!, command.slice(1)) : startProcess('/bin/sh', ['-c', `ulimit -n ${options.nofile} && exec "$@"`, 'sh', ...command]);
+  const run =
+    options.nofile === undefined
+      ? startProcess(command[0]!, command.slice(1))
+      : startProcess('/bin/sh', ['-c', `ulimit -n ${options.nofile} && exec "$@"`, 'sh', ...command]);
   const { child, log } = run;
   const exited = run.exited.then(({ code }) => code);
   const port = async () => {
@@ -77,11 +80,19 @@ export function seedDb(path: string, seed: Seed): void {
     migrate(db);
     db.transaction(() => {
       for (const n of seed.nodes) {
-        db.prepare(`INSERT INTO ${n.inactive ? 'inactive_nodes' : 'nodes'} (public_key, name, role, last_seen, multibyte_sup, multibyte_evidence) VALUES (?, ?, ?, ?, ?, ?)`).run(n.key, `node ${n.key.slice(0, 4)}`, n.role ?? 'repeater', minutesAgo(1), n.sup ?? 0, n.evidence ?? null);
+        db.prepare(
+          `INSERT INTO ${n.inactive ? 'inactive_nodes' : 'nodes'} (public_key, name, role, last_seen, multibyte_sup, multibyte_evidence) VALUES (?, ?, ?, ?, ?, ?)`,
+        ).run(n.key, `node ${n.key.slice(0, 4)}`, n.role ?? 'repeater', minutesAgo(1), n.sup ?? 0, n.evidence ?? null);
       }
       seed.packets.forEach((p, i) => {
         const type = p.payload_type === undefined ? (Number.parseInt(p.raw_hex.slice(0, 2), 16) >> 2) & 0x0f : p.payload_type;
-        db.prepare('INSERT INTO transmissions (raw_hex, hash, first_seen, route_type, payload_type) VALUES (?, ?, ?, ?, ?)').run(p.raw_hex, `h${i}`, p.first_seen, 1, type);
+        db.prepare('INSERT INTO transmissions (raw_hex, hash, first_seen, route_type, payload_type) VALUES (?, ?, ?, ?, ?)').run(
+          p.raw_hex,
+          `h${i}`,
+          p.first_seen,
+          1,
+          type,
+        );
       });
     })();
   } finally {

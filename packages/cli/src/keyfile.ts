@@ -40,7 +40,9 @@ export function readKeyFile(path: string | undefined, options: { use: KeyUse; lo
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
-    throw new KeyFileError(`cannot read the HMAC key file ${path}: ${(error as Error).message}${accessAdvice(error, path)}`, 'UNREADABLE', path, { cause: error });
+    throw new KeyFileError(`cannot read the HMAC key file ${path}: ${(error as Error).message}${accessAdvice(error, path)}`, 'UNREADABLE', path, {
+      cause: error,
+    });
   }
   let text: Buffer;
   let mode: number;
@@ -51,7 +53,11 @@ export function readKeyFile(path: string | undefined, options: { use: KeyUse; lo
     }
     mode = stat.mode & 0o777;
     if (mode & 0o022) {
-      throw new KeyFileError(`the HMAC key file ${path} is writable by ${mode & 0o002 ? 'every user' : 'its group'} (mode ${octal(mode)}), who could replace the key; run chmod go-w ${path}`, 'WRITABLE_BY_OTHERS', path);
+      throw new KeyFileError(
+        `the HMAC key file ${path} is writable by ${mode & 0o002 ? 'every user' : 'its group'} (mode ${octal(mode)}), who could replace the key; run chmod go-w ${path}`,
+        'WRITABLE_BY_OTHERS',
+        path,
+      );
     }
     text = readFileSync(fd);
   } catch (error) {
@@ -73,10 +79,18 @@ export function readKeyFile(path: string | undefined, options: { use: KeyUse; lo
   // Say what is in force
   const fields = { keyFile: path, keyBytes: key.length, signatures: options.use === 'verify' ? 'required' : 'produced' };
   if (mode & 0o004) {
-    options.log?.warn('hmac-key-readable', `WARNING: the HMAC key file ${path} is readable by every user on this machine (mode ${octal(mode)}): any of them can sign a snapshot that will be accepted; run chmod o-r ${path}`, { ...fields, mode: octal(mode) });
+    options.log?.warn(
+      'hmac-key-readable',
+      `WARNING: the HMAC key file ${path} is readable by every user on this machine (mode ${octal(mode)}): any of them can sign a snapshot that will be accepted; run chmod o-r ${path}`,
+      { ...fields, mode: octal(mode) },
+    );
   }
   if (options.use === 'verify') {
-    options.log?.info('hmac-key', `signatures required: only snapshots signed with HMAC-SHA256 under the ${key.length}-byte key in ${path} are accepted`, fields);
+    options.log?.info(
+      'hmac-key',
+      `signatures required: only snapshots signed with HMAC-SHA256 under the ${key.length}-byte key in ${path} are accepted`,
+      fields,
+    );
   } else {
     options.log?.info('hmac-key', `signatures produced: every snapshot is signed with HMAC-SHA256 under the ${key.length}-byte key in ${path}`, fields);
   }

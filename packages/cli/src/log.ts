@@ -49,7 +49,12 @@ export function createLogger(options: { format?: LogFormat; write?: (line: strin
     const stats = logStats();
     if (stats.lost > reported) {
       const gap = stats.lost - reported;
-      const notice = render('warn', 'log-lost', `${gap} log line${gap === 1 ? '' : 's'} could not be written (${stats.lastError}); the log has a gap before this line`, { lost: gap, reason: stats.lastError });
+      const notice = render(
+        'warn',
+        'log-lost',
+        `${gap} log line${gap === 1 ? '' : 's'} could not be written (${stats.lastError}); the log has a gap before this line`,
+        { lost: gap, reason: stats.lastError },
+      );
       // The notice is not a line of its own to count: it is tried again with the next line
       if (put(notice, false)) reported = stats.lost;
     }

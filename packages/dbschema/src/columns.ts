@@ -81,10 +81,7 @@ export const TRANSMISSION_COLUMNS: readonly ColumnSpec[] = [
 ];
 
 /** `mbcap_meta`: key/value bookkeeping, holds `schema_version`. */
-export const META_COLUMNS: readonly ColumnSpec[] = [
-  col('key', 'TEXT PRIMARY KEY', null),
-  col('value', 'TEXT'),
-];
+export const META_COLUMNS: readonly ColumnSpec[] = [col('key', 'TEXT PRIMARY KEY', null), col('value', 'TEXT')];
 
 /** `mbcap_ledger`: one row per snapshot apply, written in the apply's own transaction. */
 export const LEDGER_COLUMNS: readonly ColumnSpec[] = [

@@ -10,9 +10,7 @@ export function duplicateKeys(db: Database): string[] {
     return [];
   }
   return db
-    .prepare(
-      'SELECT n.public_key FROM main.nodes AS n JOIN main.inactive_nodes AS i ON i.public_key = n.public_key ORDER BY n.public_key',
-    )
+    .prepare('SELECT n.public_key FROM main.nodes AS n JOIN main.inactive_nodes AS i ON i.public_key = n.public_key ORDER BY n.public_key')
     .pluck()
     .all() as string[];
 }

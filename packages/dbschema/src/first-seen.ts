@@ -15,14 +15,18 @@ export function parseFirstSeen(text: unknown): number | null {
   if (fast !== undefined) return fast;
   const m = TIME.exec(text);
   if (m === null) return null;
-  const year = +m[1]!, month = +m[2]!, day = +m[3]!;
-  const hour = +(m[4] ?? 0), minute = +(m[5] ?? 0), second = +(m[6] ?? 0);
+  const year = +m[1]!,
+    month = +m[2]!,
+    day = +m[3]!;
+  const hour = +(m[4] ?? 0),
+    minute = +(m[5] ?? 0),
+    second = +(m[6] ?? 0);
   const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 1 : 0;
   // Date.UTC would roll 02-30 into March and 24:00 into the next day; refuse instead.
   if (month < 1 || month > 12 || day < 1 || day > DAYS[month - 1]! + leap || hour > 23 || minute > 59 || second > 59) {
     return null;
   }
-  const ms = m[7] === undefined ? 0 : +(`${m[7]}00`).slice(0, 3);
+  const ms = m[7] === undefined ? 0 : +`${m[7]}00`.slice(0, 3);
   // Date.UTC reads years 0-99 as 1900-1999 (Go's zero time is 0001-01-01).
   const date = Date.UTC(year < 100 ? year + 400 : year, month - 1, day, hour, minute, second, ms);
   const offset = m[8] === undefined ? 0 : (m[8] === '-' ? -1 : 1) * (+m[9]! * 60 + +(m[10] ?? 0)) * 60_000;

@@ -82,9 +82,7 @@ function migrateSchema(db: Database, changes: string[]): number | null {
   // Version
   if (fromVersion !== SCHEMA_VERSION) {
     db.prepare("DELETE FROM main.mbcap_meta WHERE key = 'schema_version'").run();
-    db.prepare("INSERT INTO main.mbcap_meta (key, value) VALUES ('schema_version', ?)").run(
-      String(SCHEMA_VERSION),
-    );
+    db.prepare("INSERT INTO main.mbcap_meta (key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
     const was = fromVersion === null ? '' : ` (was ${fromVersion})`;
     changes.push(`set schema_version=${SCHEMA_VERSION}${was}`);
   }
@@ -94,10 +92,7 @@ function migrateSchema(db: Database, changes: string[]): number | null {
 /** schema_version from mbcap_meta, or null when there is none yet. */
 function readSchemaVersion(db: Database): number | null {
   if (!hasColumn(db, 'mbcap_meta', 'key') || !hasColumn(db, 'mbcap_meta', 'value')) return null;
-  const value: unknown = db
-    .prepare("SELECT value FROM main.mbcap_meta WHERE key = 'schema_version'")
-    .pluck()
-    .get();
+  const value: unknown = db.prepare("SELECT value FROM main.mbcap_meta WHERE key = 'schema_version'").pluck().get();
   if (value === undefined || value === null) return null;
   const text = String(value).trim();
   if (!/^\d+$/.test(text)) {

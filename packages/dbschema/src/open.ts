@@ -43,14 +43,18 @@ export function openDatabase(path: string, options: OpenOptions = {}): Database.
   const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
   if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) throw new RangeError('Expected the "busyTimeoutMs" option to be a non-negative integer');
   const synchronous = options.synchronous ?? 'full';
-  if (!SYNCHRONOUS_LEVELS.includes(synchronous)) throw new RangeError(`Expected the "synchronous" option to be one of ${SYNCHRONOUS_LEVELS.join(', ')}, got ${JSON.stringify(synchronous)}`);
+  if (!SYNCHRONOUS_LEVELS.includes(synchronous))
+    throw new RangeError(`Expected the "synchronous" option to be one of ${SYNCHRONOUS_LEVELS.join(', ')}, got ${JSON.stringify(synchronous)}`);
 
   const file = resolve(path);
   if (!options.create && !existsSync(file)) {
     throw new DatabaseOpenError(`database not found: ${file} (create it with: mbcap-ingestor migrate --db ${path})`, 'NOT_FOUND');
   }
   if (options.create && !existsSync(dirname(file))) {
-    throw new DatabaseOpenError(`cannot create ${file}: the directory ${dirname(file)} does not exist; make it first (install -d ${dirname(file)}; the README says which owner and mode)`, 'NOT_FOUND');
+    throw new DatabaseOpenError(
+      `cannot create ${file}: the directory ${dirname(file)} does not exist; make it first (install -d ${dirname(file)}; the README says which owner and mode)`,
+      'NOT_FOUND',
+    );
   }
   let db: Database.Database | undefined;
   try {

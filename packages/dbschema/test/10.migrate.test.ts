@@ -4,12 +4,39 @@ import { duplicateKeys, migrate, SchemaError } from '../src/index.js';
 import { columnNames, createLegacyDb, journalMode, rows, schemaText, tableNames, tempDir } from './fixtures.js';
 import type { TempDir } from './fixtures.js';
 
-const NODE = ['public_key', 'name', 'role', 'lat', 'lon', 'last_seen', 'first_seen', 'advert_count',
-  'battery_mv', 'temperature_c', 'multibyte_sup', 'multibyte_evidence'];
-const TRANSMISSION = ['id', 'raw_hex', 'hash', 'first_seen', 'route_type', 'payload_type',
-  'payload_version', 'decoded_json', 'created_at', 'path_json'];
-const LEDGER = ['id', 'applied_at', 'content_hash', 'seq', 'written_at', 'written_at_ms', 'entries_read',
-  'updated_active', 'updated_inactive', 'skipped', 'invalid', 'not_found', 'forced', 'duration_ms', 'file_identity', 'kept_higher'];
+const NODE = [
+  'public_key',
+  'name',
+  'role',
+  'lat',
+  'lon',
+  'last_seen',
+  'first_seen',
+  'advert_count',
+  'battery_mv',
+  'temperature_c',
+  'multibyte_sup',
+  'multibyte_evidence',
+];
+const TRANSMISSION = ['id', 'raw_hex', 'hash', 'first_seen', 'route_type', 'payload_type', 'payload_version', 'decoded_json', 'created_at', 'path_json'];
+const LEDGER = [
+  'id',
+  'applied_at',
+  'content_hash',
+  'seq',
+  'written_at',
+  'written_at_ms',
+  'entries_read',
+  'updated_active',
+  'updated_inactive',
+  'skipped',
+  'invalid',
+  'not_found',
+  'forced',
+  'duration_ms',
+  'file_identity',
+  'kept_higher',
+];
 const RESETS = ['id', 'reset_at', 'keys', 'status', 'reset_active', 'reset_inactive', 'not_found'];
 
 let t: TempDir;
@@ -99,8 +126,14 @@ test('an older CoreScope database keeps every row and extra, and gains what was 
     'set journal_mode=wal',
   ]);
   // Every old value is still there; new columns read as "unknown"/empty
-  assert.equal(rows(db, 'nodes'), nodesBefore.map((r) => ({ ...r, multibyte_sup: 0, multibyte_evidence: null })));
-  assert.equal(rows(db, 'transmissions'), txBefore.map((r) => ({ ...r, path_json: null })));
+  assert.equal(
+    rows(db, 'nodes'),
+    nodesBefore.map((r) => ({ ...r, multibyte_sup: 0, multibyte_evidence: null })),
+  );
+  assert.equal(
+    rows(db, 'transmissions'),
+    txBefore.map((r) => ({ ...r, path_json: null })),
+  );
   assert.equal(rows(db, 'observers'), observersBefore);
   assert.equal(db.prepare('SELECT hardware FROM nodes ORDER BY rowid').pluck().all(), ['Heltec V3', 'RAK4631', null]);
   assert.ok(columnNames(db, 'transmissions').includes('from_pubkey'));
@@ -114,7 +147,7 @@ test('columns SQLite cannot add as declared are added plain, and the report says
   db.exec('CREATE TABLE transmissions (id INTEGER PRIMARY KEY, raw_hex TEXT NOT NULL, hash TEXT, first_seen TEXT NOT NULL)');
   db.prepare("INSERT INTO transmissions (raw_hex, hash, first_seen) VALUES ('11', 'h', '2026-03-18')").run();
   const report = migrate(db);
-  assert.ok(report.changes.some((c) => c.startsWith("added column transmissions.created_at as TEXT (SQLite cannot add")));
+  assert.ok(report.changes.some((c) => c.startsWith('added column transmissions.created_at as TEXT (SQLite cannot add')));
   assert.ok(report.changes.includes('added column transmissions.payload_type'));
   assert.equal(columnNames(db, 'transmissions'), TRANSMISSION);
   assert.is(db.prepare('SELECT raw_hex FROM transmissions').pluck().get(), '11');
@@ -127,7 +160,10 @@ test('an index the user already has on the same column is not duplicated', () =>
   db.exec('CREATE INDEX my_first_seen ON transmissions(first_seen, hash)');
   const report = migrate(db);
   assert.not.ok(report.changes.some((c) => c.includes('transmissions(first_seen)')));
-  assert.equal(indexedColumns(db, 'transmissions').filter((c) => c === 'first_seen'), ['first_seen']);
+  assert.equal(
+    indexedColumns(db, 'transmissions').filter((c) => c === 'first_seen'),
+    ['first_seen'],
+  );
 });
 
 test('a newer schema_version makes migrate throw and leaves the database untouched', () => {
@@ -154,8 +190,11 @@ test('a newer schema_version makes migrate throw and leaves the database untouch
 test('an unreadable schema_version or a table without its key is refused, untouched', () => {
   const db = t.open();
   db.exec("CREATE TABLE mbcap_meta (key TEXT PRIMARY KEY, value TEXT); INSERT INTO mbcap_meta VALUES ('schema_version', 'one')");
-  assert.throws(() => migrate(db), (err: unknown) => err instanceof SchemaError && err.code === 'BAD_VERSION');
-  db.exec("DELETE FROM mbcap_meta; CREATE TABLE nodes (id INTEGER, name TEXT)");
+  assert.throws(
+    () => migrate(db),
+    (err: unknown) => err instanceof SchemaError && err.code === 'BAD_VERSION',
+  );
+  db.exec('DELETE FROM mbcap_meta; CREATE TABLE nodes (id INTEGER, name TEXT)');
   const before = schemaText(db);
   assert.throws(() => migrate(db), /table nodes exists but has no public_key column/);
   assert.is(schemaText(db), before);
@@ -164,7 +203,10 @@ test('an unreadable schema_version or a table without its key is refused, untouc
 test('migrate refuses a read-only connection', () => {
   migrate(t.open());
   const ro = t.open({ readonly: true });
-  assert.throws(() => migrate(ro), (err: unknown) => err instanceof TypeError && /readonly/.test(err.message));
+  assert.throws(
+    () => migrate(ro),
+    (err: unknown) => err instanceof TypeError && /readonly/.test(err.message),
+  );
 });
 
 test('duplicateKeys names keys present in both tables; migrate moves nothing', () => {
@@ -199,7 +241,10 @@ test('a ledger from before kept_higher and mbcap_resets keeps its rows and gains
   assert.equal(report.changes, ['added column mbcap_ledger.kept_higher', 'created table mbcap_resets']);
   assert.equal(columnNames(db, 'mbcap_ledger'), LEDGER);
   assert.equal(columnNames(db, 'mbcap_resets'), RESETS);
-  assert.equal(rows(db, 'mbcap_ledger'), before.map((r) => ({ ...r, kept_higher: 0 })));
+  assert.equal(
+    rows(db, 'mbcap_ledger'),
+    before.map((r) => ({ ...r, kept_higher: 0 })),
+  );
   assert.equal(migrate(db).changes, [], 'idempotent');
 });
 

@@ -19,7 +19,7 @@ test('every shape CoreScope writes parses to the same instant', () => {
   assert.is(parseFirstSeen('2024-02-29'), Date.UTC(2024, 1, 29));
 });
 
-test('years before 1000 are instants too: Go\'s zero time, and years 0 to 99 are not read as 1900 to 1999', () => {
+test("years before 1000 are instants too: Go's zero time, and years 0 to 99 are not read as 1900 to 1999", () => {
   const at = (year: number, ...rest: number[]) => {
     const d = new Date(0);
     d.setUTCFullYear(year, rest[0] ?? 0, rest[1] ?? 1);
@@ -34,7 +34,17 @@ test('years before 1000 are instants too: Go\'s zero time, and years 0 to 99 are
 });
 
 test('anything else is not a time', () => {
-  const bad = ['', 'now', 'yesterday', '2026-13-01 00:00:00', '2026-03-26 24:00:00', '2026-02-29T00:00:00Z', '2025-02-29', '0100-02-29', '2026-03-26T20:56:05Zjunk'];
+  const bad = [
+    '',
+    'now',
+    'yesterday',
+    '2026-13-01 00:00:00',
+    '2026-03-26 24:00:00',
+    '2026-02-29T00:00:00Z',
+    '2025-02-29',
+    '0100-02-29',
+    '2026-03-26T20:56:05Zjunk',
+  ];
   for (const text of [...bad, null, 5, 1_774_000_000]) assert.is(parseFirstSeen(text), null, String(text));
 });
 

@@ -40,7 +40,9 @@ const packetsFile = fileURLToPath(new URL('../../../apps/demo/data/real-packets.
 
 /** The first `count` real packets captured from a live mesh. */
 export function realPackets(count: number): Packet[] {
-  const lines = readFileSync(packetsFile, 'utf8').split('\n').filter((l) => l.trim() !== '');
+  const lines = readFileSync(packetsFile, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
   return lines.slice(0, count).map((l) => JSON.parse(l) as Packet);
 }
 
@@ -65,9 +67,7 @@ export function createLegacyDb(db: Db): void {
            ('CC33DD44', 'Bravo', 'companion', NULL, NULL, '2026-03-17T22:00:00.000Z', NULL, 3, 'RAK4631'),
            ('ee55ff66', NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL);
   `);
-  const insert = db.prepare(
-    'INSERT INTO transmissions (raw_hex, hash, first_seen, payload_type, created_at) VALUES (?, ?, ?, ?, ?)',
-  );
+  const insert = db.prepare('INSERT INTO transmissions (raw_hex, hash, first_seen, payload_type, created_at) VALUES (?, ?, ?, ?, ?)');
   for (const p of realPackets(5)) {
     const header = Number.parseInt(p.raw_hex.slice(0, 2), 16);
     insert.run(p.raw_hex, p.hash, p.first_seen, (header >> 2) & 0x0f, '2026-03-18 09:03:21');
@@ -86,17 +86,12 @@ export function rows(db: Db, table: string): unknown[] {
 
 /** Names of the user tables (sqlite_sequence left out). */
 export function tableNames(db: Db): string[] {
-  return db
-    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name <> 'sqlite_sequence' ORDER BY name")
-    .pluck()
-    .all() as string[];
+  return db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name <> 'sqlite_sequence' ORDER BY name").pluck().all() as string[];
 }
 
 /** The DDL of the whole database: equal before and after means nothing changed. */
 export function schemaText(db: Db): string {
-  return (db.prepare('SELECT type, name, sql FROM sqlite_master ORDER BY type, name').all() as object[])
-    .map((r) => JSON.stringify(r))
-    .join('\n');
+  return (db.prepare('SELECT type, name, sql FROM sqlite_master ORDER BY type, name').all() as object[]).map((r) => JSON.stringify(r)).join('\n');
 }
 
 export function journalMode(db: Db): string {

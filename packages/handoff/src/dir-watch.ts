@@ -13,7 +13,10 @@ export type DirWatch = {
 
 // The inode number alone can come back for the new directory; with its birth time, not.
 async function identity(dir: string): Promise<string | null> {
-  return stat(dir).then((s) => `${s.ino}:${s.birthtimeMs}`, () => null);
+  return stat(dir).then(
+    (s) => `${s.ino}:${s.birthtimeMs}`,
+    () => null,
+  );
 }
 
 /** Calls `onChange` for every event on `fileName` in `dir`; resolves once watching. */

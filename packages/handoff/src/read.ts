@@ -74,7 +74,8 @@ function readRegularFile(path: string, maxBytes: number): { bytes: Buffer; stats
     if (code === 'ENOENT') throw new SnapshotError('NOT_FOUND', path, `no snapshot at ${path} yet`, { cause: error });
     if (code === 'ELOOP') throw new SnapshotError('NOT_REGULAR_FILE', path, `${path} is a symbolic link, not a snapshot file; remove it`, { cause: error });
     // A socket cannot be opened at all (nor a device with no driver behind it)
-    if (code === 'ENXIO') throw new SnapshotError('NOT_REGULAR_FILE', path, `${path} is a socket or a device, not a snapshot file; remove it`, { cause: error });
+    if (code === 'ENXIO')
+      throw new SnapshotError('NOT_REGULAR_FILE', path, `${path} is a socket or a device, not a snapshot file; remove it`, { cause: error });
     throw error;
   }
   try {
@@ -117,14 +118,20 @@ export async function readHandoff<Entry>(spec: HandoffSpec<Entry>, path: string,
   const { bytes, stats } = readRegularFile(path, maxBytes);
   const size = bytes.length;
   const file = { mode: Number(stats.mode), nlink: Number(stats.nlink) };
-  const fail = (code: 'MALFORMED' | 'INVALID_SCHEMA' | 'UNSUPPORTED_VERSION' | 'CHECKSUM_MISMATCH' | 'BAD_SIGNATURE' | 'UNSIGNED', message: string, cause?: unknown) =>
-    new SnapshotError(code, path, message, { cause, bytes, file });
+  const fail = (
+    code: 'MALFORMED' | 'INVALID_SCHEMA' | 'UNSUPPORTED_VERSION' | 'CHECKSUM_MISMATCH' | 'BAD_SIGNATURE' | 'UNSIGNED',
+    message: string,
+    cause?: unknown,
+  ) => new SnapshotError(code, path, message, { cause, bytes, file });
 
   // Verify integrity over the raw bytes, before trusting any of them
   const trailer = findTrailer(bytes);
   const { contentHash, coveredHash } = digestFile(bytes, trailer?.coveredLength ?? null);
   if (trailer && coveredHash !== trailer.checksum) {
-    throw fail('CHECKSUM_MISMATCH', `${path}: checksum mismatch (the file says sha256:${trailer.checksum.slice(0, 12)}…, its bytes hash to sha256:${coveredHash!.slice(0, 12)}…); it was altered or damaged after it was written`);
+    throw fail(
+      'CHECKSUM_MISMATCH',
+      `${path}: checksum mismatch (the file says sha256:${trailer.checksum.slice(0, 12)}…, its bytes hash to sha256:${coveredHash!.slice(0, 12)}…); it was altered or damaged after it was written`,
+    );
   }
   let signature: ReadResult<Entry>['signature'] = 'absent';
   if (trailer?.signature) {
@@ -136,7 +143,10 @@ export async function readHandoff<Entry>(spec: HandoffSpec<Entry>, path: string,
       signature = 'verified';
     }
   } else if (hmacKey !== undefined) {
-    throw fail('UNSIGNED', `${path}: unsigned snapshot refused: a signing key is configured, so only snapshots signed with it are accepted (give the publisher the same key)`);
+    throw fail(
+      'UNSIGNED',
+      `${path}: unsigned snapshot refused: a signing key is configured, so only snapshots signed with it are accepted (give the publisher the same key)`,
+    );
   }
 
   // Parse: from the bytes, entry by entry, or (for an irregular document) whole
@@ -152,11 +162,17 @@ export async function readHandoff<Entry>(spec: HandoffSpec<Entry>, path: string,
     }
   }
   if (typeof document !== 'object' || document === null || Array.isArray(document)) {
-    throw fail('INVALID_SCHEMA', `${path}: invalid snapshot: expected a JSON object with "writtenAt" and "entries", found ${Array.isArray(document) ? 'an array' : document === null ? 'null' : typeof document}`);
+    throw fail(
+      'INVALID_SCHEMA',
+      `${path}: invalid snapshot: expected a JSON object with "writtenAt" and "entries", found ${Array.isArray(document) ? 'an array' : document === null ? 'null' : typeof document}`,
+    );
   }
   const version = (document as { version?: unknown }).version;
   if (version !== undefined && version !== FORMAT_VERSION) {
-    throw fail('UNSUPPORTED_VERSION', `${path}: snapshot format version ${JSON.stringify(version)} is not supported (this reader knows version ${FORMAT_VERSION}); upgrade the reader`);
+    throw fail(
+      'UNSUPPORTED_VERSION',
+      `${path}: snapshot format version ${JSON.stringify(version)} is not supported (this reader knows version ${FORMAT_VERSION}); upgrade the reader`,
+    );
   }
   const envelope = envelopeSchema.safeParse(document);
   if (!envelope.success) {
@@ -165,7 +181,10 @@ export async function readHandoff<Entry>(spec: HandoffSpec<Entry>, path: string,
     throw fail('INVALID_SCHEMA', `${path}: invalid snapshot: ${where}: ${issue.message}`, envelope.error);
   }
   if (!trailer && (envelope.data.checksum !== undefined || envelope.data.signature !== undefined)) {
-    throw fail('CHECKSUM_MISMATCH', `${path}: the checksum or signature is not where the writer puts it; the file was edited or re-serialised after it was written`);
+    throw fail(
+      'CHECKSUM_MISMATCH',
+      `${path}: the checksum or signature is not where the writer puts it; the file was edited or re-serialised after it was written`,
+    );
   }
 
   // Entries of a document parsed whole: validated one by one, a bad one dropped and counted
@@ -200,7 +219,12 @@ export async function readHandoff<Entry>(spec: HandoffSpec<Entry>, path: string,
 }
 
 /** The snapshot with its entries: as given, or packed with objects built on first use. */
-function withEntries<Entry>(head: Omit<Snapshot<Entry>, 'count' | 'entries' | 'table'>, spec: HandoffSpec<Entry>, entries: Entry[] | null, table: EntryTable | null): Snapshot<Entry> {
+function withEntries<Entry>(
+  head: Omit<Snapshot<Entry>, 'count' | 'entries' | 'table'>,
+  spec: HandoffSpec<Entry>,
+  entries: Entry[] | null,
+  table: EntryTable | null,
+): Snapshot<Entry> {
   if (!table) return { ...head, count: entries!.length, entries: entries!, table: null };
   const codec = spec.codec!;
   let built: Entry[] | null = null;

@@ -102,4 +102,3 @@ function allCanonical<Entry>(codec: EntryCodec<Entry>, bytes: Buffer, count: num
   }
   return p === bytes.length;
 }
-

@@ -12,7 +12,10 @@ for (const [mode, hops] of Object.entries(both)) {
   test(`${mode}: the file on disk is one line of JSON: envelope, entries, checksum of the bytes before it`, async () => {
     const s = scratch();
     try {
-      const entries: Hops[] = [{ node: 'gw-1', hops: 0 }, { node: 'relay-7', hops: 2 }];
+      const entries: Hops[] = [
+        { node: 'gw-1', hops: 0 },
+        { node: 'relay-7', hops: 2 },
+      ];
       const result = await hops.write(s.db, { entries, writtenAt: '2026-11-21T23:00:00.000Z' });
       const bytes = readFileSync(s.file);
       const text = bytes.toString('utf8');
@@ -20,7 +23,12 @@ for (const [mode, hops] of Object.entries(both)) {
       assert.is(result.seq, 1);
       assert.is(result.bytes, bytes.length);
       assert.is(result.contentHash, createHash('sha256').update(bytes).digest('hex'));
-      assert.ok(text.startsWith('{"version":1,"seq":1,"writtenAt":"2026-11-21T23:00:00.000Z","entries":[{"node":"gw-1","hops":0},{"node":"relay-7","hops":2}],"checksum":"sha256:'), text);
+      assert.ok(
+        text.startsWith(
+          '{"version":1,"seq":1,"writtenAt":"2026-11-21T23:00:00.000Z","entries":[{"node":"gw-1","hops":0},{"node":"relay-7","hops":2}],"checksum":"sha256:',
+        ),
+        text,
+      );
       assert.ok(text.endsWith('"}\n'));
       const covered = bytes.subarray(0, text.indexOf(',"checksum"'));
       assert.is(JSON.parse(text).checksum, `sha256:${createHash('sha256').update(covered).digest('hex')}`);
@@ -109,11 +117,20 @@ for (const [mode, hops] of Object.entries(both)) {
     const s = scratch();
     try {
       mkdirSync(s.handoffDir);
-      writeFileSync(s.file, '{"writtenAt":"2026-11-21T23:00:00+01:00","entries":[{"node":"a","hops":1},{"node":"B!","hops":2},{"node":"c","hops":300},{ "node" : "d", "hops" : 7 }]}');
+      writeFileSync(
+        s.file,
+        '{"writtenAt":"2026-11-21T23:00:00+01:00","entries":[{"node":"a","hops":1},{"node":"B!","hops":2},{"node":"c","hops":300},{ "node" : "d", "hops" : 7 }]}',
+      );
       const read = await hops.read(s.db);
-      assert.equal(read.snapshot.entries, [{ node: 'a', hops: 1 }, { node: 'd', hops: 7 }]);
+      assert.equal(read.snapshot.entries, [
+        { node: 'a', hops: 1 },
+        { node: 'd', hops: 7 },
+      ]);
       assert.is(read.invalid, 2);
-      assert.equal(read.invalidSamples.map((x) => x.index), [1, 2]);
+      assert.equal(
+        read.invalidSamples.map((x) => x.index),
+        [1, 2],
+      );
       assert.is(read.snapshot.seq, null);
       assert.is(read.checksum, 'absent');
       assert.is(read.snapshot.writtenAtMs, Date.UTC(2026, 10, 21, 22, 0, 0));

@@ -123,9 +123,7 @@ function transportCodesOf(input: PacketInput): readonly [number, number] | null 
     return null;
   }
   if (!Array.isArray(codes) || codes.length !== 2) {
-    throw new TypeError(
-      `Expected "transportCodes" to be two uint16 values for route type ${input.routeType}, got ${describe(codes)}`,
-    );
+    throw new TypeError(`Expected "transportCodes" to be two uint16 values for route type ${input.routeType}, got ${describe(codes)}`);
   }
   expectInteger('transportCodes[0]', codes[0], 0, 0xffff);
   expectInteger('transportCodes[1]', codes[1], 0, 0xffff);

@@ -18,7 +18,6 @@ import {
 
 const PAYLOAD = 'deadbeef';
 
-
 test('hex helpers: lowercase out, either case in, null on bad hex', () => {
   assert.is(toHex(new Uint8Array([0, 0x0f, 0xab, 0xff])), '000fabff');
   assert.equal(Array.from(fromHex('00Ff1a')!), [0, 255, 26]);
@@ -49,8 +48,19 @@ test('header byte: route bits 0-1, payload type bits 2-5, version bits 6-7', () 
 
 test('payload types numbered as firmware Packet.h numbers them, with their names', () => {
   assert.equal(PAYLOAD_TYPE, {
-    REQ: 0, RESPONSE: 1, TXT_MSG: 2, ACK: 3, ADVERT: 4, GRP_TXT: 5, GRP_DATA: 6, ANON_REQ: 7,
-    PATH: 8, TRACE: 9, MULTIPART: 10, CONTROL: 11, RAW_CUSTOM: 15,
+    REQ: 0,
+    RESPONSE: 1,
+    TXT_MSG: 2,
+    ACK: 3,
+    ADVERT: 4,
+    GRP_TXT: 5,
+    GRP_DATA: 6,
+    ANON_REQ: 7,
+    PATH: 8,
+    TRACE: 9,
+    MULTIPART: 10,
+    CONTROL: 11,
+    RAW_CUSTOM: 15,
   });
   for (const [name, code] of Object.entries(PAYLOAD_TYPE)) {
     assert.is(PAYLOAD_TYPE_NAME[code], name);

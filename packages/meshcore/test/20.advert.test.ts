@@ -17,7 +17,6 @@ function le32(value: number): string {
   return toHex(bytes);
 }
 
-
 test('hand-built advert with location, both features and a name', () => {
   const name = toHex(new TextEncoder().encode('Rpt Øst'));
   const appData = `f2${le32(-33_868_820)}${le32(151_209_296)}3412cdab${name}`;

@@ -101,13 +101,7 @@ test('direct packets: zero hops and one hop', () => {
   const zero = decoded(8);
   assert.equal([zero.routeType, zero.payloadType, zero.pathLenByte, zero.hops, zero.payload.length], [2, 11, 0, [], 38]);
   const one = decoded(44);
-  assert.equal([one.routeType, one.payloadType, one.pathLenByte, one.hops, toHex(one.payload.subarray(0, 2))], [
-    2,
-    1,
-    0x01,
-    ['8a'],
-    '1f33',
-  ]);
+  assert.equal([one.routeType, one.payloadType, one.pathLenByte, one.hops, toHex(one.payload.subarray(0, 2))], [2, 1, 0x01, ['8a'], '1f33']);
 });
 
 test('a capture whose tail was overwritten still decodes; the name is what the bytes say', () => {

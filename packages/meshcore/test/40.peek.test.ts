@@ -22,7 +22,9 @@ test('peek agrees with a full decode on every real packet', () => {
 test('peek finds the path after transport codes, in either case of hex', () => {
   for (const routeType of [ROUTE_TYPE.TRANSPORT_FLOOD, ROUTE_TYPE.FLOOD, ROUTE_TYPE.DIRECT, ROUTE_TYPE.TRANSPORT_DIRECT]) {
     const transportCodes = routeType === 0 || routeType === 3 ? ([0x1234, 0xabcd] as [number, number]) : null;
-    const hex = toHex(encodePacket({ routeType, payloadType: PAYLOAD_TYPE.TXT_MSG, transportCodes, hashSize: 3, hops: ['a1b2c3', 'D4E5F6'], payload: new Uint8Array([9, 9]) })).toUpperCase();
+    const hex = toHex(
+      encodePacket({ routeType, payloadType: PAYLOAD_TYPE.TXT_MSG, transportCodes, hashSize: 3, hops: ['a1b2c3', 'D4E5F6'], payload: new Uint8Array([9, 9]) }),
+    ).toUpperCase();
     const peek = peekPacket(hex)!;
     assert.is(peek.hashSize, 3);
     assert.equal(peekHops(hex, peek), ['a1b2c3', 'd4e5f6']);

@@ -97,7 +97,7 @@ export function tracePacket(rng: Rng, envelope: Omit<Envelope, 'routeType' | 'ha
 
 /** SNR readings as path bytes: `count` hops of `size` bytes, each byte an int8 of dB × 4. */
 export function snrHops(rng: Rng, count: number, size: number): string[] {
-  return Array.from({ length: count }, () => toHex(Uint8Array.from({ length: size }, () => (rng.between(-40, 60) & 0xff))));
+  return Array.from({ length: count }, () => toHex(Uint8Array.from({ length: size }, () => rng.between(-40, 60) & 0xff)));
 }
 
 function concat(...parts: Uint8Array[]): Uint8Array {

@@ -64,12 +64,28 @@ export function createNodes(rng: Rng, count: number): GeneratedNode[] {
 }
 
 function randomArchetype(rng: Rng): Archetype {
-  const role = rng.weighted<NodeRole>([['companion', 45], ['repeater', 30], ['room', 10], ['sensor', 15]]);
-  const hashSize = rng.weighted<1 | 2 | 3>([[1, 70], [2, 20], [3, 10]]);
+  const role = rng.weighted<NodeRole>([
+    ['companion', 45],
+    ['repeater', 30],
+    ['room', 10],
+    ['sensor', 15],
+  ]);
+  const hashSize = rng.weighted<1 | 2 | 3>([
+    [1, 70],
+    [2, 20],
+    [3, 10],
+  ]);
   const multibyteRelay = hashSize >= 2 || (isRelay(role) && rng.chance(0.5));
   const activity = isRelay(role)
-    ? rng.weighted<Activity>([['live', 80], ['relay-only', 8], ['silent', 12]])
-    : rng.weighted<Activity>([['live', 85], ['silent', 15]]);
+    ? rng.weighted<Activity>([
+        ['live', 80],
+        ['relay-only', 8],
+        ['silent', 12],
+      ])
+    : rng.weighted<Activity>([
+        ['live', 85],
+        ['silent', 15],
+      ]);
   const inactive = rng.chance(activity === 'silent' ? 0.8 : activity === 'relay-only' ? 0.6 : 0.05);
   return { role, hashSize, multibyteRelay, activity, inactive };
 }

@@ -30,9 +30,7 @@ export function onAir(ctx: TrafficContext, node: GeneratedNode, time: number, as
 
 /** Up to `count` distinct relays for a path of `hashSize` at `time`, as hop hex strings. */
 export function pickHops(ctx: TrafficContext, time: number, hashSize: number, count: number, exclude: readonly GeneratedNode[] = []): string[] {
-  const pool = ctx.nodes.filter(
-    (n) => isRelay(n.role) && (hashSize === 1 || n.multibyteRelay) && onAir(ctx, n, time, 'relay') && !exclude.includes(n),
-  );
+  const pool = ctx.nodes.filter((n) => isRelay(n.role) && (hashSize === 1 || n.multibyteRelay) && onAir(ctx, n, time, 'relay') && !exclude.includes(n));
   const hops: string[] = [];
   for (let i = 0; i < count && pool.length > 0; i++) {
     const [relay] = pool.splice(ctx.rng.int(pool.length), 1);
@@ -56,7 +54,15 @@ export function emit(ctx: TrafficContext, make: () => GeneratedPacket): Generate
 /** A flood envelope from `origin` at `time` with 0-5 relays (a quarter heard before any relay). */
 export function floodEnvelope(ctx: TrafficContext, origin: GeneratedNode, time: number): Envelope {
   const { rng } = ctx;
-  const count = rng.chance(0.25) ? 0 : rng.weighted([[1, 30], [2, 30], [3, 20], [4, 12], [5, 8]]);
+  const count = rng.chance(0.25)
+    ? 0
+    : rng.weighted([
+        [1, 30],
+        [2, 30],
+        [3, 20],
+        [4, 12],
+        [5, 8],
+      ]);
   const transport = rng.chance(0.1);
   return {
     time,
@@ -73,13 +79,26 @@ export function floodEnvelope(ctx: TrafficContext, origin: GeneratedNode, time: 
  * byte 0x00 (1-byte) whatever the sender's setting.
  */
 export function directEnvelope(ctx: TrafficContext, origin: GeneratedNode, time: number): Envelope {
-  const count = ctx.rng.weighted([[0, 25], [1, 30], [2, 25], [3, 12], [4, 8]]);
+  const count = ctx.rng.weighted([
+    [0, 25],
+    [1, 30],
+    [2, 25],
+    [3, 12],
+    [4, 8],
+  ]);
   const hops = pickHops(ctx, time, origin.hashSize, count, [origin]);
   return { time, routeType: ROUTE_TYPE.DIRECT, hashSize: hops.length === 0 ? 1 : origin.hashSize, hops, origin };
 }
 
 type Kind = 'advert' | 'text' | 'group' | 'ack' | 'path' | 'trace';
-const KINDS: readonly (readonly [Kind, number])[] = [['advert', 30], ['text', 25], ['group', 20], ['ack', 15], ['path', 8], ['trace', 10]];
+const KINDS: readonly (readonly [Kind, number])[] = [
+  ['advert', 30],
+  ['text', 25],
+  ['group', 20],
+  ['ack', 15],
+  ['path', 8],
+  ['trace', 10],
+];
 
 /** One packet of ordinary traffic at `time`, or null when nobody is on the air to send it. */
 export function randomPacket(ctx: TrafficContext, time: number): GeneratedPacket | null {

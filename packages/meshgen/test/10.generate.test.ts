@@ -64,7 +64,11 @@ test('packets: unique hashes, ISO times inside the span, oldest first, every kin
   for (const type of [PAYLOAD_TYPE.TXT_MSG, PAYLOAD_TYPE.ACK, PAYLOAD_TYPE.ADVERT, PAYLOAD_TYPE.GRP_TXT, PAYLOAD_TYPE.PATH, PAYLOAD_TYPE.TRACE]) {
     assert.ok(kinds.has(`${type}`), `payload type ${type}`);
   }
-  assert.equal([...kinds].sort((a, b) => Number(a) - Number(b)), ['2', '3', '4', '5', '8', '9'], 'firmware numbers only');
+  assert.equal(
+    [...kinds].sort((a, b) => Number(a) - Number(b)),
+    ['2', '3', '4', '5', '8', '9'],
+    'firmware numbers only',
+  );
   const routes = new Set(mesh.packets.map((p) => p.encoded.routeType));
   for (const route of [0, 1, 2]) assert.ok(routes.has(route as 0 | 1 | 2), `route type ${route}`);
   const sizes = new Set(mesh.packets.map((p) => p.encoded.hashSize));
@@ -97,7 +101,7 @@ test('TRACEs as firmware sends them: type 9, direct, SNR path at the width the f
   assert.equal([...widths].sort(), [1, 2]);
 });
 
-test('a zero-hop direct packet carries path byte 0x00 whatever its sender\'s setting', () => {
+test("a zero-hop direct packet carries path byte 0x00 whatever its sender's setting", () => {
   const zeroHopDirect = mesh.packets.filter((p) => p.encoded.routeType === ROUTE_TYPE.DIRECT && p.encoded.hops.length === 0);
   assert.ok(zeroHopDirect.length > 10);
   const multiByteOrigins = new Set(mesh.nodes.filter((n) => n.hashSize >= 2).map((n) => n.publicKey));
@@ -143,7 +147,8 @@ function census(state: MeshState): Record<string, number> {
 
 test('statuses: planted = computed, every status present among active and inactive nodes', () => {
   for (const state of [mesh, small(1), small(2), generateMesh({ seed: 5, nodes: 8, packets: 50 })]) {
-    for (const node of state.nodes) assert.is(state.expected[node.publicKey], node.planned, `${node.name} (${node.role}, ${node.hashSize}-byte, ${node.activity})`);
+    for (const node of state.nodes)
+      assert.is(state.expected[node.publicKey], node.planned, `${node.name} (${node.role}, ${node.hashSize}-byte, ${node.activity})`);
     const seen = census(state);
     for (const status of ['confirmed', 'suspected', 'unknown'] satisfies CapabilityStatus[]) {
       assert.ok(seen[`${status}/active`]! > 0, `${status} active in seed ${state.seed}`);
@@ -155,10 +160,22 @@ test('statuses: planted = computed, every status present among active and inacti
 });
 
 test('misuse throws naming the option', () => {
-  assert.throws(() => generateMesh({ nodes: 3 }), (e: Error) => e instanceof RangeError && /"nodes"/.test(e.message));
-  assert.throws(() => generateMesh({ seed: 1.5 }), (e: Error) => e instanceof TypeError && /"seed"/.test(e.message));
-  assert.throws(() => generateMesh({ spanMs: 1000 }), (e: Error) => e instanceof RangeError && /"spanMs"/.test(e.message));
-  assert.throws(() => generateMesh({ now: 'never' }), (e: Error) => e instanceof TypeError && /"now"/.test(e.message));
+  assert.throws(
+    () => generateMesh({ nodes: 3 }),
+    (e: Error) => e instanceof RangeError && /"nodes"/.test(e.message),
+  );
+  assert.throws(
+    () => generateMesh({ seed: 1.5 }),
+    (e: Error) => e instanceof TypeError && /"seed"/.test(e.message),
+  );
+  assert.throws(
+    () => generateMesh({ spanMs: 1000 }),
+    (e: Error) => e instanceof RangeError && /"spanMs"/.test(e.message),
+  );
+  assert.throws(
+    () => generateMesh({ now: 'never' }),
+    (e: Error) => e instanceof TypeError && /"now"/.test(e.message),
+  );
 });
 
 test.run();

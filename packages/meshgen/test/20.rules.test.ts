@@ -7,7 +7,18 @@ const WEEK = 7 * 86_400_000;
 const daysAgo = (days: number) => new Date(Date.parse(NOW) - days * 86_400_000).toISOString();
 
 function node(publicKey: string): GeneratedNode {
-  return { publicKey, name: publicKey.slice(0, 4), role: 'repeater', lat: null, lon: null, hashSize: 1, multibyteRelay: false, activity: 'live', inactive: false, planned: 'unknown' };
+  return {
+    publicKey,
+    name: publicKey.slice(0, 4),
+    role: 'repeater',
+    lat: null,
+    lon: null,
+    hashSize: 1,
+    multibyteRelay: false,
+    activity: 'live',
+    inactive: false,
+    planned: 'unknown',
+  };
 }
 
 function packet(payloadType: number, hashSize: 1 | 2 | 3, hops: string[], firstSeen: string, advertKey?: string, routeType = 1): GeneratedPacket {
@@ -87,14 +98,22 @@ test('seed 1, eight nodes, no extra traffic: each archetype has the status it wa
 
   // The relay-only repeater adverts only before the window, and relays a multi-byte path inside it
   assert.ok(inWindow.every((p) => p.advert?.publicKey !== relayOnly!.publicKey));
-  assert.ok(inWindow.some((p) => p.encoded.hashSize >= 2 && p.encoded.payloadType !== 8 && p.encoded.hops.includes(relayOnly!.publicKey.slice(0, p.encoded.hashSize * 2))));
+  assert.ok(
+    inWindow.some(
+      (p) => p.encoded.hashSize >= 2 && p.encoded.payloadType !== 8 && p.encoded.hops.includes(relayOnly!.publicKey.slice(0, p.encoded.hashSize * 2)),
+    ),
+  );
 
   // The 1-byte repeater adverts with 1 byte, and is a hop of a multi-byte packet in the window
   assert.ok(mesh.packets.filter((p) => p.advert?.publicKey === relay!.publicKey).every((p) => p.encoded.hashSize === 1));
   assert.ok(inWindow.some((p) => p.encoded.hashSize >= 2 && p.encoded.hops.includes(relay!.publicKey.slice(0, p.encoded.hashSize * 2))));
 
   // Every node adverts at least once, so an import creates every row
-  for (const n of mesh.nodes) assert.ok(mesh.packets.some((p) => p.advert?.publicKey === n.publicKey), n.name);
+  for (const n of mesh.nodes)
+    assert.ok(
+      mesh.packets.some((p) => p.advert?.publicKey === n.publicKey),
+      n.name,
+    );
 });
 
 test('JSON lines: one object a line, hash optional', () => {

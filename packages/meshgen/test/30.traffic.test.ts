@@ -46,7 +46,12 @@ test('an upgrade makes a 1-byte node confirmed; a reveal makes an old-firmware r
 
 test('planted statuses hold as the window slides, even over a jump longer than the window', () => {
   let state: MeshState = start();
-  for (const [ms, count] of [[DAY, 100], [2 * DAY, 100], [8 * DAY, 300], [DAY / 24, 10]] as const) {
+  for (const [ms, count] of [
+    [DAY, 100],
+    [2 * DAY, 100],
+    [8 * DAY, 300],
+    [DAY / 24, 10],
+  ] as const) {
     state = nextTraffic(state, later(state, ms), count);
     for (const node of state.nodes) assert.is(state.expected[node.publicKey], node.planned, `${node.name} at ${state.now}`);
     assert.equal(expectedStatuses(state.nodes, state.packets, { now: state.now, windowMs: state.windowMs }), state.expected);
@@ -58,8 +63,14 @@ test('planted statuses hold as the window slides, even over a jump longer than t
 
 test('misuse: a now that is not later, a bad count', () => {
   const mesh = generateMesh({ nodes: 8, packets: 0 });
-  assert.throws(() => nextTraffic(mesh, mesh.now, 1), (e: Error) => e instanceof RangeError && /"now"/.test(e.message));
-  assert.throws(() => nextTraffic(mesh, later(mesh, 1000), -1), (e: Error) => e instanceof RangeError && /"count"/.test(e.message));
+  assert.throws(
+    () => nextTraffic(mesh, mesh.now, 1),
+    (e: Error) => e instanceof RangeError && /"now"/.test(e.message),
+  );
+  assert.throws(
+    () => nextTraffic(mesh, later(mesh, 1000), -1),
+    (e: Error) => e instanceof RangeError && /"count"/.test(e.message),
+  );
 });
 
 test.run();

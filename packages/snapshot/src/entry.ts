@@ -45,7 +45,8 @@ export function isPlainMbcapEntry(value: unknown): value is MbcapEntry {
     if (evidence !== 'advert' && evidence !== 'path') return false;
     keys = 3;
   }
-  if (!(status === 'confirmed' || status === 'suspected' || status === 'unknown') || typeof entry.public_key !== 'string' || !isHexKey(entry.public_key)) return false;
+  if (!(status === 'confirmed' || status === 'suspected' || status === 'unknown') || typeof entry.public_key !== 'string' || !isHexKey(entry.public_key))
+    return false;
   // No other own key (counted without allocating an array)
   let count = 0;
   for (const key in entry) if (Object.hasOwn(entry, key)) count++;

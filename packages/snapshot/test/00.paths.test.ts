@@ -19,7 +19,7 @@ test('a database path must be given', () => {
   assert.throws(() => snapshotPath(undefined as unknown as string), /"dbPath"/);
 });
 
-test('the handoff\'s ensureDir creates the directory and its parents, and is idempotent', async () => {
+test("the handoff's ensureDir creates the directory and its parents, and is idempotent", async () => {
   const s = scratch();
   try {
     const db = join(s.dir, 'deep', 'er', 'mesh.db');

@@ -194,9 +194,7 @@ test('seq only grows, across writes and across process restarts', async () => {
 test('1,000 concurrent writes: the last one is on disk, and they coalesce', async () => {
   const s = scratch();
   try {
-    const results = await Promise.all(
-      Array.from({ length: 1000 }, (_, i) => writeSnapshot(s.db, { entries: [{ public_key: key(i), status: 'confirmed' }] })),
-    );
+    const results = await Promise.all(Array.from({ length: 1000 }, (_, i) => writeSnapshot(s.db, { entries: [{ public_key: key(i), status: 'confirmed' }] })));
     const read = await readSnapshot(s.db);
     assert.equal(read.snapshot.entries, [{ public_key: key(999), status: 'confirmed' }]);
     assert.is(results[999]!.coalesced, false);
@@ -243,7 +241,7 @@ test('a failed write removes its temp file and leaves the previous snapshot', as
   }
 });
 
-test('temp files of dead writers are swept by the next write; a live writer\'s are not', async () => {
+test("temp files of dead writers are swept by the next write; a live writer's are not", async () => {
   const s = scratch();
   try {
     await writeSnapshot(s.db, { entries });

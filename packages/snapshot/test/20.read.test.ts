@@ -220,7 +220,10 @@ test('bad entries are dropped and counted, the rest are kept', async () => {
       { public_key: 'DD44', status: 'unknown' },
     ]);
     assert.is(read.invalid, 5);
-    assert.equal(read.invalidSamples.map((x) => x.index), [1, 2, 3, 4, 5]);
+    assert.equal(
+      read.invalidSamples.map((x) => x.index),
+      [1, 2, 3, 4, 5],
+    );
     assert.match(read.invalidSamples[0]!.reason, /public_key/);
     assert.match(read.invalidSamples[1]!.reason, /status/);
   } finally {

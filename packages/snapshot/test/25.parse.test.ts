@@ -53,7 +53,9 @@ type Reference =
 
 /** An entry as readers see it: no `evidence` key when there is none. */
 function normalize(entry: MbcapEntry): MbcapEntry {
-  return entry.evidence ? { public_key: entry.public_key, status: entry.status, evidence: entry.evidence } : { public_key: entry.public_key, status: entry.status };
+  return entry.evidence
+    ? { public_key: entry.public_key, status: entry.status, evidence: entry.evidence }
+    : { public_key: entry.public_key, status: entry.status };
 }
 
 function reference(text: string): Reference {
@@ -211,7 +213,8 @@ function compare(bytes: Buffer, start = 0, withoutCodec = false): Outcome {
     } catch (error) {
       return { failure: `parseDocument (no codec) threw: ${(error as Error).stack}`, fast: parsed !== null, ref };
     }
-    if ((unpacked === null) !== (parsed === null)) failure = `without a codec, parseDocument returned ${unpacked === null ? 'null' : 'a result'}, with one ${parsed === null ? 'null' : 'a result'}`;
+    if ((unpacked === null) !== (parsed === null))
+      failure = `without a codec, parseDocument returned ${unpacked === null ? 'null' : 'a result'}, with one ${parsed === null ? 'null' : 'a result'}`;
     else if (unpacked) {
       const difference = differs(unpacked, ref, false);
       if (difference) failure = `without a codec: ${difference}`;
@@ -320,7 +323,37 @@ function canonicalEntry(rng: Rng): Obj {
   return new Obj(pairs);
 }
 
-const TRICKY_PIECES = ['[', ']', '{', '}', '"', '\\', '\\"', ',', ':', '"entries":[', 'entries', ' ', '\n', '\t', '/', '\u0000', '\u001f', 'é', 'Ünïcødé', '✓', '🎉', '\u2028', '\u2029', '\ud800', '\udfff', '\ufeff', 'null', '0', '-'];
+const TRICKY_PIECES = [
+  '[',
+  ']',
+  '{',
+  '}',
+  '"',
+  '\\',
+  '\\"',
+  ',',
+  ':',
+  '"entries":[',
+  'entries',
+  ' ',
+  '\n',
+  '\t',
+  '/',
+  '\u0000',
+  '\u001f',
+  'é',
+  'Ünïcødé',
+  '✓',
+  '🎉',
+  '\u2028',
+  '\u2029',
+  '\ud800',
+  '\udfff',
+  '\ufeff',
+  'null',
+  '0',
+  '-',
+];
 
 function trickyString(rng: Rng): string {
   let s = '';
@@ -343,7 +376,9 @@ function extraValue(rng: Rng, depth = 0): Value {
     case 4:
       return Array.from({ length: rng.int(4) }, () => extraValue(rng, depth + 1));
     case 5:
-      return new Obj(Array.from({ length: rng.int(4) }, () => [rng.pick(['entries', 'a', '"]', '{', 'x\\y', 'é', '']), extraValue(rng, depth + 1)] as [string, Value]));
+      return new Obj(
+        Array.from({ length: rng.int(4) }, () => [rng.pick(['entries', 'a', '"]', '{', 'x\\y', 'é', '']), extraValue(rng, depth + 1)] as [string, Value]),
+      );
     default:
       // Something that looks like entries
       return [canonicalEntry(rng), canonicalEntry(rng)];
@@ -382,7 +417,10 @@ function oddEntry(rng: Rng): Value {
       set('status', rng.pick<Value>(['Confirmed', 'bogus', '', 'confirmed ', 'unknow', null, 3, ['confirmed']]));
       break;
     case 7:
-      pairs.splice(pairs.findIndex(([k]) => k === 'status'), 1);
+      pairs.splice(
+        pairs.findIndex(([k]) => k === 'status'),
+        1,
+      );
       break;
     case 8:
       pairs.splice(0, 1);
@@ -487,7 +525,12 @@ function buildDocument(rng: Rng): Built {
     const style: Style = { ws, escape: escapeRate };
     // Some entries in their own style: spaced or escaped among compact ones
     const entryStyle = (_i: number): Style => (mode >= 4 && rng.chance(0.2) ? { ws: () => rng.pick(spaces), escape: rng.pick([0, 0.1]) } : style);
-    const body = top.map(([k, v]) => `${encodeString(rng, k, style) + ws()}:${ws()}${k === 'entries' && Array.isArray(v) ? serialize(rng, v, style, entryStyle) : serialize(rng, v, style)}`).join(`${ws()},${ws()}`);
+    const body = top
+      .map(
+        ([k, v]) =>
+          `${encodeString(rng, k, style) + ws()}:${ws()}${k === 'entries' && Array.isArray(v) ? serialize(rng, v, style, entryStyle) : serialize(rng, v, style)}`,
+      )
+      .join(`${ws()},${ws()}`);
     text = `${ws()}{${ws()}${body}${ws()}}${ws()}`;
   }
   // Valid JSON by construction; checked all the same
@@ -506,7 +549,47 @@ function buildDocument(rng: Rng): Built {
 // Characters JSON does not count as whitespace, though other parsers might
 const NOT_SPACE = ['\v', '\f', '\u00a0', '\u2028', '\u2029', '\ufeff', '\u0000', '\u0085', '\u3000'];
 
-const INSERTS = ['\v', '\f', '{', '}', '[', ']', '"', ':', ',', '\\', ' ', '\n', '\t', '0', '1', '-', '.', 'e', 'E', '+', 'a', 'n', 't', 'u', 'l', 'null', 'true', '\u0001', '\u0000', 'é', '🎉', '\u2028', '\ufeff', '/*x*/', '\\u', '\\x', '""', '{}', '[]'];
+const INSERTS = [
+  '\v',
+  '\f',
+  '{',
+  '}',
+  '[',
+  ']',
+  '"',
+  ':',
+  ',',
+  '\\',
+  ' ',
+  '\n',
+  '\t',
+  '0',
+  '1',
+  '-',
+  '.',
+  'e',
+  'E',
+  '+',
+  'a',
+  'n',
+  't',
+  'u',
+  'l',
+  'null',
+  'true',
+  '\u0001',
+  '\u0000',
+  'é',
+  '🎉',
+  '\u2028',
+  '\ufeff',
+  '/*x*/',
+  '\\u',
+  '\\x',
+  '""',
+  '{}',
+  '[]',
+];
 
 function damage(rng: Rng, text: string): string {
   const at = () => rng.int(text.length + 1);
@@ -557,7 +640,13 @@ function damage(rng: Rng, text: string): string {
       // A second `entries` key right after the opening brace
       const p = text.indexOf('{');
       if (p < 0) return text;
-      const extra = rng.pick(['"entries":null,', '"entries":[],', '"entri\\u0065s":[{"public_key":"aa","status":"unknown"}],', '"entries":{},', '"entries":[],"entries":[],']);
+      const extra = rng.pick([
+        '"entries":null,',
+        '"entries":[],',
+        '"entri\\u0065s":[{"public_key":"aa","status":"unknown"}],',
+        '"entries":{},',
+        '"entries":[],"entries":[],',
+      ]);
       return text.slice(0, p + 1) + extra + text.slice(p + 1);
     }
     case 9: {
@@ -581,7 +670,19 @@ function damage(rng: Rng, text: string): string {
       const word = rng.pick(words);
       const p = text.indexOf(word, rng.int(text.length));
       if (p < 0) return text;
-      const by = rng.pick(['"\\u0063onfirmed"', '"Confirmed"', '"entri\\u0065s"', '"status"', '"evidence"', '""', 'null', '"path"', '"public_key"', '"status" ', ' "advert"']);
+      const by = rng.pick([
+        '"\\u0063onfirmed"',
+        '"Confirmed"',
+        '"entri\\u0065s"',
+        '"status"',
+        '"evidence"',
+        '""',
+        'null',
+        '"path"',
+        '"public_key"',
+        '"status" ',
+        ' "advert"',
+      ]);
       return text.slice(0, p) + by + text.slice(p + word.length);
     }
     case 14: {
@@ -684,7 +785,9 @@ test(`parseDocument agrees with JSON.parse on ${CASES} generated documents`, () 
         if (!outcome.fast) failures.push(`case ${n}: a plain canonical document did not take the fast path: ${JSON.stringify(text.slice(0, 300))}`);
         // …and the codec recognised every entry in it (none went through JSON.parse)
         else if (outcome.ref.ok && matched !== outcome.ref.entries!.length) {
-          failures.push(`case ${n}: the codec recognised ${matched} of the ${outcome.ref.entries!.length} canonical entries: ${JSON.stringify(text.slice(0, 300))}`);
+          failures.push(
+            `case ${n}: the codec recognised ${matched} of the ${outcome.ref.entries!.length} canonical entries: ${JSON.stringify(text.slice(0, 300))}`,
+          );
         }
       }
       if (built.regular) {
@@ -698,7 +801,8 @@ test(`parseDocument agrees with JSON.parse on ${CASES} generated documents`, () 
     }
   }
 
-  if (process.env.FUZZ_STATS) console.log({ plainCanonical, regular, regularFast, damagedValid, damagedValidFast, rejected, notUtf8, fastTotal, ms: Date.now() - started });
+  if (process.env.FUZZ_STATS)
+    console.log({ plainCanonical, regular, regularFast, damagedValid, damagedValidFast, rejected, notUtf8, fastTotal, ms: Date.now() - started });
   assert.is(failures.length, 0, `${failures.length} disagreement(s):\n${failures.slice(0, 10).join('\n')}`);
   // The generator reaches what it should
   assert.ok(plainCanonical >= CASES * 0.05, `only ${plainCanonical} plain canonical documents`);
@@ -812,7 +916,11 @@ function sampleEntries(rng: Rng, n: number): MbcapEntry[] {
 
 test('readSnapshot: a pretty-printed file', async () => {
   const rng = createRng(1);
-  const text = JSON.stringify({ version: 1, seq: 7, writtenAt: '2026-11-21T23:00:00.000Z', note: 'a [bracket] and a "quote" \\ é', entries: sampleEntries(rng, 50) }, null, 2);
+  const text = JSON.stringify(
+    { version: 1, seq: 7, writtenAt: '2026-11-21T23:00:00.000Z', note: 'a [bracket] and a "quote" \\ é', entries: sampleEntries(rng, 50) },
+    null,
+    2,
+  );
   assert.ok(parseDocument(Buffer.from(text), 0, spec), 'the fast path takes it');
   const result = await expectRead(text);
   assert.is(result!.read.snapshot.count, 50);
@@ -874,7 +982,10 @@ test('readSnapshot: invalid entries are counted, the first five sampled with the
   const result = await expectRead(text);
   assert.is(result!.read.invalid, 7);
   assert.is(result!.read.snapshot.count, 10);
-  assert.equal(result!.read.invalidSamples.map((x) => x.index), [1, 3, 5, 7, 9]);
+  assert.equal(
+    result!.read.invalidSamples.map((x) => x.index),
+    [1, 3, 5, 7, 9],
+  );
   assert.match(result!.read.invalidSamples[0]!.reason, /public_key/);
   assert.match(result!.read.invalidSamples[1]!.reason, /status/);
   assert.match(result!.read.invalidSamples[2]!.reason, /evidence/);

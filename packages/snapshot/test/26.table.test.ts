@@ -11,11 +11,14 @@ test('a table holds keys that lie in the file and keys given as strings, in orde
   table.push('AB12', mbcapCode('unknown', undefined));
   table.pushSpan(68, 132, mbcapCode('suspected', 'path'));
   assert.is(table.length, 3);
-  assert.equal([0, 1, 2].map((i) => mbcapCodec.entry(table.keyAt(i), table.codeAt(i))), [
-    { public_key: key(1), status: 'confirmed', evidence: 'advert' },
-    { public_key: 'AB12', status: 'unknown' },
-    { public_key: key(2), status: 'suspected', evidence: 'path' },
-  ]);
+  assert.equal(
+    [0, 1, 2].map((i) => mbcapCodec.entry(table.keyAt(i), table.codeAt(i))),
+    [
+      { public_key: key(1), status: 'confirmed', evidence: 'advert' },
+      { public_key: 'AB12', status: 'unknown' },
+      { public_key: key(2), status: 'suspected', evidence: 'path' },
+    ],
+  );
   assert.ok(table.keyEquals(1, 'AB12'));
   assert.not.ok(table.keyEquals(1, 'ab12'), 'keys match exactly, case included');
   assert.throws(() => table.push('a\u0161', 0), /ASCII/);
@@ -79,14 +82,21 @@ test('a repeated key resolves to its strongest entry, first or last, hashed or s
       for (const code of codes) table.push('ab12', code);
       const index = new KeyIndex(table, { rank: strength, maxProbe });
       assert.is(index.structure, maxProbe === 0 ? 'sorted' : 'hashed');
-      assert.equal(mbcapParts(table.codeAt(index.find('ab12'))), { status: 'confirmed', evidence: 'advert' }, `${codes.map((c) => JSON.stringify(mbcapParts(c))).join(' then ')}`);
+      assert.equal(
+        mbcapParts(table.codeAt(index.find('ab12'))),
+        { status: 'confirmed', evidence: 'advert' },
+        `${codes.map((c) => JSON.stringify(mbcapParts(c))).join(' then ')}`,
+      );
     }
   }
 });
 
 // HalfSipHash-1-3 under the key 00 01 … 07, of the bytes 0, 1, … n-1: the test vectors of
 // the Linux kernel's hsiphash on 32-bit machines (lib/siphash_kunit.c, test_vectors_hsiphash)
-const HSIPHASH_VECTORS = [0x5814c896, 0xe7e864ca, 0xbc4b0e30, 0x01539939, 0x7e059ea6, 0x88e3d89b, 0xa0080b65, 0x9d38d9d6, 0x577999b1, 0xc839caed, 0xe4fa32cf, 0x959246ee, 0x6b28096c, 0x66dd9cd6, 0x16658a7c, 0xd0257b04, 0x8b31d501, 0x2b1cd04b];
+const HSIPHASH_VECTORS = [
+  0x5814c896, 0xe7e864ca, 0xbc4b0e30, 0x01539939, 0x7e059ea6, 0x88e3d89b, 0xa0080b65, 0x9d38d9d6, 0x577999b1, 0xc839caed, 0xe4fa32cf, 0x959246ee, 0x6b28096c,
+  0x66dd9cd6, 0x16658a7c, 0xd0257b04, 0x8b31d501, 0x2b1cd04b,
+];
 
 test('keys hash with HalfSipHash-1-3, the same from a string and from the table', () => {
   const k0 = 0x03020100;

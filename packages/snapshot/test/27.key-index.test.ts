@@ -123,7 +123,10 @@ test(`the index gives the reference's answers on random tables (KEY_INDEX_SEED=$
   }
   // Both structures were exercised, and colliding keys made the default bound give up hashing
   const counts = JSON.stringify(sorted);
-  assert.ok((sorted['forced to sort'] ?? 0) > 200 && (sorted['fixed hash key'] ?? 0) > 10 && (sorted['random hash key'] ?? 0) < (sorted['fixed hash key'] ?? 0), `rounds sorted: ${counts}`);
+  assert.ok(
+    (sorted['forced to sort'] ?? 0) > 200 && (sorted['fixed hash key'] ?? 0) > 10 && (sorted['random hash key'] ?? 0) < (sorted['fixed hash key'] ?? 0),
+    `rounds sorted: ${counts}`,
+  );
 });
 
 test('keys that collide under the hash key make the index sort, and it still finds every key', () => {

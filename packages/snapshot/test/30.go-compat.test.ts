@@ -13,7 +13,8 @@ import { key, scratch } from './helpers.js';
 // with Evidence `json:"evidence,omitempty"`; time.Time marshals as RFC 3339 with up to
 // nine fractional digits (trailing zeros trimmed) and the zone of the writer's clock.
 const goFiles = {
-  utcNanos: '{"writtenAt":"2026-11-21T23:00:00.123456789Z","entries":[{"public_key":"aa11","status":"confirmed","evidence":"advert"},{"public_key":"bb22","status":"unknown"}]}',
+  utcNanos:
+    '{"writtenAt":"2026-11-21T23:00:00.123456789Z","entries":[{"public_key":"aa11","status":"confirmed","evidence":"advert"},{"public_key":"bb22","status":"unknown"}]}',
   offset: '{"writtenAt":"2026-11-22T01:00:00.5+02:00","entries":[{"public_key":"CC33","status":"suspected","evidence":"path"}]}',
   wholeSeconds: '{"writtenAt":"2026-11-21T23:00:00Z","entries":[]}',
   negativeOffset: '{"writtenAt":"2026-11-21T18:30:00.000001-04:30","entries":null}',

@@ -49,7 +49,10 @@ test('the same bad bytes are kept once; only the newest copies are kept', async 
     }
     const kept = readdirSync(join(s.queue, 'rejected')).sort();
     assert.is(kept.length, 3);
-    assert.equal(kept.map((n) => join(s.queue, 'rejected', n)), copies.slice(3).sort());
+    assert.equal(
+      kept.map((n) => join(s.queue, 'rejected', n)),
+      copies.slice(3).sort(),
+    );
   } finally {
     s.cleanup();
   }

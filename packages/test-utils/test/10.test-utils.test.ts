@@ -18,7 +18,9 @@ test('scratch: a fresh directory with the handoff paths in it; cleanup removes i
 });
 
 test('runNode: exit code, stdout, stderr and stdin of a real process', () => {
-  const r = runNode(['-e', 'process.stdin.pipe(process.stdout); process.stdin.on("end", () => { console.error("err"); process.exitCode = 3; })'], { input: 'hello' });
+  const r = runNode(['-e', 'process.stdin.pipe(process.stdout); process.stdin.on("end", () => { console.error("err"); process.exitCode = 3; })'], {
+    input: 'hello',
+  });
   assert.equal(r, { code: 3, stdout: 'hello', stderr: 'err\n' });
 });
 

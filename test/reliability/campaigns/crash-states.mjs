@@ -28,8 +28,18 @@ const omit = (name) => name.endsWith('-shm');
 // Each fault: the same record without some fsyncs (drop), or the activities run again with
 // other options (synchronous); `expect` is the problem it must show (numbers read N).
 const FAULTS = [
-  { id: 'no-file-fsync', title: 'the snapshot writer without its file fsync', drop: (e) => isTempName('snapshot.json', basename(e.path)), expect: /not a whole snapshot/ },
-  { id: 'no-dir-fsync', title: 'the snapshot writer without its directory fsync', drop: (e) => e.path === 'mbcap-snapshot', expect: /snapshot.json is seq N, but seq N was acknowledged/ },
+  {
+    id: 'no-file-fsync',
+    title: 'the snapshot writer without its file fsync',
+    drop: (e) => isTempName('snapshot.json', basename(e.path)),
+    expect: /not a whole snapshot/,
+  },
+  {
+    id: 'no-dir-fsync',
+    title: 'the snapshot writer without its directory fsync',
+    drop: (e) => e.path === 'mbcap-snapshot',
+    expect: /snapshot.json is seq N, but seq N was acknowledged/,
+  },
   { id: 'normal', title: 'the ingestor with --synchronous normal', synchronous: 'normal', expect: /acknowledged (apply|reset)|acknowledged as stored/ },
 ];
 
@@ -56,8 +66,13 @@ export async function runCampaign({ rng, quick, work, check, log, shared }) {
   const base = { seq: (await readSnapshot(prepared.db)).snapshot.seq, transmissions: prepared.transmissions };
   syncAll();
   const initial = { files: new Map(), dirs: ['', 'mbcap-snapshot'] };
-  for (const name of ['mesh.db', 'mesh.db-wal', 'mbcap-snapshot/snapshot.json']) if (existsSync(join(root, name))) initial.files.set(name, readFileSync(join(root, name)));
-  check(readdirSync(root).every((n) => n === 'mbcap-snapshot' || n.startsWith('mesh.db')) && readdirSync(join(root, 'mbcap-snapshot')).every((n) => n === 'snapshot.json'), `unexpected files before the activities: ${readdirSync(root)}`);
+  for (const name of ['mesh.db', 'mesh.db-wal', 'mbcap-snapshot/snapshot.json'])
+    if (existsSync(join(root, name))) initial.files.set(name, readFileSync(join(root, name)));
+  check(
+    readdirSync(root).every((n) => n === 'mbcap-snapshot' || n.startsWith('mesh.db')) &&
+      readdirSync(join(root, 'mbcap-snapshot')).every((n) => n === 'snapshot.json'),
+    `unexpected files before the activities: ${readdirSync(root)}`,
+  );
 
   // The record: the activities under strace, on a copy of the prepared directory
   const steps = quick ? 'publish,reset' : 'publish,import,reset,publish';
@@ -67,13 +82,41 @@ export async function runCampaign({ rng, quick, work, check, log, shared }) {
     rmSync(root, { recursive: true, force: true });
     cpSync(pristine, root, { recursive: true });
     const traceFile = join(work, 'trace.txt');
-    const recorded = await run('strace', [...TRACE_OPTIONS, '-o', traceFile, process.execPath, ACTIVITIES_FIXTURE, '--db', prepared.db, '--steps', steps, '--import', importFile, '--key', prepared.key, ...extra], { command: 'strace', timeoutMs: 180_000 });
-    if (!check(recorded.code === 0 && recorded.stdout.includes('"done":true'), `the activities under strace failed (exit ${recorded.code}): ${recorded.log.slice(-2000)}`)) return null;
+    const recorded = await run(
+      'strace',
+      [
+        ...TRACE_OPTIONS,
+        '-o',
+        traceFile,
+        process.execPath,
+        ACTIVITIES_FIXTURE,
+        '--db',
+        prepared.db,
+        '--steps',
+        steps,
+        '--import',
+        importFile,
+        '--key',
+        prepared.key,
+        ...extra,
+      ],
+      { command: 'strace', timeoutMs: 180_000 },
+    );
+    if (
+      !check(
+        recorded.code === 0 && recorded.stdout.includes('"done":true'),
+        `the activities under strace failed (exit ${recorded.code}): ${recorded.log.slice(-2000)}`,
+      )
+    )
+      return null;
     const events = parseTrace(readFileSync(traceFile, 'utf8'), root);
     rmSync(traceFile);
     const acks = acksOf(events);
     const kinds = (k) => acks.filter((a) => a.kind === k).length;
-    check(kinds('publish') === steps.split(',').filter((s) => s === 'publish').length && kinds('apply') === kinds('publish') && kinds('reset') === 1, `the record lacks acknowledgements: ${JSON.stringify(acks)}`);
+    check(
+      kinds('publish') === steps.split(',').filter((s) => s === 'publish').length && kinds('apply') === kinds('publish') && kinds('reset') === 1,
+      `the record lacks acknowledgements: ${JSON.stringify(acks)}`,
+    );
     return { events, acks };
   }
   const recorded = await record();
@@ -111,7 +154,11 @@ export async function runCampaign({ rng, quick, work, check, log, shared }) {
         rmSync(dir, { recursive: true, force: true });
         factsByFiles.set(key, facts);
       }
-      const problems = problemsOf(facts, acks.filter((a) => a.point <= state.point), base);
+      const problems = problemsOf(
+        facts,
+        acks.filter((a) => a.point <= state.point),
+        base,
+      );
       if (problems.length) {
         tally.bad++;
         for (const p of problems) {
@@ -130,7 +177,9 @@ export async function runCampaign({ rng, quick, work, check, log, shared }) {
   for (const [kind, n] of real.problems) check(false, `${n} states: ${kind}`);
   if (real.example) log(`first bad state: ${real.example}`);
   check(real.states >= (quick ? 100 : 1000), `only ${real.states} states explored`);
-  log(`${real.states} states (${real.distinct} distinct, ${nextByLogical.size} applied by the next start), ${real.bad} bad, in ${(realMs / 1000).toFixed(1)} s; ${events.length} events, ${recorded.acks.length} acknowledgements`);
+  log(
+    `${real.states} states (${real.distinct} distinct, ${nextByLogical.size} applied by the next start), ${real.bad} bad, in ${(realMs / 1000).toFixed(1)} s; ${events.length} events, ${recorded.acks.length} acknowledgements`,
+  );
 
   const faults = [];
   for (const fault of FAULTS) {
@@ -146,7 +195,9 @@ export async function runCampaign({ rng, quick, work, check, log, shared }) {
     const tally = await explore(planted, { nextApply: false });
     const caught = [...tally.problems.keys()].some((k) => fault.expect.test(k));
     check(caught, `${fault.id} (${fault.title}) not caught: ${tally.bad} bad of ${tally.states}: ${[...tally.problems.keys()].join('; ')}`);
-    log(`${fault.id}: ${fault.drop ? `${removed} fsyncs removed` : `recorded with --synchronous ${fault.synchronous}`}; ${tally.bad} of ${tally.states} states bad: ${[...tally.problems].map(([k, n]) => `${n}× ${k}`).join('; ')}; e.g. ${tally.example}`);
+    log(
+      `${fault.id}: ${fault.drop ? `${removed} fsyncs removed` : `recorded with --synchronous ${fault.synchronous}`}; ${tally.bad} of ${tally.states} states bad: ${[...tally.problems].map(([k, n]) => `${n}× ${k}`).join('; ')}; e.g. ${tally.example}`,
+    );
     faults.push({ id: fault.id, removed, states: tally.states, bad: tally.bad, caught });
   }
 

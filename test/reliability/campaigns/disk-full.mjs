@@ -93,8 +93,10 @@ export async function runCampaign({ rng, quick, work, check, log, shared }) {
     check(temps.length === 0, `${label}: temp files left: ${temps.join(', ')}`);
   }
 
-  const publisher = (db, entries, extra = []) => run(fixture('publisher.mjs'), ['--db', db, '--count', '1', '--entries', String(entries), ...extra], { timeoutMs: 30_000 });
-  const limited = (blocks, script, args) => run('bash', ['-c', `trap "" XFSZ; ulimit -f ${blocks}; exec "${process.execPath}" "$@"`, 'bash', script, ...args], { command: 'bash', timeoutMs: 30_000 });
+  const publisher = (db, entries, extra = []) =>
+    run(fixture('publisher.mjs'), ['--db', db, '--count', '1', '--entries', String(entries), ...extra], { timeoutMs: 30_000 });
+  const limited = (blocks, script, args) =>
+    run('bash', ['-c', `trap "" XFSZ; ulimit -f ${blocks}; exec "${process.execPath}" "$@"`, 'bash', script, ...args], { command: 'bash', timeoutMs: 30_000 });
 
   try {
     // --- 1. The snapshot directory on a 256 KiB tmpfs: fill it, remount it read-only ---
@@ -136,7 +138,10 @@ export async function runCampaign({ rng, quick, work, check, log, shared }) {
           const h = await health();
           return h.body.lastPublish ? h : null;
         }, 15_000);
-        check(failing?.status === 503 && /ENOSPC/.test(failing?.body.lastPublish?.error ?? ''), `/healthz on a full disk: ${failing?.status} ${JSON.stringify(failing?.body.lastPublish)}`);
+        check(
+          failing?.status === 503 && /ENOSPC/.test(failing?.body.lastPublish?.error ?? ''),
+          `/healthz on a full disk: ${failing?.status} ${JSON.stringify(failing?.body.lastPublish)}`,
+        );
         check((await fetch(`http://127.0.0.1:${port}/api/nodes?limit=5`)).status === 200, '/api/nodes on a full disk');
         expectKept('server run, disk full', aQueue, previous, String(failing?.body.lastPublish?.error), /ENOSPC/);
         rmSync(filler);
@@ -145,7 +150,10 @@ export async function runCampaign({ rng, quick, work, check, log, shared }) {
         const stopped = await server.kill('SIGTERM');
         check(stopped.code === 0, `server exit ${stopped.code} after SIGTERM`);
         const read = await readSnapshot(aDb);
-        check((await ingestor.waitFor(new RegExp(`applied snapshot seq ${read.snapshot.seq} `), 10_000)) !== null, `the publish after recovery (seq ${read.snapshot.seq}) was not applied: ${ingestor.log().slice(-300)}`);
+        check(
+          (await ingestor.waitFor(new RegExp(`applied snapshot seq ${read.snapshot.seq} `), 10_000)) !== null,
+          `the publish after recovery (seq ${read.snapshot.seq}) was not applied: ${ingestor.log().slice(-300)}`,
+        );
         previous = readFileSync(join(aQueue, 'snapshot.json'));
       } else rmSync(filler);
 
@@ -266,7 +274,13 @@ export async function runCampaign({ rng, quick, work, check, log, shared }) {
     rmSync(join(f, 'mbcap-snapshot'));
     const good = await run(serverBin, ['publish', '--db', fDb], { timeoutMs: 30_000 });
     check(good.code === 0, `publish once the way is clear: ${good.stderr.slice(0, 200)}`);
-    if (check((await ingestor.waitFor(/applied snapshot seq 1 /, 10_000)) !== null, `the publish after the way was cleared was not applied: ${ingestor.log().slice(-400)}`)) counts.recovered++;
+    if (
+      check(
+        (await ingestor.waitFor(/applied snapshot seq 1 /, 10_000)) !== null,
+        `the publish after the way was cleared was not applied: ${ingestor.log().slice(-400)}`,
+      )
+    )
+      counts.recovered++;
     const stopped = await ingestor.kill('SIGTERM');
     check(stopped.code === 0, `ingestor exit ${stopped.code} after SIGTERM`);
   } finally {

@@ -71,8 +71,14 @@ export async function runCampaign({ rng, quick, work, check, log, shared }) {
   function checkRows(label, expected) {
     const { model: now, rows } = readModel(db, keyIndex, nodes);
     const diff = diffModels(now, expected);
-    check(diff.count === 0, `${label}: ${diff.count} rows differ from what was expected (first: node ${diff.first}, ${STATUS_OF_SUP[now[diff.first] >> 2]} instead of ${STATUS_OF_SUP[expected[diff.first] >> 2]})`);
-    check(rows.nodes + rows.inactive_nodes === nodes && rows.foreign === 0 && rows.misplaced === 0, `${label}: rows added, removed or moved: ${JSON.stringify(rows)}`);
+    check(
+      diff.count === 0,
+      `${label}: ${diff.count} rows differ from what was expected (first: node ${diff.first}, ${STATUS_OF_SUP[now[diff.first] >> 2]} instead of ${STATUS_OF_SUP[expected[diff.first] >> 2]})`,
+    );
+    check(
+      rows.nodes + rows.inactive_nodes === nodes && rows.foreign === 0 && rows.misplaced === 0,
+      `${label}: rows added, removed or moved: ${JSON.stringify(rows)}`,
+    );
     current = now;
   }
 
@@ -97,7 +103,15 @@ export async function runCampaign({ rng, quick, work, check, log, shared }) {
   const plain = plainKinds();
   const phases = [
     // Removing the queue directory costs the watch for good (see the report): that kind goes last
-    { name: 'no key', kinds: lastly((quick ? rng.shuffle(plain).slice(0, 16) : plain).filter((k) => k.name !== DIR_GONE), plain.find((k) => k.name === DIR_GONE)), args: [], hmacKey: undefined },
+    {
+      name: 'no key',
+      kinds: lastly(
+        (quick ? rng.shuffle(plain).slice(0, 16) : plain).filter((k) => k.name !== DIR_GONE),
+        plain.find((k) => k.name === DIR_GONE),
+      ),
+      args: [],
+      hmacKey: undefined,
+    },
     { name: 'with --hmac-key-file', kinds: quick ? rng.shuffle(signedKinds()).slice(0, 6) : signedKinds(), args: ['--hmac-key-file', keyFile], hmacKey: key },
   ];
   for (const phase of phases) {
@@ -113,7 +127,8 @@ export async function runCampaign({ rng, quick, work, check, log, shared }) {
       const seen = await proc.waitFor(new RegExp(`applied snapshot seq ${written.seq} `), 8000, from);
       const reactionMs = Date.now() - t0;
       if (reactionMs > slowest.ms) Object.assign(slowest, { ms: reactionMs, after: label });
-      if (check(seen !== null, `${label}: the next good publish (seq ${written.seq}) was not applied: ${proc.log().slice(from).slice(-600)}`)) counts.goodApplied++;
+      if (check(seen !== null, `${label}: the next good publish (seq ${written.seq}) was not applied: ${proc.log().slice(from).slice(-600)}`))
+        counts.goodApplied++;
       checkRows(`${label}, next good publish`, expected);
       lastGood = readFileSync(file);
     };
@@ -145,12 +160,18 @@ export async function runCampaign({ rng, quick, work, check, log, shared }) {
       const { outcome, code } = kind.expect;
       if (outcome === 'rejected') {
         const seen = await proc.waitFor(new RegExp(`snapshot malformed \\(${escapeRegExp(code)}:`), 8000, from);
-        if (check(seen !== null, `${label}: no "snapshot malformed (${code}: …)" line; the log says: ${proc.log().slice(from).slice(0, 600) || '(nothing)'}`)) counts.rejected++;
+        if (check(seen !== null, `${label}: no "snapshot malformed (${code}: …)" line; the log says: ${proc.log().slice(from).slice(0, 600) || '(nothing)'}`))
+          counts.rejected++;
       } else if (outcome === 'applied') {
         const seen = await proc.waitFor(/applied snapshot [^\n]*/, 15_000, from);
         if (check(seen !== null, `${label}: not applied; the log says: ${proc.log().slice(from).slice(0, 600) || '(nothing)'}`)) counts.applied++;
-        if (kind.expect.invalid) check(new RegExp(`${kind.expect.invalid} invalid entr`).test(seen?.[0] ?? ''), `${label}: expected ${kind.expect.invalid} invalid entries dropped: ${seen?.[0]}`);
-        if (!kind.expect.transientMalformed) check(!/snapshot malformed/.test(proc.log().slice(from)), `${label}: reported malformed: ${proc.log().slice(from).slice(0, 400)}`);
+        if (kind.expect.invalid)
+          check(
+            new RegExp(`${kind.expect.invalid} invalid entr`).test(seen?.[0] ?? ''),
+            `${label}: expected ${kind.expect.invalid} invalid entries dropped: ${seen?.[0]}`,
+          );
+        if (!kind.expect.transientMalformed)
+          check(!/snapshot malformed/.test(proc.log().slice(from)), `${label}: reported malformed: ${proc.log().slice(from).slice(0, 400)}`);
       } else if (outcome === 'stale') {
         const seen = await proc.waitFor(/is stale/, 8000, from);
         if (check(seen !== null, `${label}: no "stale" line; the log says: ${proc.log().slice(from).slice(0, 600) || '(nothing)'}`)) counts.stale++;
@@ -175,7 +196,9 @@ export async function runCampaign({ rng, quick, work, check, log, shared }) {
   check(copies.length <= 10, `${copies.length} rejected copies kept (at most 10)`);
 
   // --- Through `apply` and `status` ----------------------------------------------------
-  const special = quick ? ['unix socket', 'FIFO', 'directory', 'character device'] : ['unix socket', 'FIFO', 'directory', 'character device', 'symlink loop', 'huge sparse file (300 MiB)'];
+  const special = quick
+    ? ['unix socket', 'FIFO', 'directory', 'character device']
+    : ['unix socket', 'FIFO', 'directory', 'character device', 'symlink loop', 'huge sparse file (300 MiB)'];
   const candidates = plain.filter((k) => k.expect.outcome !== 'silent' && !k.expect.transientMalformed && !special.includes(k.name));
   const sample = [...plain.filter((k) => special.includes(k.name)), ...rng.shuffle(candidates).slice(0, quick ? 1 : 12)];
   for (const kind of sample) {
@@ -201,11 +224,17 @@ export async function runCampaign({ rng, quick, work, check, log, shared }) {
     }
     check(applied.code === 0, `${label}: exit ${applied.code}${applied.timedOut ? ' (hung, killed after 30 s)' : ''}: ${applied.stderr.slice(0, 400)}`);
     const want = kind.expect.outcome === 'rejected' ? 'malformed' : kind.expect.outcome;
-    check(out.status === want && (want !== 'malformed' || out.code === kind.expect.code), `${label}: status ${out.status} ${out.code ?? ''}, expected ${want} ${kind.expect.code ?? ''}`);
+    check(
+      out.status === want && (want !== 'malformed' || out.code === kind.expect.code),
+      `${label}: status ${out.status} ${out.code ?? ''}, expected ${want} ${kind.expect.code ?? ''}`,
+    );
     checkRows(label, expected);
     const status = await run(ingestorBin, ['status', '--db', db, '--json'], { timeoutMs: 30_000 });
     counts.statusRuns++;
-    check(status.code === 0, `status with ${kind.name}: exit ${status.code}${status.timedOut ? ' (hung, killed after 30 s)' : ''}: ${status.stderr.slice(0, 400)}`);
+    check(
+      status.code === 0,
+      `status with ${kind.name}: exit ${status.code}${status.timedOut ? ' (hung, killed after 30 s)' : ''}: ${status.stderr.slice(0, 400)}`,
+    );
     await cleanup(file);
     const entries = c.changes(10);
     const next = applyToModel(current, entries, keyIndex);

@@ -101,8 +101,14 @@ export async function runCampaign({ rng, quick, work, check, log, shared }) {
     const row = readLedger(db).find((r) => r.content_hash === snapshot.contentHash);
     const changed = changedRows(before, after);
     if (row) {
-      check(row.updated_active === changed.active && row.updated_inactive === changed.inactive, `ledger of seq ${snapshot.seq}: ${row.updated_active}+${row.updated_inactive} rows updated, the rows say ${changed.active}+${changed.inactive}`);
-      check(row.entries_read === snapshot.entries && row.skipped === snapshot.unknown && row.seq === snapshot.seq, `ledger of seq ${snapshot.seq}: read ${row.entries_read}, skipped ${row.skipped}, seq ${row.seq}`);
+      check(
+        row.updated_active === changed.active && row.updated_inactive === changed.inactive,
+        `ledger of seq ${snapshot.seq}: ${row.updated_active}+${row.updated_inactive} rows updated, the rows say ${changed.active}+${changed.inactive}`,
+      );
+      check(
+        row.entries_read === snapshot.entries && row.skipped === snapshot.unknown && row.seq === snapshot.seq,
+        `ledger of seq ${snapshot.seq}: read ${row.entries_read}, skipped ${row.skipped}, seq ${row.seq}`,
+      );
     }
     current = after;
   }
@@ -177,7 +183,10 @@ export async function runCampaign({ rng, quick, work, check, log, shared }) {
   check(equal(finalModel, current), `final rows differ from the model in ${diffModels(finalModel, current).count} places`);
   check(rows.foreign === 0 && rows.misplaced === 0 && rows.nodes + rows.inactive_nodes === nodes, `rows: ${JSON.stringify(rows)}`);
   const ledger = readLedger(db);
-  check(ledger.length === counts.snapshots && new Set(ledger.map((r) => r.content_hash)).size === ledger.length, `${ledger.length} ledger rows for ${counts.snapshots} snapshots`);
+  check(
+    ledger.length === counts.snapshots && new Set(ledger.map((r) => r.content_hash)).size === ledger.length,
+    `${ledger.length} ledger rows for ${counts.snapshots} snapshots`,
+  );
   log(`${JSON.stringify(counts)}; apply ${applyMs.map(Math.round).join(',')} ms; kill window ${windowMs} ms`);
   check(counts.rolledBack >= (quick ? 1 : Math.ceil(targetKills / 10)), `only ${counts.rolledBack} kills landed inside an apply transaction`);
 

@@ -23,7 +23,9 @@ export async function runCampaign({ rng, quick, work, check, log, shared }) {
   const { proc: server, port } = await startServer(db, ['--interval', '10m']);
   const publisher = start(fixture('publisher.mjs'), ['--db', db, '--mesh', '--seed', String(rng.int(1e9)), '--interval-ms', '1000', '--quiet']);
   await publisher.waitFor(/ready/, 20_000);
-  const load = await run(fixture('loadgen.mjs'), ['--port', String(port), '--seconds', String(seconds), '--connections', '4', '--seed', String(rng.int(1e9))], { timeoutMs: (seconds + 30) * 1000 });
+  const load = await run(fixture('loadgen.mjs'), ['--port', String(port), '--seconds', String(seconds), '--connections', '4', '--seed', String(rng.int(1e9))], {
+    timeoutMs: (seconds + 30) * 1000,
+  });
 
   // Stop the publisher and the server; the ingestor catches up with the last file
   const published = await publisher.kill('SIGTERM');
@@ -41,11 +43,17 @@ export async function runCampaign({ rng, quick, work, check, log, shared }) {
   check(load.code === 0 && figures.requests > 0, `load generator exit ${load.code}: ${load.stderr.slice(0, 300)}`);
   check(figures.errors === 0, `${figures.errors} failed requests of ${figures.requests}: ${figures.errorSamples?.join(' | ')}`);
   check(figures.busy === 0, `${figures.busy} answers mention SQLITE_BUSY`);
-  for (const [who, text] of [['server', serverExit.log], ['ingestor', ingestorExit.log]]) {
+  for (const [who, text] of [
+    ['server', serverExit.log],
+    ['ingestor', ingestorExit.log],
+  ]) {
     const bad = /[^\n]*(SQLITE_BUSY|database is locked|publish failed| error )[^\n]*/.exec(text);
     check(bad === null, `${who} log: ${bad?.[0]}`);
   }
-  check(pub.errors === 0 && pub.written >= Math.floor(seconds * 0.8), `publisher: ${pub.written} written, ${pub.errors} errors: ${published.stderr.slice(0, 300)}`);
+  check(
+    pub.errors === 0 && pub.written >= Math.floor(seconds * 0.8),
+    `publisher: ${pub.written} written, ${pub.errors} errors: ${published.stderr.slice(0, 300)}`,
+  );
 
   // The last snapshot is in the database, whole
   const integrity = integrityCheck(db);
@@ -70,7 +78,19 @@ export async function runCampaign({ rng, quick, work, check, log, shared }) {
   const h = figures.byRoute?.['/healthz'] ?? {};
   return {
     runs: figures.requests ?? 0,
-    figures: { requests: figures.requests, errors: figures.errors, busy: figures.busy, rps: figures.rps, latency: l, byRoute: figures.byRoute, publishes: pub.written, applies, applyP50, nodes, seconds },
+    figures: {
+      requests: figures.requests,
+      errors: figures.errors,
+      busy: figures.busy,
+      rps: figures.rps,
+      latency: l,
+      byRoute: figures.byRoute,
+      publishes: pub.written,
+      applies,
+      applyP50,
+      nodes,
+      seconds,
+    },
     line: `${figures.requests} requests in ${seconds} s (${figures.rps}/s, 4 keep-alive connections), ${figures.errors} errors, ${figures.busy} SQLITE_BUSY; latency p50 ${l.p50} ms, p99 ${l.p99} ms (/api/nodes p50 ${n.p50}/p99 ${n.p99}, /healthz p50 ${h.p50}/p99 ${h.p99}); ${pub.written} publishes of ${nodes / 1000}k entries, ${applies} applied (p50 ${applyP50} ms), the last one whole`,
   };
 }

@@ -33,7 +33,10 @@ function unavailable(bin) {
   return null;
 }
 
-const mounted = (point) => readFileSync('/proc/mounts', 'utf8').split('\n').some((l) => l.split(' ')[1] === point);
+const mounted = (point) =>
+  readFileSync('/proc/mounts', 'utf8')
+    .split('\n')
+    .some((l) => l.split(' ')[1] === point);
 
 /** Mounts LazyFS at `mnt` over `root` (three tries: it sometimes fails to start); resolves {proc, fifo, doneFifo} or throws why not. */
 async function mountLazyFs(bin, work, root, mnt) {
@@ -51,9 +54,14 @@ async function mountOnce(bin, work, root, mnt) {
   const fifo = join(work, 'faults.fifo');
   const doneFifo = join(work, 'faults-done.fifo');
   const config = join(work, 'lazyfs.toml');
-  writeFileSync(config, `[faults]\nfifo_path="${fifo}"\nfifo_path_completed="${doneFifo}"\n[cache]\napply_eviction=false\n[cache.simple]\ncustom_size="16mb"\nblocks_per_page=1\n[filesystem]\nlog_all_operations=false\nlogfile="${join(work, 'lazyfs.log')}"\n`);
+  writeFileSync(
+    config,
+    `[faults]\nfifo_path="${fifo}"\nfifo_path_completed="${doneFifo}"\n[cache]\napply_eviction=false\n[cache.simple]\ncustom_size="16mb"\nblocks_per_page=1\n[filesystem]\nlog_all_operations=false\nlogfile="${join(work, 'lazyfs.log')}"\n`,
+  );
   mkdirSync(mnt, { recursive: true });
-  const proc = spawn(bin, [mnt, '--config-path', config, '-o', 'allow_other', '-o', 'modules=subdir', '-o', `subdir=${root}`, '-f'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(bin, [mnt, '--config-path', config, '-o', 'allow_other', '-o', 'modules=subdir', '-o', `subdir=${root}`, '-f'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   proc.stdout.on('data', (c) => (out += c));
   proc.stderr.on('data', (c) => (out += c));
@@ -117,7 +125,11 @@ export async function runCampaign({ rng, quick, work, check, log, shared }) {
     cpSync(pristine, root, { recursive: true });
     spawnSync('sync');
     const lazy = await mountLazyFs(bin, work, root, mnt);
-    const driver = spawn(process.execPath, [ACTIVITIES_FIXTURE, '--db', join(mnt, 'mesh.db'), '--steps', activity.steps, '--import', importFile, '--key', prepared.key, '--relay', ...extra], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const driver = spawn(
+      process.execPath,
+      [ACTIVITIES_FIXTURE, '--db', join(mnt, 'mesh.db'), '--steps', activity.steps, '--import', importFile, '--key', prepared.key, '--relay', ...extra],
+      { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+    );
     let out = '';
     driver.stdout.on('data', (chunk) => (out += chunk));
     driver.stderr.on('data', () => {});
@@ -209,12 +221,19 @@ export async function runCampaign({ rng, quick, work, check, log, shared }) {
   }
   for (const [kind, n] of counts.problems) check(false, `${n} cuts: ${kind}`);
   // Cuts that never lose anything would prove nothing
-  check(control.lost > 0, `the control lost nothing: ${control.cuts} cuts just after an apply under --synchronous normal all kept it (do the cuts drop unsynced data?)`);
+  check(
+    control.lost > 0,
+    `the control lost nothing: ${control.cuts} cuts just after an apply under --synchronous normal all kept it (do the cuts drop unsynced data?)`,
+  );
   if (counts.example) log(`first bad cut: ${counts.example}`);
   log(JSON.stringify({ ...counts, problems: Object.fromEntries(counts.problems) }));
   return {
     runs: counts.cuts,
     figures: { cuts: counts.cuts, aimed: counts.aimed, bad: counts.bad, acks: counts.acks, byActivity: counts.byActivity, control },
-    line: `${counts.cuts} power cuts on LazyFS (${counts.aimed} just after an acknowledgement; ${Object.entries(counts.byActivity).map(([a, n]) => `${n} ${a.includes(',') ? 'all four' : a}`).join(', ')}), ${counts.acks} acknowledgements before them: ${counts.bad} bad states; control, --synchronous normal cut just after an apply: ${control.lost}/${control.cuts} lost it`,
+    line: `${counts.cuts} power cuts on LazyFS (${counts.aimed} just after an acknowledgement; ${Object.entries(counts.byActivity)
+      .map(([a, n]) => `${n} ${a.includes(',') ? 'all four' : a}`)
+      .join(
+        ', ',
+      )}), ${counts.acks} acknowledgements before them: ${counts.bad} bad states; control, --synchronous normal cut just after an apply: ${control.lost}/${control.cuts} lost it`,
   };
 }

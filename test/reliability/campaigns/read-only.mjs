@@ -55,13 +55,26 @@ export async function runCampaign({ rng, quick, work, check, log, shared }) {
       return readFileSync(join(work, 'side', 'mbcap-snapshot', 'snapshot.json'));
     },
     someKeys: (n) => Array.from({ length: n }, () => rng.hex(32)),
-    changes: (n, status) => Array.from({ length: n }, () => ({ public_key: rng.hex(32), status: status ?? 'confirmed', evidence: status === 'suspected' ? 'path' : 'advert' })),
+    changes: (n, status) =>
+      Array.from({ length: n }, () => ({ public_key: rng.hex(32), status: status ?? 'confirmed', evidence: status === 'suspected' ? 'path' : 'advert' })),
     lastGood: () => Buffer.from('{}'),
   };
   mkdirSync(c.side);
   const kinds = plainKinds();
-  const special = ['FIFO', 'unix socket', 'directory', 'character device', 'symlink loop', 'symlink to the database', 'hard link to the database', 'huge sparse file (300 MiB)', 'rejected/ is a file, then a bad snapshot'];
-  const chosen = quick ? kinds.filter((k) => special.slice(0, 5).includes(k.name)) : [...kinds.filter((k) => special.includes(k.name)), ...rng.shuffle(kinds.filter((k) => !special.includes(k.name))).slice(0, 30)];
+  const special = [
+    'FIFO',
+    'unix socket',
+    'directory',
+    'character device',
+    'symlink loop',
+    'symlink to the database',
+    'hard link to the database',
+    'huge sparse file (300 MiB)',
+    'rejected/ is a file, then a bad snapshot',
+  ];
+  const chosen = quick
+    ? kinds.filter((k) => special.slice(0, 5).includes(k.name))
+    : [...kinds.filter((k) => special.includes(k.name)), ...rng.shuffle(kinds.filter((k) => !special.includes(k.name))).slice(0, 30)];
   for (const kind of chosen) {
     const label = `publish over ${kind.name}`;
     let made;
@@ -97,7 +110,9 @@ export async function runCampaign({ rng, quick, work, check, log, shared }) {
   for (let k = 0; k < killRounds; k++) {
     const useRun = rng.chance(0.5);
     await guard(`kill ${k} (${useRun ? 'run' : 'publish'})`, async () => {
-      const proc = useRun ? start(serverBin, ['run', '--db', db, '--host', '127.0.0.1', '--port', '0', '--interval', '1s']) : start(serverBin, ['publish', '--db', db]);
+      const proc = useRun
+        ? start(serverBin, ['run', '--db', db, '--host', '127.0.0.1', '--port', '0', '--interval', '1s'])
+        : start(serverBin, ['publish', '--db', db]);
       await sleep(rng.int(useRun ? 1500 : 600));
       await proc.kill('SIGKILL');
       counts.kills++;
@@ -109,7 +124,12 @@ export async function runCampaign({ rng, quick, work, check, log, shared }) {
   for (const withShm of quick ? [true] : [true, false]) {
     const base = await publish('publish before the -wal round');
     check(base.code === 0, `publish before the -wal round: exit ${base.code}: ${base.stderr.slice(0, 300)}`);
-    await writeSnapshot(db, { entries: (await readSnapshot(db)).snapshot.entries.map((e, i) => (i % 3 === 0 ? { public_key: e.public_key, status: 'confirmed', evidence: 'advert' } : e)), writtenAt: new Date() });
+    await writeSnapshot(db, {
+      entries: (await readSnapshot(db)).snapshot.entries.map((e, i) =>
+        i % 3 === 0 ? { public_key: e.public_key, status: 'confirmed', evidence: 'advert' } : e,
+      ),
+      writtenAt: new Date(),
+    });
     const ingestor = start(ingestorBin, ['run', '--db', db, '--cron', FAR_AWAY, '--poll', '0']);
     const applied = await ingestor.waitFor(/applied snapshot|unchanged/, 20_000);
     await ingestor.kill('SIGKILL');
@@ -142,7 +162,11 @@ export async function runCampaign({ rng, quick, work, check, log, shared }) {
   await guard('HTTP load with a signing key and a second writer', async () => {
     const { proc, port } = await startServer(db, ['--interval', '1s', '--hmac-key-file', keyFile]);
     const writer = start(fixture('publisher.mjs'), ['--db', db, '--entries', '500', '--quiet', '--interval-ms', '20']);
-    const load = await run(fixture('loadgen.mjs'), ['--port', String(port), '--seconds', quick ? '2' : '5', '--connections', '3', '--seed', String(rng.int(1e9))], { timeoutMs: 30_000 });
+    const load = await run(
+      fixture('loadgen.mjs'),
+      ['--port', String(port), '--seconds', quick ? '2' : '5', '--connections', '3', '--seed', String(rng.int(1e9))],
+      { timeoutMs: 30_000 },
+    );
     const writerDone = await writer.kill('SIGTERM');
     const figures = JSON.parse(load.stdout || '{}');
     counts.requests += figures.requests ?? 0;
@@ -157,7 +181,9 @@ export async function runCampaign({ rng, quick, work, check, log, shared }) {
   const legacy = join(work, 'legacy', 'mesh.db');
   mkdirSync(join(work, 'legacy'));
   const conn = new Database(legacy);
-  conn.exec("CREATE TABLE nodes (public_key TEXT PRIMARY KEY, name TEXT, role TEXT, lat REAL, lon REAL, last_seen TEXT, first_seen TEXT, advert_count INTEGER DEFAULT 0); INSERT INTO nodes (public_key) VALUES ('aa11');");
+  conn.exec(
+    "CREATE TABLE nodes (public_key TEXT PRIMARY KEY, name TEXT, role TEXT, lat REAL, lon REAL, last_seen TEXT, first_seen TEXT, advert_count INTEGER DEFAULT 0); INSERT INTO nodes (public_key) VALUES ('aa11');",
+  );
   conn.close();
   const legacyBefore = dbDigest(legacy);
   const refused = await run(serverBin, ['publish', '--db', legacy], { timeoutMs: 20_000 });

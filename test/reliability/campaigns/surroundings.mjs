@@ -22,7 +22,20 @@
 // broken log ends neither process nor their work.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -36,7 +49,11 @@ function fingerprint(dir) {
   for (const name of readdirSync(dir).sort()) {
     const stats = lstatSync(join(dir, name));
     if (!stats.isFile()) continue;
-    out[name] = /^mesh\.db(-wal|-shm)?$/.test(name) ? 'db' : createHash('sha256').update(readFileSync(join(dir, name))).digest('hex');
+    out[name] = /^mesh\.db(-wal|-shm)?$/.test(name)
+      ? 'db'
+      : createHash('sha256')
+          .update(readFileSync(join(dir, name)))
+          .digest('hex');
   }
   return out;
 }
@@ -91,10 +108,16 @@ async function linksAndModes({ rng, quick, work, check, counts }) {
       writeFileSync(a.file, rng.pick(signed ? [...bad, `{"writtenAt":"2026-11-21T23:00:0${i}Z","entries":[]}`] : bad));
       const out = await applyJson(a.db, signed ? ['--hmac-key-file', a.keyFile] : []);
       counts.refused++;
-      check(out.status === 'malformed' && /no copy kept/.test(out.stderr), `rejected/ as a link to ..: not refused with "no copy kept": ${out.status} ${out.stderr.slice(0, 300)}`);
+      check(
+        out.status === 'malformed' && /no copy kept/.test(out.stderr),
+        `rejected/ as a link to ..: not refused with "no copy kept": ${out.status} ${out.stderr.slice(0, 300)}`,
+      );
     }
     counts.filesWatched += Object.keys(before).length;
-    if (!check(same(fingerprint(a.dir), before), `rejected/ as a link to ..: the database directory changed: ${JSON.stringify(Object.keys(fingerprint(a.dir)))}`)) counts.filesLost++;
+    if (
+      !check(same(fingerprint(a.dir), before), `rejected/ as a link to ..: the database directory changed: ${JSON.stringify(Object.keys(fingerprint(a.dir)))}`)
+    )
+      counts.filesLost++;
 
     // rejected/ → a directory of files named like copies
     const b = await operatorDir(work, `links-${round}-b`);
@@ -119,7 +142,10 @@ async function linksAndModes({ rng, quick, work, check, counts }) {
     symlinkSync(elsewhere, c.queue);
     const published = await cli(serverBin, ['publish', '--db', c.db]);
     counts.refused++;
-    check(published.code !== 0 && /is a symbolic link, not a directory/.test(published.stderr), `a linked handoff directory: the publish was not refused: ${published.stderr.slice(0, 300)}`);
+    check(
+      published.code !== 0 && /is a symbolic link, not a directory/.test(published.stderr),
+      `a linked handoff directory: the publish was not refused: ${published.stderr.slice(0, 300)}`,
+    );
     writeFileSync(join(elsewhere, 'snapshot.json'), '{"writtenAt":"2026-11-21T23:00:00Z","entries":[{"public_key":"aa11","status":"confirmed"}]}');
     const through = await applyJson(c.db);
     counts.refused++;
@@ -209,7 +235,8 @@ async function inodeReuse({ quick, work, check, counts, log }) {
       await consumer.runNow();
       const out = await applyJson(db);
       const ok = handled === c.seq && out.status === 'applied' && conn.prepare('SELECT seq FROM mbcap_ledger ORDER BY id DESC LIMIT 1').pluck().get() === c.seq;
-      if (!check(ok, `inode reuse: seq ${c.seq} carried the applied file's identity and was skipped (consumer handled ${handled}, apply said ${out.status})`)) counts.missed++;
+      if (!check(ok, `inode reuse: seq ${c.seq} carried the applied file's identity and was skipped (consumer handled ${handled}, apply said ${out.status})`))
+        counts.missed++;
     }
     await consumer.stop();
     conn.close();
@@ -272,7 +299,8 @@ async function clockSteps({ rng, quick, work, check, counts, log }) {
     if (last !== null && writtenAtMs < last.writtenAtMs) counts.stepsBack++;
     if (check(out.status === 'applied', `clock ${clock}: a fresh publish (seq ${seq}) was not applied: ${out.status} ${out.stderr.slice(0, 300)}`)) {
       counts.applied++;
-      if (last !== null && writtenAtMs < last.writtenAtMs) check(/clock stepped back/.test(out.stderr), `clock ${clock}: the step back was applied without a warning`);
+      if (last !== null && writtenAtMs < last.writtenAtMs)
+        check(/clock stepped back/.test(out.stderr), `clock ${clock}: the step back was applied without a warning`);
       last = { seq, writtenAtMs };
     }
   }
@@ -305,7 +333,10 @@ async function hashFloods({ quick, work, check, counts }) {
   counts.floodKeys = n;
   counts.floodRatio = Math.round((flood.ms / plain.ms) * 100) / 100;
   counts.floodMs = Math.round(flood.ms);
-  check(flood.out.status === 'applied' && flood.out.updatedActive === n, `hash flood: ${n} colliding keys: ${flood.out.status}, ${flood.out.updatedActive} rows`);
+  check(
+    flood.out.status === 'applied' && flood.out.updatedActive === n,
+    `hash flood: ${n} colliding keys: ${flood.out.status}, ${flood.out.updatedActive} rows`,
+  );
   // A quadratic index takes about 190× as long (51 s against 0.27 s at 120k); anything near linear passes
   check(counts.floodRatio < 10, `hash flood: ${n} colliding keys took ${counts.floodRatio}× the time of random keys`);
 }
@@ -327,8 +358,17 @@ async function malformedRows({ rng, work, check, counts }) {
   counts.badRows += bad.length;
   if (!check(published.code === 0, `malformed rows: the publish failed: ${published.stderr.slice(0, 300)}`)) return;
   const out = JSON.parse(published.stdout);
-  check(out.entries === good && out.skippedRows?.count === bad.length, `malformed rows: ${out.entries} entries (want ${good}), ${out.skippedRows?.count} skipped (want ${bad.length})`);
-  check(published.stderr.split('\n').filter(Boolean).every((line) => /^\d{4}-\d\d-\d\dT/.test(line)), 'malformed rows: a key broke a log line');
+  check(
+    out.entries === good && out.skippedRows?.count === bad.length,
+    `malformed rows: ${out.entries} entries (want ${good}), ${out.skippedRows?.count} skipped (want ${bad.length})`,
+  );
+  check(
+    published.stderr
+      .split('\n')
+      .filter(Boolean)
+      .every((line) => /^\d{4}-\d\d-\d\dT/.test(line)),
+    'malformed rows: a key broke a log line',
+  );
   check((await applyJson(o.db)).status === 'applied', 'malformed rows: the snapshot was not applied');
   counts.badRowPublishes++;
 }
@@ -384,8 +424,13 @@ async function hostileHttp({ rng, quick, work, check, counts }) {
         counts.requests++;
       }
     }
-    const health = await fetch(`http://127.0.0.1:${server.port}/healthz`).then((res) => res.status).catch((error) => String(error));
-    check(server.proc.alive() && health === 200, `hostile HTTP: after ${counts.requests} requests the server is ${server.proc.alive() ? 'alive' : 'gone'}, /healthz gave ${health}: ${server.proc.log().slice(-400)}`);
+    const health = await fetch(`http://127.0.0.1:${server.port}/healthz`)
+      .then((res) => res.status)
+      .catch((error) => String(error));
+    check(
+      server.proc.alive() && health === 200,
+      `hostile HTTP: after ${counts.requests} requests the server is ${server.proc.alive() ? 'alive' : 'gone'}, /healthz gave ${health}: ${server.proc.log().slice(-400)}`,
+    );
   } finally {
     await server.proc.kill('SIGTERM');
   }
@@ -406,8 +451,16 @@ async function brokenStderr({ quick, work, check, counts }) {
   for (const how of ['closed pipe', '/dev/full']) {
     // The ingestor keeps applying, the server keeps publishing
     const stderr = how === '/dev/full' ? 'exec 2>/dev/full; ' : '';
-    const ingestor = spawn('bash', ['-c', `${stderr}exec "${process.execPath}" "$@"`, 'bash', ingestorBin, 'run', '--db', o.db, '--cron', '0 0 1 1 *', '--poll', '200ms'], { stdio: ['ignore', 'ignore', 'pipe'] });
-    const server = spawn('bash', ['-c', `${stderr}exec "${process.execPath}" "$@"`, 'bash', serverBin, 'run', '--db', o.db, '--port', '0', '--interval', '1s'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const ingestor = spawn(
+      'bash',
+      ['-c', `${stderr}exec "${process.execPath}" "$@"`, 'bash', ingestorBin, 'run', '--db', o.db, '--cron', '0 0 1 1 *', '--poll', '200ms'],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    const server = spawn(
+      'bash',
+      ['-c', `${stderr}exec "${process.execPath}" "$@"`, 'bash', serverBin, 'run', '--db', o.db, '--port', '0', '--interval', '1s'],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     if (how === 'closed pipe') {
       await sleep(1500);
       ingestor.stderr.destroy();
@@ -427,7 +480,10 @@ async function brokenStderr({ quick, work, check, counts }) {
     const applied = rows() - before;
     const alive = ingestor.exitCode === null && server.exitCode === null;
     counts.stderrCases++;
-    check(alive && applied >= 3, `broken stderr (${how}): ${applied} applies since, processes ${alive ? 'alive' : 'gone'} (ingestor ${ingestor.exitCode}, server ${server.exitCode})`);
+    check(
+      alive && applied >= 3,
+      `broken stderr (${how}): ${applied} applies since, processes ${alive ? 'alive' : 'gone'} (ingestor ${ingestor.exitCode}, server ${server.exitCode})`,
+    );
     ingestor.kill('SIGTERM');
     server.kill('SIGTERM');
     await Promise.all([ingestor, server].map((child) => (child.exitCode === null ? new Promise((resolve) => child.on('close', resolve)) : null)));
@@ -436,10 +492,29 @@ async function brokenStderr({ quick, work, check, counts }) {
 
 export async function runCampaign({ rng, quick, work, check, log }) {
   const counts = {
-    refused: 0, filesWatched: 0, filesLost: 0, copies: 0, copiesTooOpen: 0,
-    ext4: 'not run', ext4Rounds: 0, reuses: 0, missed: 0,
-    clock: 'not run', publishes: 0, applied: 0, stepsBack: 0, restored: 0, restoredStale: 0, restoredFuture: 0,
-    floodKeys: 0, floodMs: 0, floodRatio: 0, badRows: 0, badRowPublishes: 0, requests: 0, stderrCases: 0,
+    refused: 0,
+    filesWatched: 0,
+    filesLost: 0,
+    copies: 0,
+    copiesTooOpen: 0,
+    ext4: 'not run',
+    ext4Rounds: 0,
+    reuses: 0,
+    missed: 0,
+    clock: 'not run',
+    publishes: 0,
+    applied: 0,
+    stepsBack: 0,
+    restored: 0,
+    restoredStale: 0,
+    restoredFuture: 0,
+    floodKeys: 0,
+    floodMs: 0,
+    floodRatio: 0,
+    badRows: 0,
+    badRowPublishes: 0,
+    requests: 0,
+    stderrCases: 0,
   };
   const context = { rng, quick, work, check, log, counts };
   await linksAndModes({ ...context, rng: rng.fork('links') });
@@ -452,12 +527,20 @@ export async function runCampaign({ rng, quick, work, check, log }) {
 
   const parts = [
     `links/modes: ${counts.refused} refusals, ${counts.filesLost} of ${counts.filesWatched} files beside touched, ${counts.copiesTooOpen} of ${counts.copies} copies too open`,
-    counts.ext4 === 'ok' ? `inode reuse (ext4, 128-byte inodes): ${counts.reuses} reuses in ${counts.ext4Rounds} rounds, ${counts.missed} skipped` : `inode reuse ${counts.ext4}`,
-    counts.clock === 'ok' ? `clock: ${counts.applied}/${counts.publishes} publishes applied (${counts.stepsBack} after a step back), ${counts.restored} old files restored, each as the rule says (${counts.restoredStale} stale, ${counts.restoredFuture} too far ahead of the clock)` : `clock ${counts.clock}`,
+    counts.ext4 === 'ok'
+      ? `inode reuse (ext4, 128-byte inodes): ${counts.reuses} reuses in ${counts.ext4Rounds} rounds, ${counts.missed} skipped`
+      : `inode reuse ${counts.ext4}`,
+    counts.clock === 'ok'
+      ? `clock: ${counts.applied}/${counts.publishes} publishes applied (${counts.stepsBack} after a step back), ${counts.restored} old files restored, each as the rule says (${counts.restoredStale} stale, ${counts.restoredFuture} too far ahead of the clock)`
+      : `clock ${counts.clock}`,
     `hash flood: ${counts.floodKeys} colliding keys applied in ${counts.floodMs} ms, ${counts.floodRatio}× random keys`,
     `malformed rows: ${counts.badRows} bad keys skipped, ${counts.badRowPublishes} publishes went through`,
     `hostile HTTP: ${counts.requests} requests, the server alive`,
     `broken stderr: ${counts.stderrCases} cases (closed pipe, /dev/full), both processes kept working`,
   ];
-  return { runs: counts.refused + counts.ext4Rounds + counts.publishes + counts.restored + counts.requests + counts.stderrCases + 2, figures: counts, line: parts.join('; ') };
+  return {
+    runs: counts.refused + counts.ext4Rounds + counts.publishes + counts.restored + counts.requests + counts.stderrCases + 2,
+    figures: counts,
+    line: parts.join('; '),
+  };
 }

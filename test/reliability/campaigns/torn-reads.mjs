@@ -12,7 +12,9 @@ export async function runCampaign({ rng, quick, work, check }) {
   const writers = [1, 2].map((tag) => start(fixture('publisher.mjs'), ['--db', db, '--entries', String(entries), '--tag', String(tag), '--quiet']));
   await Promise.all(writers.map((w) => w.waitFor(/ready/, 10_000)));
   await sleep(rng.between(0, 50));
-  const reader = await run(fixture('reader.mjs'), ['--db', db, '--reads', String(reads), '--entries', String(entries), '--seconds', quick ? '30' : '240'], { timeoutMs: quick ? 40_000 : 260_000 });
+  const reader = await run(fixture('reader.mjs'), ['--db', db, '--reads', String(reads), '--entries', String(entries), '--seconds', quick ? '30' : '240'], {
+    timeoutMs: quick ? 40_000 : 260_000,
+  });
   const done = await Promise.all(writers.map((w) => w.kill('SIGTERM')));
 
   const r = JSON.parse(reader.stdout.trim().split('\n').at(-1) ?? '{}');

@@ -19,7 +19,8 @@ function patternProblem(entries, tag, size) {
   if (!prefix.startsWith(tag)) return `written by writer ${prefix.slice(0, 4)}, not by the killed one (${tag})`;
   const round = Number.parseInt(prefix.slice(4), 16);
   for (let i = 0; i < size; i++) {
-    if (entries[i].public_key !== prefix + i.toString(16).padStart(8, '0') || entries[i].status !== STATUSES[(round + i) % 3]) return `entry ${i} does not belong to round ${round}`;
+    if (entries[i].public_key !== prefix + i.toString(16).padStart(8, '0') || entries[i].status !== STATUSES[(round + i) % 3])
+      return `entry ${i} does not belong to round ${round}`;
   }
   return null;
 }
@@ -93,7 +94,10 @@ export async function runCampaign({ rng, quick, work, check, log, shared }) {
         counts.fresh++;
         if (kind === 'server') {
           const keys = read.snapshot.entries.map((e) => e.public_key);
-          check(keys.length === keyIndex.size && keys.every((key) => keyIndex.has(key)), `kill ${k} (server): a new snapshot of ${keys.length} entries that is not every node`);
+          check(
+            keys.length === keyIndex.size && keys.every((key) => keyIndex.has(key)),
+            `kill ${k} (server): a new snapshot of ${keys.length} entries that is not every node`,
+          );
         } else {
           const problem = patternProblem(read.snapshot.entries, tag, size);
           check(problem === null, `kill ${k} (${kind}): a new snapshot that is not whole: ${problem}`);
@@ -111,7 +115,11 @@ export async function runCampaign({ rng, quick, work, check, log, shared }) {
     counts.maxTemps = Math.max(counts.maxTemps, temps.length);
     if (temps.some((n) => n.includes(`.${proc.pid}.`))) counts.midWrite++;
     // A writer that completed a write swept the temp files of dead writers before it
-    if (read && read.contentHash !== previous) check(temps.every((n) => n.includes(`.${proc.pid}.`)), `kill ${k}: a write completed, yet temp files of dead writers are left: ${temps.join(', ')}`);
+    if (read && read.contentHash !== previous)
+      check(
+        temps.every((n) => n.includes(`.${proc.pid}.`)),
+        `kill ${k}: a write completed, yet temp files of dead writers are left: ${temps.join(', ')}`,
+      );
     check(temps.length <= 3, `kill ${k}: temp files pile up: ${temps.join(', ')}`);
     check(others.length === 0, `kill ${k}: unexpected files: ${others.join(', ')}`);
   }

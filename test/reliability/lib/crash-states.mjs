@@ -131,7 +131,8 @@ export function* crashStates(events, initial, { perPoint = 64, random = Math.ran
   function* statesAt(point) {
     // What may or may not survive: the unsynced tail of each directory and of each file
     const units = [];
-    for (const [dir, d] of dirs) if (d.ops.length > d.synced) units.push({ kind: 'dir', dir, d, from: d.synced, count: d.ops.length - d.synced + 1, total: d.ops.length });
+    for (const [dir, d] of dirs)
+      if (d.ops.length > d.synced) units.push({ kind: 'dir', dir, d, from: d.synced, count: d.ops.length - d.synced + 1, total: d.ops.length });
     // Files some surviving name may reach: by a synced name, a live one, or a pending create
     const reachable = new Set([...names(new Map()).values(), ...live.values()]);
     for (const d of dirs.values()) for (let j = d.synced; j < d.ops.length; j++) if (d.ops[j].type === 'link') reachable.add(d.ops[j].ino);
@@ -147,11 +148,13 @@ export function* crashStates(events, initial, { perPoint = 64, random = Math.ran
     if (total <= perPoint) {
       for (let c = 0; c < total; c++) {
         let rest = c;
-        choices.push(units.map((u) => {
-          const v = rest % u.count;
-          rest = Math.floor(rest / u.count);
-          return v;
-        }));
+        choices.push(
+          units.map((u) => {
+            const v = rest % u.count;
+            rest = Math.floor(rest / u.count);
+            return v;
+          }),
+        );
       }
     } else {
       const seen = new Set();

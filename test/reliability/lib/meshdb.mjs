@@ -65,9 +65,23 @@ export async function buildMeshDb(path, rng, count) {
       for (let p = 0; p < Math.min(200, count); p++) {
         const key = keys[rng.int(count)];
         const payload = encodeAdvert({ publicKey: key, timestamp: 1_790_000_000, type: 2, name: `n${p}` });
-        packet.run(toHex(encodePacket({ routeType: ROUTE_TYPE.FLOOD, payloadType: PAYLOAD_TYPE.ADVERT, hashSize: 2, hops: [], payload })), `a${p}`, seen, 1, PAYLOAD_TYPE.ADVERT);
+        packet.run(
+          toHex(encodePacket({ routeType: ROUTE_TYPE.FLOOD, payloadType: PAYLOAD_TYPE.ADVERT, hashSize: 2, hops: [], payload })),
+          `a${p}`,
+          seen,
+          1,
+          PAYLOAD_TYPE.ADVERT,
+        );
         const hop = keys[rng.int(count)].slice(0, 4);
-        packet.run(toHex(encodePacket({ routeType: ROUTE_TYPE.FLOOD, payloadType: PAYLOAD_TYPE.TXT_MSG, hashSize: 2, hops: [hop], payload: new Uint8Array([1, 2, 3, 4]) })), `m${p}`, seen, 1, PAYLOAD_TYPE.TXT_MSG);
+        packet.run(
+          toHex(
+            encodePacket({ routeType: ROUTE_TYPE.FLOOD, payloadType: PAYLOAD_TYPE.TXT_MSG, hashSize: 2, hops: [hop], payload: new Uint8Array([1, 2, 3, 4]) }),
+          ),
+          `m${p}`,
+          seen,
+          1,
+          PAYLOAD_TYPE.TXT_MSG,
+        );
       }
     })();
     db.pragma('wal_checkpoint(TRUNCATE)');
@@ -158,7 +172,8 @@ export function dbDigest(dbPath) {
   return `db:${hash(dbPath)} wal:${hash(`${dbPath}-wal`)}`;
 }
 
-const STATE_SQL = "coalesce(multibyte_sup, 0) * 4 + CASE WHEN multibyte_evidence IS NULL THEN 0 WHEN multibyte_evidence = 'advert' THEN 1 WHEN multibyte_evidence = 'path' THEN 2 ELSE 3 END";
+const STATE_SQL =
+  "coalesce(multibyte_sup, 0) * 4 + CASE WHEN multibyte_evidence IS NULL THEN 0 WHEN multibyte_evidence = 'advert' THEN 1 WHEN multibyte_evidence = 'path' THEN 2 ELSE 3 END";
 
 /**
  * The states alone, by rowid, without the keys: node i is row i/2 + 1 of nodes (even i) or

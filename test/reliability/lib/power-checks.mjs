@@ -67,7 +67,17 @@ export const acksIn = (text) => text.split('\n').map(ackOf).filter(Boolean);
  */
 export async function factsOf(dir, { nextApply }) {
   const db = join(dir, 'mesh.db');
-  const facts = { snapshot: null, snapshotError: null, integrity: null, dbError: null, ledger: new Set(), resets: new Set(), transmissions: 0, content: '', next: null };
+  const facts = {
+    snapshot: null,
+    snapshotError: null,
+    integrity: null,
+    dbError: null,
+    ledger: new Set(),
+    resets: new Set(),
+    transmissions: 0,
+    content: '',
+    next: null,
+  };
   try {
     const read = await readSnapshot(db);
     facts.snapshot = { seq: read.snapshot.seq, contentHash: read.contentHash };
@@ -81,7 +91,13 @@ export async function factsOf(dir, { nextApply }) {
       for (const hash of handle.prepare('SELECT content_hash FROM mbcap_ledger').pluck().iterate()) facts.ledger.add(hash);
       for (const id of handle.prepare('SELECT id FROM mbcap_resets').pluck().iterate()) facts.resets.add(id);
       facts.transmissions = handle.prepare('SELECT count(*) FROM transmissions').pluck().get();
-      facts.content = handle.prepare("SELECT group_concat(public_key || multibyte_sup || ifnull(multibyte_evidence, ''), ',') FROM (SELECT public_key, multibyte_sup, multibyte_evidence FROM nodes UNION ALL SELECT public_key, multibyte_sup, multibyte_evidence FROM inactive_nodes)").pluck().get() ?? '';
+      facts.content =
+        handle
+          .prepare(
+            "SELECT group_concat(public_key || multibyte_sup || ifnull(multibyte_evidence, ''), ',') FROM (SELECT public_key, multibyte_sup, multibyte_evidence FROM nodes UNION ALL SELECT public_key, multibyte_sup, multibyte_evidence FROM inactive_nodes)",
+          )
+          .pluck()
+          .get() ?? '';
     } finally {
       handle.close();
     }
@@ -110,7 +126,8 @@ export async function factsOf(dir, { nextApply }) {
 }
 
 /** A short key for the state SQLite and the reader see, so equal states are checked once. */
-export const logicalKey = (f) => JSON.stringify([f.snapshot, f.snapshotError, f.integrity, f.dbError, [...f.ledger], [...f.resets], f.transmissions, f.content]);
+export const logicalKey = (f) =>
+  JSON.stringify([f.snapshot, f.snapshotError, f.integrity, f.dbError, [...f.ledger], [...f.resets], f.transmissions, f.content]);
 
 /**
  * What is wrong with a state whose facts are `f`, after the acknowledgements `acks`; an
@@ -133,7 +150,8 @@ export function problemsOf(f, acks, base) {
   }
   if (f.next && f.snapshot) {
     if (f.next.status !== 'applied' && f.next.status !== 'unchanged') problems.push(`the next apply says ${f.next.status}`);
-    else if (f.next.last !== f.snapshot.contentHash) problems.push(`after the next apply the ledger's last snapshot is ${f.next.last}, not the file's ${f.snapshot.contentHash}`);
+    else if (f.next.last !== f.snapshot.contentHash)
+      problems.push(`after the next apply the ledger's last snapshot is ${f.next.last}, not the file's ${f.snapshot.contentHash}`);
   }
   return problems;
 }

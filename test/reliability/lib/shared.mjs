@@ -14,7 +14,12 @@ export function createShared(runDir, rng) {
       let entry = built.get(count);
       if (!entry) {
         const path = join(runDir, `mesh-${count}.db`);
-        entry = buildMeshDb(path, rng.fork(`mesh-${count}`), count).then(({ keys, model }) => ({ path, keys, model, keyIndex: new Map(keys.map((k, i) => [k, i])) }));
+        entry = buildMeshDb(path, rng.fork(`mesh-${count}`), count).then(({ keys, model }) => ({
+          path,
+          keys,
+          model,
+          keyIndex: new Map(keys.map((k, i) => [k, i])),
+        }));
         built.set(count, entry);
       }
       const { path, keys, model, keyIndex } = await entry;

@@ -6,10 +6,29 @@
 // buffers; a record with a buffer cut short is refused). crash-states.mjs turns the events
 // into the states a power cut may leave.
 
-export const TRACED_CALLS = ['openat', 'write', 'pwrite64', 'lseek', 'fsync', 'fdatasync', 'ftruncate', 'rename', 'renameat', 'renameat2', 'unlink', 'unlinkat', 'mkdir', 'mkdirat'];
+export const TRACED_CALLS = [
+  'openat',
+  'write',
+  'pwrite64',
+  'lseek',
+  'fsync',
+  'fdatasync',
+  'ftruncate',
+  'rename',
+  'renameat',
+  'renameat2',
+  'unlink',
+  'unlinkat',
+  'mkdir',
+  'mkdirat',
+];
 export const TRACE_OPTIONS = ['-f', '-qq', '-y', '-xx', '-s', '4194304', '-e', `trace=${TRACED_CALLS.join(',')}`];
 
-const fromStraceText = (text) => Buffer.from(text.replace(/\\x([0-9a-f]{2})/g, (_, h) => String.fromCharCode(Number.parseInt(h, 16))), 'latin1');
+const fromStraceText = (text) =>
+  Buffer.from(
+    text.replace(/\\x([0-9a-f]{2})/g, (_, h) => String.fromCharCode(Number.parseInt(h, 16))),
+    'latin1',
+  );
 const unescapeText = (text) => fromStraceText(text).toString('utf8');
 
 /** Splits strace arguments at top-level commas (strings are hex-escaped, so only brackets nest). */
@@ -116,7 +135,8 @@ export function parseTrace(text, root) {
       case 'pwrite64': {
         const d = descriptor(args[0]);
         const bytes = quoted(args[1])?.subarray(0, ret) ?? Buffer.alloc(0);
-        if (inRoot(d.path) && bytes.length < ret) throw new Error(`strace kept ${bytes.length} of the ${ret} bytes written to ${d.path}; record with a larger -s`);
+        if (inRoot(d.path) && bytes.length < ret)
+          throw new Error(`strace kept ${bytes.length} of the ${ret} bytes written to ${d.path}; record with a larger -s`);
         if ((d.fd === 1 || d.fd === 2) && !inRoot(d.path)) {
           if (name === 'write') events.push({ op: 'output', pid, fd: d.fd, text: bytes.toString('utf8') });
           break;
@@ -151,7 +171,8 @@ export function parseTrace(text, root) {
       case 'rename':
       case 'renameat':
       case 'renameat2': {
-        const [from, to] = name === 'rename' ? [resolveAt('AT_FDCWD', args[0]), resolveAt('AT_FDCWD', args[1])] : [resolveAt(args[0], args[1]), resolveAt(args[2], args[3])];
+        const [from, to] =
+          name === 'rename' ? [resolveAt('AT_FDCWD', args[0]), resolveAt('AT_FDCWD', args[1])] : [resolveAt(args[0], args[1]), resolveAt(args[2], args[3])];
         if (inRoot(from) || inRoot(to)) events.push({ op: 'rename', from: rel(from), to: rel(to) });
         break;
       }

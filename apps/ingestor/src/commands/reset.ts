@@ -36,7 +36,12 @@ export const resetCommand: CommandModule<object, Args> = {
   describe: 'Clear capability values back to unknown (multibyte_sup 0, no evidence): snapshots only ever raise a value, this is the one way down',
   builder: (y) =>
     withWrite(y)
-      .option('key', { type: 'string', array: true, requiresArg: true, describe: 'Public key(s) to clear, hex, matched exactly as stored (repeat --key or list several)' })
+      .option('key', {
+        type: 'string',
+        array: true,
+        requiresArg: true,
+        describe: 'Public key(s) to clear, hex, matched exactly as stored (repeat --key or list several)',
+      })
       .option('all', { type: 'boolean', default: false, describe: 'Clear every row of nodes and inactive_nodes (instead of --key)' })
       .option('status', { type: 'string', requiresArg: true, describe: 'Clear only rows holding this status: suspected or confirmed (default: any)' })
       .option('json', { type: 'boolean', default: false, describe: 'Print what was done as one JSON object on stdout' })

@@ -68,18 +68,30 @@ export const runCommand: CommandModule<object, Args> = {
       onEvent: (event: ConsumerEvent) => {
         switch (event.type) {
           case 'ready':
-            log.info('ready', `watching ${event.path}${event.watching ? '' : ' (watch off)'}; tick ${event.cron ?? 'off'}; poll ${event.pollMs ? formatDuration(event.pollMs) : 'off'}`, { path: event.path, cron: event.cron, pollMs: event.pollMs, watching: event.watching });
+            log.info(
+              'ready',
+              `watching ${event.path}${event.watching ? '' : ' (watch off)'}; tick ${event.cron ?? 'off'}; poll ${event.pollMs ? formatDuration(event.pollMs) : 'off'}`,
+              { path: event.path, cron: event.cron, pollMs: event.pollMs, watching: event.watching },
+            );
             break;
           case 'absent':
             log.info('no-snapshot', `no snapshot at ${event.path} yet; waiting for the first publish`, { path: event.path });
             break;
           case 'rejected': {
-            log.warn('malformed', describeMalformed({ code: event.error.code, reason: event.error.message, copy: event.copy, copyNote: event.note ?? undefined }), { code: event.error.code, copy: event.copy, copyNote: event.note });
+            log.warn(
+              'malformed',
+              describeMalformed({ code: event.error.code, reason: event.error.message, copy: event.copy, copyNote: event.note ?? undefined }),
+              { code: event.error.code, copy: event.copy, copyNote: event.note },
+            );
             break;
           }
           case 'failed':
             if (!(event.error instanceof SchemaMissing)) {
-              log.error('apply-failed', `could not ${event.stage === 'read' ? 'read' : 'apply'} the snapshot: ${(event.error as Error)?.message ?? event.error}; retrying in ${formatDuration(event.retryInMs)}`, { stage: event.stage });
+              log.error(
+                'apply-failed',
+                `could not ${event.stage === 'read' ? 'read' : 'apply'} the snapshot: ${(event.error as Error)?.message ?? event.error}; retrying in ${formatDuration(event.retryInMs)}`,
+                { stage: event.stage },
+              );
             }
             break;
           case 'watch-error':

@@ -15,7 +15,11 @@ export const statusCommand: CommandModule<object, Args> = {
     withDb(y)
       .option('json', { type: 'boolean', default: false, describe: 'Print one JSON object' })
       .option('history', { type: 'number', default: 10, describe: 'How many recent applies to list' })
-      .option('hmac-key-file', { type: 'string', requiresArg: true, describe: `Verify the snapshot signature with the key in this file: ${KEY_FILE_RULES}` }) as never,
+      .option('hmac-key-file', {
+        type: 'string',
+        requiresArg: true,
+        describe: `Verify the snapshot signature with the key in this file: ${KEY_FILE_RULES}`,
+      }) as never,
   handler: async (args) => {
     if (!Number.isInteger(args.history) || args.history < 0) throw new RangeError(`Expected --history to be a whole number, got ${args.history}`);
     const hmacKey = readKeyFile(args['hmac-key-file'], { use: 'verify', log: createLogger({ format: args['log-format'] }) });

@@ -9,7 +9,7 @@ type Args = CommonArgs & { json: boolean };
 
 export const publishCommand: CommandModule<object, Args> = {
   command: 'publish',
-  describe: 'One analytics cycle: compute every node\'s capability and publish the snapshot',
+  describe: "One analytics cycle: compute every node's capability and publish the snapshot",
   builder: (y) => withCommon(y).option('json', { type: 'boolean', default: false, describe: 'Print the outcome as one JSON object on stdout' }) as never,
   handler: async (args) => {
     const log = createLogger({ format: args['log-format'] });
@@ -30,7 +30,19 @@ export const publishCommand: CommandModule<object, Args> = {
     if (skipped) log.warn('published', line, { ...record });
     else log.info('published', line, { ...record });
     if (args.json) {
-      console.log(JSON.stringify({ seq: record.seq, entries: record.entries, confirmed: c.confirmed, suspected: c.suspected, unknown: c.unknown, packets: record.packets, durationMs: record.durationMs, path: record.path, skippedRows: record.skippedRows }));
+      console.log(
+        JSON.stringify({
+          seq: record.seq,
+          entries: record.entries,
+          confirmed: c.confirmed,
+          suspected: c.suspected,
+          unknown: c.unknown,
+          packets: record.packets,
+          durationMs: record.durationMs,
+          path: record.path,
+          skippedRows: record.skippedRows,
+        }),
+      );
     }
   },
 };

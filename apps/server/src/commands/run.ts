@@ -29,7 +29,8 @@ export const runCommand: CommandModule<object, Args> = {
     const window = windowMs(args.window);
     const intervalMs = parseDuration(args.interval, '--interval');
     if (intervalMs < 1000) throw new RangeError(`Expected --interval to be at least 1s, got ${JSON.stringify(args.interval)}`);
-    if (!Number.isInteger(args.port) || args.port < 0 || args.port > 65535) throw new RangeError(`Expected --port to be a port number from 0 to 65535, got ${args.port}`);
+    if (!Number.isInteger(args.port) || args.port < 0 || args.port > 65535)
+      throw new RangeError(`Expected --port to be a port number from 0 to 65535, got ${args.port}`);
     const requested = args['max-connections'];
     if (!Number.isInteger(requested) || requested < 1) throw new RangeError(`Expected --max-connections to be a positive whole number, got ${requested}`);
     const hmacKey = readKeyFile(args['hmac-key-file'], { use: 'sign', log });
@@ -43,11 +44,20 @@ export const runCommand: CommandModule<object, Args> = {
     let saidUnchanged = false;
     const report = (record: PublishRecord) => {
       if (record.error !== null) {
-        log.error('publish-failed', `publish failed after ${formatDuration(record.durationMs)}: ${record.error}; the previous snapshot stays in place; next try in ${formatDuration(intervalMs)}`, { ...record });
+        log.error(
+          'publish-failed',
+          `publish failed after ${formatDuration(record.durationMs)}: ${record.error}; the previous snapshot stays in place; next try in ${formatDuration(intervalMs)}`,
+          { ...record },
+        );
         return;
       }
       if (record.unchanged) {
-        if (!saidUnchanged) log.info('unchanged', `nothing changed since snapshot seq ${record.seq}: it stays, and nothing is published until a status or evidence changes; such cycles are counted in /metrics (mbcap_cycles_unchanged_total), not logged`, { ...record });
+        if (!saidUnchanged)
+          log.info(
+            'unchanged',
+            `nothing changed since snapshot seq ${record.seq}: it stays, and nothing is published until a status or evidence changes; such cycles are counted in /metrics (mbcap_cycles_unchanged_total), not logged`,
+            { ...record },
+          );
         saidUnchanged = true;
         return;
       }
@@ -64,24 +74,42 @@ export const runCommand: CommandModule<object, Args> = {
     let timer: NodeJS.Timeout | null = null;
     let stopping = false;
     const cycle = () => {
-      inFlight = publisher.publish().then(report).finally(() => {
-        inFlight = null;
-        if (!stopping) timer = setTimeout(cycle, intervalMs);
-      });
+      inFlight = publisher
+        .publish()
+        .then(report)
+        .finally(() => {
+          inFlight = null;
+          if (!stopping) timer = setTimeout(cycle, intervalMs);
+        });
     };
 
     // Descriptors counted with the database open; the publish thread's own come out of the reserve
     const cap = connectionCap(requested, softOpenFileLimit(), openDescriptors());
-    if (cap.lowered) log.warn('connection-cap', `--max-connections ${cap.requested} lowered to ${cap.max}: the open-file limit is ${cap.fileLimit} and ${PUBLISHER_RESERVE} descriptors stay free for publishing; raise the limit (ulimit -n, LimitNOFILE=) to serve more`, { ...cap });
+    if (cap.lowered)
+      log.warn(
+        'connection-cap',
+        `--max-connections ${cap.requested} lowered to ${cap.max}: the open-file limit is ${cap.fileLimit} and ${PUBLISHER_RESERVE} descriptors stay free for publishing; raise the limit (ulimit -n, LimitNOFILE=) to serve more`,
+        { ...cap },
+      );
     const server = createApiServer({ source, state: publisher.state, window: args.window, interval: args.interval, maxConnections: cap.max, log });
-    log.info('connection-cap', `accepting at most ${cap.max} connections at once (open-file limit ${cap.fileLimit ?? 'unknown'}, ${PUBLISHER_RESERVE} descriptors kept for publishing); idle connections close after ${HTTP_TIMEOUTS.keepAlive / 1000} s, silent ones after ${HTTP_TIMEOUTS.idle / 1000} s`, { maxConnections: cap.max, fileLimit: cap.fileLimit });
+    log.info(
+      'connection-cap',
+      `accepting at most ${cap.max} connections at once (open-file limit ${cap.fileLimit ?? 'unknown'}, ${PUBLISHER_RESERVE} descriptors kept for publishing); idle connections close after ${HTTP_TIMEOUTS.keepAlive / 1000} s, silent ones after ${HTTP_TIMEOUTS.idle / 1000} s`,
+      { maxConnections: cap.max, fileLimit: cap.fileLimit },
+    );
     await new Promise<void>((resolve, reject) => {
-      server.once('error', (error: NodeJS.ErrnoException) => reject(new Error(`cannot listen on ${args.host}:${args.port}: ${error.code === 'EADDRINUSE' ? 'the port is in use' : error.message}`)));
+      server.once('error', (error: NodeJS.ErrnoException) =>
+        reject(new Error(`cannot listen on ${args.host}:${args.port}: ${error.code === 'EADDRINUSE' ? 'the port is in use' : error.message}`)),
+      );
       server.listen(args.port, args.host, () => resolve());
     });
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : args.port;
-    log.info('listening', `serving http://${args.host}:${port}/ (healthz, api/nodes, api/nodes/:key/capability, api/multibyte-capability, metrics); publishing every ${formatDuration(intervalMs)} over ${window === null ? 'all packets' : `the last ${args.window}`}`, { host: args.host, port });
+    log.info(
+      'listening',
+      `serving http://${args.host}:${port}/ (healthz, api/nodes, api/nodes/:key/capability, api/multibyte-capability, metrics); publishing every ${formatDuration(intervalMs)} over ${window === null ? 'all packets' : `the last ${args.window}`}`,
+      { host: args.host, port },
+    );
     cycle();
 
     // Stop: no new connections, finish the cycle in flight, exit 0

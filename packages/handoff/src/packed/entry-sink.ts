@@ -66,4 +66,3 @@ export class EntrySink<Entry> {
     return { entries: this.entries, table: this.table, invalid: this.invalid, invalidSamples: this.invalidSamples };
   }
 }
-

@@ -40,7 +40,8 @@ function rankTable(rank: KeyIndexOptions['rank']): Uint8Array {
   const ranks = new Uint8Array(256);
   for (let code = 0; code < 256; code++) {
     const r = rank === undefined ? 1 : rank(code);
-    if (!Number.isInteger(r) || r < 0 || r > 255) throw new RangeError(`Expected the "rank" option to give an integer from 0 to 255, got ${r} for code ${code}`);
+    if (!Number.isInteger(r) || r < 0 || r > 255)
+      throw new RangeError(`Expected the "rank" option to give an integer from 0 to 255, got ${r} for code ${code}`);
     ranks[code] = r;
   }
   return ranks;
