@@ -28,7 +28,15 @@ function withTrailer(covered, key) {
 }
 
 /** Replaces the first `from` in the bytes (latin1, so any byte survives). */
-const swap = (bytes, from, to) => Buffer.from(bytes.toString('latin1').replace(from, to), 'latin1');
+/** `bytes` with the first `from` replaced by `to`; throws when there is none (nothing altered). */
+function swap(bytes, from, to) {
+  const text = bytes.toString('latin1');
+  if (!text.includes(from)) throw new Error(`nothing to alter: no ${from} in the file`);
+  return Buffer.from(text.replace(from, to), 'latin1');
+}
+
+/** 20 suspected entries whatever the rows hold: something to alter in a file that is refused before any row is looked at. */
+const suspected = (c) => c.someKeys(20).map((public_key) => ({ public_key, status: 'suspected', evidence: 'path' }));
 
 /** Kinds for an ingestor without a key. `c` is the context of hostile-files.mjs. */
 export function plainKinds() {
@@ -271,7 +279,7 @@ export function plainKinds() {
     {
       name: 'body altered after writing',
       expect: rejected('CHECKSUM_MISMATCH'),
-      make: async (c) => ({ bytes: swap(await c.good(c.changes(20, 'suspected')), '"status":"suspected"', '"status":"confirmed"') }),
+      make: async (c) => ({ bytes: swap(await c.good(suspected(c)), '"status":"suspected"', '"status":"confirmed"') }),
     },
     {
       name: 'checksum moved to the front',
@@ -628,11 +636,13 @@ export function signedKinds() {
       name: 'altered, checksum recomputed, old signature',
       expect: rejected('BAD_SIGNATURE'),
       make: async (c) => {
-        const b = await c.good(c.changes(20, 'suspected'), { hmacKey: c.key });
+        const b = await c.good(suspected(c), { hmacKey: c.key });
         const text = b.toString('latin1');
         const at = text.lastIndexOf(',"checksum"');
         const signature = /"signature":"hmac-sha256:([0-9a-f]{64})"/.exec(text)[1];
-        const covered = Buffer.from(text.slice(0, at).replace('"status":"suspected"', '"status":"confirmed"'), 'latin1');
+        const altered = text.slice(0, at).replace('"status":"suspected"', '"status":"confirmed"');
+        if (altered === text.slice(0, at)) throw new Error('nothing to alter in the signed file');
+        const covered = Buffer.from(altered, 'latin1');
         return { bytes: Buffer.concat([covered, Buffer.from(`,"checksum":"sha256:${sha256(covered)}","signature":"hmac-sha256:${signature}"}\n`)]) };
       },
     },
