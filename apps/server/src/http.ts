@@ -177,12 +177,8 @@ export function createApiServer(ctx: ApiContext): Server {
         result = failure(error);
       }
     }
-    finish(result);
-
-    function finish(answer: Result): void {
-      count(target === null ? 'other' : routeOf(target.path), answer.code);
-      send(res, answer);
-    }
+    count(target === null ? 'other' : routeOf(target.path), result.code);
+    send(res, result);
   }
 
   function failure(error: unknown): Result {
