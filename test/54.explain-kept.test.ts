@@ -5,17 +5,15 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import Database from 'better-sqlite3';
-import { migrate } from '@mbcap/dbschema';
-import { encodeAdvert, encodePacket, PAYLOAD_TYPE, toHex } from '@mbcap/meshcore';
-import { createRng, generateMesh, toJsonLines, type Rng } from '@mbcap/meshgen';
+import { createRng, generateMesh, toJsonLines } from '@mbcap/meshgen';
 import { computeCapabilities } from '../apps/server/src/compute.js';
 import { openServerDatabase } from '../apps/server/src/database.js';
 import { explainKept } from '../apps/server/src/explain-kept.js';
 import { explainNode } from '../apps/server/src/explain-node.js';
 import { repoRoot, run, scratch } from './helpers.js';
+import { DAY, randomDb } from './random-db.js';
 
 const INGESTOR = `${repoRoot}/apps/ingestor/bin/mbcap-ingestor.js`;
-const DAY = 86_400_000;
 
 /** Every node of the database, and a few keys of none, explained both ways at the same time. */
 function assertSame(dbPath: string, windowMs: number | null, now: number, label: string): { nodes: number; statuses: Set<string> } {
@@ -34,98 +32,6 @@ function assertSame(dbPath: string, windowMs: number | null, now: number, label:
     return { nodes: keys.length, statuses };
   } finally {
     source.db.close();
-  }
-}
-
-/** A random database: keys sharing prefixes and differing in case, every route, size and type. */
-function randomDb(path: string, rng: Rng, now: number): void {
-  const hex = (n: number) => toHex(rng.bytes(n));
-  const stems = Array.from({ length: 6 }, () => hex(2));
-  const keys: string[] = [];
-  for (let i = 0; i < 40; i++) {
-    // Most keys share a 2-byte stem with others; some are short, as in older rows
-    let key = rng.pick(stems) + hex(30);
-    if (rng.chance(0.1)) key = key.slice(0, 2 * rng.between(1, 8));
-    if (rng.chance(0.2)) key = key.toUpperCase();
-    keys.push(key);
-  }
-  // A case variant of a stored key, in the other table
-  keys.push(keys[0]!.toUpperCase() === keys[0] ? keys[0]!.toLowerCase() : keys[0]!.toUpperCase());
-
-  const db = new Database(path);
-  try {
-    migrate(db);
-    const hasPathJson = () => db.prepare("SELECT 1 FROM pragma_table_info('transmissions') WHERE name = 'path_json'").get() !== undefined;
-    // path_json is optional in the field: half the databases go without
-    if (rng.chance(0.5)) db.exec(hasPathJson() ? 'ALTER TABLE transmissions DROP COLUMN path_json' : 'ALTER TABLE transmissions ADD COLUMN path_json TEXT');
-    const withPathJson = hasPathJson();
-    db.transaction(() => {
-      keys.forEach((key, i) => {
-        const table = i === keys.length - 1 || rng.chance(0.3) ? 'inactive_nodes' : 'nodes';
-        const sup = rng.pick([0, 0, 1, 2, null]);
-        db.prepare(`INSERT OR IGNORE INTO ${table} (public_key, name, role, multibyte_sup, multibyte_evidence) VALUES (?, ?, ?, ?, ?)`).run(
-          key,
-          `n${i}`,
-          'repeater',
-          sup,
-          sup === 2 ? 'advert' : sup === 1 ? 'path' : null,
-        );
-      });
-      const insert = db.prepare(
-        `INSERT INTO transmissions (raw_hex, hash, first_seen, route_type, payload_type, decoded_json${withPathJson ? ', path_json' : ''}) VALUES (?, ?, ?, ?, ?, ?${withPathJson ? ', ?' : ''})`,
-      );
-      // Few distinct times, so ties are common; some outside the window, some unreadable
-      const times = Array.from({ length: 12 }, () => now - rng.int(10 * DAY));
-      for (let p = 0; p < 400; p++) {
-        const hashSize = rng.pick([1, 2, 2, 3]);
-        const routeType = rng.int(4);
-        const type = rng.pick([PAYLOAD_TYPE.ADVERT, PAYLOAD_TYPE.ADVERT, PAYLOAD_TYPE.TXT_MSG, PAYLOAD_TYPE.PATH, PAYLOAD_TYPE.TRACE, PAYLOAD_TYPE.ACK]);
-        const hops = Array.from({ length: rng.pick([0, 0, 1, 2, 4]) }, () => {
-          const key = rng.pick(keys).padEnd(hashSize * 2, '0');
-          return rng.chance(0.8) ? key.slice(0, hashSize * 2) : hex(hashSize);
-        });
-        const sender = rng.pick(keys);
-        const fullKey = sender.padEnd(64, '7').slice(0, 64);
-        const payload = type === PAYLOAD_TYPE.ADVERT ? encodeAdvert({ publicKey: fullKey, timestamp: 1_790_000_000, type: 2, name: 'x' }) : rng.bytes(8);
-        let raw = toHex(
-          encodePacket({
-            routeType,
-            payloadType: type,
-            transportCodes: routeType === 0 || routeType === 3 ? [rng.int(65536), rng.int(65536)] : null,
-            hashSize,
-            hops,
-            payload,
-          }),
-        );
-        if (rng.chance(0.03)) raw = raw.slice(0, 3);
-        const decoded =
-          type === PAYLOAD_TYPE.ADVERT && rng.chance(0.6)
-            ? JSON.stringify({ type: 'ADVERT', pubKey: rng.chance(0.3) ? sender.toUpperCase() : sender })
-            : rng.chance(0.1)
-              ? '{not json'
-              : null;
-        const firstSeen = rng.chance(0.02) ? 'not a time' : new Date(rng.pick(times)).toISOString().replace(rng.chance(0.3) ? 'T' : '#', ' ');
-        const columnType = rng.chance(0.1) ? null : type;
-        const pathJson = rng.chance(0.3) ? JSON.stringify(rng.chance(0.8) ? hops.map((h) => h.slice(0, rng.pick([2, 4, 6]))) : 'junk') : null;
-        insert.run(raw, `h${p}`, firstSeen, routeType, columnType, decoded, ...(withPathJson ? [pathJson] : []));
-      }
-      // One node with more evidence than is listed
-      const many = keys[1]!.padEnd(64, '7').slice(0, 64);
-      for (let p = 0; p < 30; p++) {
-        const raw = toHex(
-          encodePacket({
-            routeType: 1,
-            payloadType: PAYLOAD_TYPE.ADVERT,
-            hashSize: 2,
-            hops: [hex(2)],
-            payload: encodeAdvert({ publicKey: many, timestamp: 1, type: 2, name: 'm' }),
-          }),
-        );
-        insert.run(raw, `m${p}`, new Date(rng.pick(times)).toISOString(), 1, PAYLOAD_TYPE.ADVERT, null, ...(withPathJson ? [null] : []));
-      }
-    })();
-  } finally {
-    db.close();
   }
 }
 

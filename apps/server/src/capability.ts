@@ -147,24 +147,29 @@ export function createCapabilityAccumulator(nodes: readonly NodeRow[], options: 
   }
 
   function finish(): CapabilityEntry[] {
-    const entries = nodes.map((node, i): CapabilityEntry => {
-      const fromAdvert = advertMax[i]!;
-      const fromPath = pathMax[i]!;
-      const status = statusOf(fromAdvert, fromPath);
-      return {
-        public_key: node.public_key,
-        status,
-        ...(status === 'confirmed' ? { evidence: 'advert' } : status === 'suspected' ? { evidence: 'path' } : {}),
-        maxHashSize: fromAdvert || fromPath || 1,
-        name: node.name ?? null,
-        role: node.role ?? null,
-        lastSeen: node.last_seen ?? null,
-      };
-    });
-    return entries.sort((a, b) => STATUS_RANK[a.status] - STATUS_RANK[b.status] || compareKeys(a, b));
+    return sortEntries(nodes.map((node, i) => entryOf(node, advertMax[i]!, pathMax[i]!)));
   }
 
   return { add, finish, stats: () => ({ ...counts }), kept: () => keeper?.finish(pathMax) ?? null };
+}
+
+/** A node's entry from the largest advert and path hash sizes seen (0 = none). */
+export function entryOf(node: NodeRow, fromAdvert: number, fromPath: number): CapabilityEntry {
+  const status = statusOf(fromAdvert, fromPath);
+  return {
+    public_key: node.public_key,
+    status,
+    ...(status === 'confirmed' ? { evidence: 'advert' } : status === 'suspected' ? { evidence: 'path' } : {}),
+    maxHashSize: fromAdvert || fromPath || 1,
+    name: node.name ?? null,
+    role: node.role ?? null,
+    lastSeen: node.last_seen ?? null,
+  };
+}
+
+/** Entries in snapshot order: confirmed, suspected, unknown, each by key. */
+export function sortEntries(entries: CapabilityEntry[]): CapabilityEntry[] {
+  return entries.sort((a, b) => STATUS_RANK[a.status] - STATUS_RANK[b.status] || compareKeys(a, b));
 }
 
 /** The status from the largest advert and path hash sizes seen (0 = none). */

@@ -25,24 +25,30 @@ export type ComputeResult = {
   kept: KeptEvidence | null;
 };
 
-export function computeCapabilities(source: ServerDatabase, options: ComputeOptions): ComputeResult {
-  const now = options.now ?? Date.now();
-  const since = options.windowMs === null ? null : new Date(now - options.windowMs);
-  const { db } = source;
-
-  // Nodes of both tables, keys exactly as stored; a row whose key no entry can carry is
-  // counted and left out, so one bad row never stops the rest from being published
-  const nodeColumns = 'public_key, name, role, last_seen';
+/**
+ * Nodes of both tables, keys exactly as stored; a row whose key no entry can carry is
+ * counted and left out, so one bad row never stops the rest from being published.
+ */
+export function readNodes(source: ServerDatabase): { nodes: NodeRow[]; skipped: SkippedRows } {
   const nodes: NodeRow[] = [];
   const skipped = createSkipCollector();
   const tables: NodeTable[] = source.hasInactive ? ['nodes', 'inactive_nodes'] : ['nodes'];
   for (const table of tables) {
-    for (const row of db.prepare(`SELECT ${nodeColumns} FROM ${table}`).iterate() as Iterable<NodeRow>) {
+    for (const row of source.db.prepare(`SELECT public_key, name, role, last_seen FROM ${table}`).iterate() as Iterable<NodeRow>) {
       const problem = keyProblem(row.public_key);
       if (problem !== null) skipped.add(table, row.public_key, problem);
       else nodes.push(table === 'inactive_nodes' ? { ...row, inactive: true } : row);
     }
   }
+  return { nodes, skipped: skipped.result() };
+}
+
+export function computeCapabilities(source: ServerDatabase, options: ComputeOptions): ComputeResult {
+  const now = options.now ?? Date.now();
+  const since = options.windowMs === null ? null : new Date(now - options.windowMs);
+  const { db } = source;
+
+  const { nodes, skipped } = readNodes(source);
 
   // Packets: first_seen comes in several text shapes (zones, a space for the T), so the
   // window is decided by the accumulator on parsed times, never by SQL string comparison.
@@ -71,7 +77,7 @@ export function computeCapabilities(source: ServerDatabase, options: ComputeOpti
     entries,
     stats: accumulator.stats(),
     counts,
-    skippedRows: skipped.result(),
+    skippedRows: skipped,
     computedAt: new Date(now).toISOString(),
     windowStart: since?.toISOString() ?? null,
     kept: accumulator.kept(),

@@ -51,6 +51,23 @@ function createLane(n: number): KeptLane {
   };
 }
 
+/** Empty kept state for these nodes: every count 0, every lane empty. */
+export function createKeptArrays(keys: string[], since: number | null, computedAt: number): KeptEvidence {
+  const n = keys.length;
+  return {
+    keys,
+    since,
+    computedAt,
+    advertMax: new Uint8Array(n),
+    pathMax: new Uint8Array(n),
+    adverts: createLane(n),
+    paths: createLane(n),
+    bySize: new Uint32Array(n * 3),
+    zeroHopDirect: new Uint32Array(n),
+    hopLengths: new Uint32Array(n * 2),
+  };
+}
+
 /** Whether (time, rowid, hop) at slot `a` is newer than (t, r, h). */
 function newer(lane: KeptLane, a: number, t: number, r: number, h: number): boolean {
   const ta = lane.time[a]!;
@@ -103,12 +120,7 @@ export type Keeper = {
  * confirmed is not kept, since a confirmed node's explanation lists its adverts only.
  */
 export function createKeeper(keys: string[], since: number | null, computedAt: number, advertMax: Uint8Array): Keeper {
-  const n = keys.length;
-  const adverts = createLane(n);
-  const paths = createLane(n);
-  const bySize = new Uint32Array(n * 3);
-  const zeroHopDirect = new Uint32Array(n);
-  const hopLengths = new Uint32Array(n * 2);
+  const { adverts, paths, bySize, zeroHopDirect, hopLengths } = createKeptArrays(keys, since, computedAt);
   return {
     advert(ids, hashSize, zeroHop, evidence, time, rowid) {
       if (ids === undefined) return;

@@ -1,0 +1,329 @@
+// The window's evidence keyed by what the packets name, not by node: adverts by their key,
+// path evidence by the hop. Rows are added as they arrive and taken away as they leave the
+// window, so keeping it current costs the new rows and the rows ageing out, never the
+// history, and a node whose row appears later finds its evidence waiting. Each node's
+// status and explanation are read from here (materialize): they must equal what the full
+// scan (capability.ts) computes, and a differential test holds them equal.
+import { isDirectRoute, PAYLOAD_TYPE, peekPacket, type PacketPeek } from '@mbcap/meshcore';
+import { parseFirstSeen } from '@mbcap/dbschema';
+import {
+  advertKeyOf,
+  entryOf,
+  evidenceHops,
+  isEvidence,
+  payloadTypeOf,
+  sortEntries,
+  type CapabilityEntry,
+  type NodeRow,
+  type PacketRow,
+} from './capability.js';
+import { createKeptArrays, EXPLAIN_LIMIT, type KeptEvidence } from './kept.js';
+
+/** The newest EXPLAIN_LIMIT pieces of one kind of evidence, as (time, rowid, hop) triples newest first, and how many there are. */
+type Lane = { items: number[]; total: number };
+
+/** A key's adverts in the window: by hash size (zero-hop direct ones apart), and the evidence among them. */
+type AdvertAgg = { sizes: [number, number, number]; zeroHopDirect: number; evidence: [number, number]; lane: Lane };
+/** A hop's path evidence in the window: by hash size (2, 3). */
+type HopAgg = { evidence: [number, number]; lane: Lane };
+
+/** Whether (t1, r1, h1) comes before (t2, r2, h2): the later first, then the higher rowid, then the lower hop (kept.ts's order). */
+function before(t1: number, r1: number, h1: number, t2: number, r2: number, h2: number): boolean {
+  return t1 !== t2 ? t1 > t2 : r1 !== r2 ? r1 > r2 : h1 < h2;
+}
+
+function laneAdd(lane: Lane, time: number, rowid: number, hop: number): void {
+  lane.total++;
+  const items = lane.items;
+  let i = items.length / 3;
+  while (i > 0 && before(time, rowid, hop, items[(i - 1) * 3]!, items[(i - 1) * 3 + 1]!, items[(i - 1) * 3 + 2]!)) i--;
+  if (i >= EXPLAIN_LIMIT) return;
+  items.splice(i * 3, 0, time, rowid, hop);
+  if (items.length > EXPLAIN_LIMIT * 3) items.length = EXPLAIN_LIMIT * 3;
+}
+
+/**
+ * Rows leave in one go, every row older than the window's start: when one of them was among
+ * the newest kept, every piece left was too, so what stays is still the newest.
+ */
+function laneRemove(lane: Lane, time: number, rowid: number, hop: number): void {
+  lane.total--;
+  const items = lane.items;
+  for (let i = 0; i < items.length; i += 3) {
+    if (items[i] === time && items[i + 1] === rowid && items[i + 2] === hop) {
+      items.splice(i, 3);
+      return;
+    }
+  }
+}
+
+const maxOf = (evidence: [number, number]) => (evidence[1] > 0 ? 3 : evidence[0] > 0 ? 2 : 0);
+
+/** What one step changed: a node's status may differ (`status`), or only what explains it (`kept`). */
+export type Changes = { status: boolean; kept: boolean };
+
+/** Rows in the window that counted for something, by time, so the oldest can leave first. */
+function createAgeQueue() {
+  let times = new Float64Array(1024);
+  let rowids = new Float64Array(1024);
+  let size = 0;
+  const swap = (a: number, b: number) => {
+    const t = times[a]!;
+    times[a] = times[b]!;
+    times[b] = t;
+    const r = rowids[a]!;
+    rowids[a] = rowids[b]!;
+    rowids[b] = r;
+  };
+  return {
+    size: () => size,
+    push(time: number, rowid: number): void {
+      if (size === times.length) {
+        const grow = (old: Float64Array) => {
+          const next = new Float64Array(old.length * 2);
+          next.set(old);
+          return next;
+        };
+        times = grow(times);
+        rowids = grow(rowids);
+      }
+      let i = size++;
+      times[i] = time;
+      rowids[i] = rowid;
+      while (i > 0) {
+        const parent = (i - 1) >> 1;
+        if (times[parent]! <= times[i]!) break;
+        swap(i, parent);
+        i = parent;
+      }
+    },
+    /** Takes out every row older than `since`: [time, rowid] pairs. */
+    popBefore(since: number): [number, number][] {
+      const out: [number, number][] = [];
+      while (size > 0 && times[0]! < since) {
+        out.push([times[0]!, rowids[0]!]);
+        size--;
+        times[0] = times[size]!;
+        rowids[0] = rowids[size]!;
+        let i = 0;
+        for (;;) {
+          const l = 2 * i + 1;
+          const r = l + 1;
+          let m = i;
+          if (l < size && times[l]! < times[m]!) m = l;
+          if (r < size && times[r]! < times[m]!) m = r;
+          if (m === i) break;
+          swap(i, m);
+          i = m;
+        }
+      }
+      return out;
+    },
+  };
+}
+
+export type EvidenceIndex = ReturnType<typeof createEvidenceIndex>;
+
+/**
+ * `windowMs`: how far back packets count (null = all). Feed rows with add() in any order;
+ * expire(now) takes out the rows that left the window since, reading them again by rowid.
+ */
+export function createEvidenceIndex(windowMs: number | null) {
+  const adverts = new Map<string, AdvertAgg>();
+  const hops = new Map<string, HopAgg>();
+  /** Hop aggregates by hop length: a node looks up its prefix of each length present. */
+  const hopLengths = new Map<number, number>();
+  const queue = createAgeQueue();
+  const changes: Changes = { status: false, kept: false };
+  let counted = 0;
+  let skipped = 0;
+  let since = -Infinity;
+
+  /** Adds (sign 1) or takes away (sign -1) what an intact row in the window says; false when it says nothing. */
+  function apply(row: PacketRow, packet: PacketPeek, time: number, sign: 1 | -1): boolean {
+    const evidence = isEvidence(packet);
+    const type = payloadTypeOf(row, packet);
+    const size = packet.hashSize;
+    const rowid = row.rowid ?? 0;
+    let counts = false;
+
+    // Adverts of every size are counted for the explanation; the multi-byte ones are evidence
+    if (type === PAYLOAD_TYPE.ADVERT) {
+      const key = advertKeyOf(row, packet);
+      if (key !== null) {
+        const lower = key.toLowerCase();
+        let agg = adverts.get(lower);
+        if (agg === undefined) {
+          agg = { sizes: [0, 0, 0], zeroHopDirect: 0, evidence: [0, 0], lane: { items: [], total: 0 } };
+          adverts.set(lower, agg);
+        }
+        if (packet.hopCount === 0 && isDirectRoute(packet.routeType)) agg.zeroHopDirect += sign;
+        else agg.sizes[size - 1]! += sign;
+        if (evidence) {
+          const was = maxOf(agg.evidence);
+          agg.evidence[size - 2]! += sign;
+          if (maxOf(agg.evidence) !== was) changes.status = true;
+          if (sign > 0) laneAdd(agg.lane, time, rowid, 0);
+          else laneRemove(agg.lane, time, rowid, 0);
+        }
+        if (sign < 0 && agg.sizes[0] + agg.sizes[1] + agg.sizes[2] + agg.zeroHopDirect === 0) adverts.delete(lower);
+        counts = true;
+      }
+    }
+    if (!evidence) return counts;
+
+    // Path evidence; TRACE path bytes are SNR values, not hashes
+    const list = evidenceHops(row, packet, type);
+    if (list === null) return counts;
+    for (let h = 0; h < list.length; h++) {
+      const hop = list[h];
+      if (typeof hop !== 'string' || hop === '') continue;
+      const lower = hop.toLowerCase();
+      let agg = hops.get(lower);
+      if (agg === undefined) {
+        agg = { evidence: [0, 0], lane: { items: [], total: 0 } };
+        hops.set(lower, agg);
+        hopLengths.set(lower.length, (hopLengths.get(lower.length) ?? 0) + 1);
+      }
+      const was = maxOf(agg.evidence);
+      agg.evidence[size - 2]! += sign;
+      if (maxOf(agg.evidence) !== was) changes.status = true;
+      if (sign > 0) laneAdd(agg.lane, time, rowid, h);
+      else laneRemove(agg.lane, time, rowid, h);
+      if (agg.lane.total === 0) {
+        hops.delete(lower);
+        const left = hopLengths.get(lower.length)! - 1;
+        if (left === 0) hopLengths.delete(lower.length);
+        else hopLengths.set(lower.length, left);
+      }
+      counts = true;
+    }
+    return counts;
+  }
+
+  return {
+    /** Moves the window's start to `now - windowMs`; call before add() and expire(). */
+    setNow(now: number): void {
+      since = windowMs === null ? -Infinity : now - windowMs;
+    },
+    since: () => (windowMs === null ? null : since),
+
+    /** A new row: counted when it lies in the window and says something. */
+    add(row: PacketRow): void {
+      const time = parseFirstSeen(row.first_seen);
+      if (time === null) {
+        skipped++;
+        return;
+      }
+      if (time < since) return;
+      const packet = peekPacket(row.raw_hex);
+      if (packet === null) {
+        skipped++;
+        return;
+      }
+      if (!apply(row, packet, time, 1)) return;
+      counted++;
+      changes.kept = true;
+      if (windowMs !== null) queue.push(time, row.rowid ?? 0);
+    },
+
+    /**
+     * Takes out the rows that left the window, read again through `reread` (rowids → rows).
+     * False when a row is gone or says something else than when it was added: the database
+     * changed under the index, and only a full pass can say what it holds.
+     */
+    expire(reread: (rowids: number[]) => Map<number, PacketRow>): boolean {
+      const leaving = queue.popBefore(since);
+      if (leaving.length === 0) return true;
+      const rows = reread(leaving.map(([, rowid]) => rowid));
+      for (const [time, rowid] of leaving) {
+        const row = rows.get(rowid);
+        const packet = row === undefined ? null : peekPacket(row.raw_hex);
+        if (row === undefined || packet === null || parseFirstSeen(row.first_seen) !== time || !apply(row, packet, time, -1)) return false;
+        counted--;
+      }
+      changes.kept = true;
+      return true;
+    },
+
+    /** What changed since the last call, and forget it. */
+    takeChanges(): Changes {
+      const taken = { ...changes };
+      changes.status = false;
+      changes.kept = false;
+      return taken;
+    },
+
+    /** Rows in the window that count for something; unreadable rows seen. */
+    stats: () => ({ counted, skipped }),
+
+    /** Every node's entry and explanation, as computeCapabilities gives them. */
+    materialize(nodes: readonly NodeRow[], computedAt: number): { entries: CapabilityEntry[]; kept: KeptEvidence } {
+      const n = nodes.length;
+      const kept = createKeptArrays(
+        nodes.map((node) => node.public_key),
+        windowMs === null ? null : since,
+        computedAt,
+      );
+      const lengths = [...hopLengths.keys()].sort((a, b) => a - b);
+      const entries: CapabilityEntry[] = new Array(n);
+      const matched: HopAgg[] = [];
+      for (let i = 0; i < n; i++) {
+        const node = nodes[i]!;
+        const lower = typeof node.public_key === 'string' ? node.public_key.toLowerCase() : '';
+        const advert = lower === '' ? undefined : adverts.get(lower);
+        let advertMax = 0;
+        if (advert !== undefined) {
+          advertMax = maxOf(advert.evidence);
+          kept.bySize[i * 3] = advert.sizes[0];
+          kept.bySize[i * 3 + 1] = advert.sizes[1];
+          kept.bySize[i * 3 + 2] = advert.sizes[2];
+          kept.zeroHopDirect[i] = advert.zeroHopDirect;
+          fillLane(kept.adverts, i, advert.lane.items, advert.lane.total);
+        }
+        let pathMax = 0;
+        matched.length = 0;
+        for (const length of lengths) {
+          if (length > lower.length) break;
+          const agg = hops.get(lower.slice(0, length));
+          if (agg === undefined) continue;
+          pathMax = Math.max(pathMax, maxOf(agg.evidence));
+          // A confirmed node's explanation lists its adverts only; a matching hop is never
+          // longer than a key (64 hex digits)
+          if (advertMax < 2 && length <= 64) {
+            matched.push(agg);
+            kept.hopLengths[i * 2 + (length > 32 ? 1 : 0)]! |= 1 << ((length - 1) & 31);
+          }
+        }
+        if (matched.length === 1) fillLane(kept.paths, i, matched[0]!.lane.items, matched[0]!.lane.total);
+        else if (matched.length > 1) {
+          const merged: number[][] = [];
+          let total = 0;
+          for (const agg of matched) {
+            total += agg.lane.total;
+            for (let j = 0; j < agg.lane.items.length; j += 3) merged.push(agg.lane.items.slice(j, j + 3));
+          }
+          merged.sort((a, b) => b[0]! - a[0]! || b[1]! - a[1]! || a[2]! - b[2]!);
+          fillLane(kept.paths, i, merged.slice(0, EXPLAIN_LIMIT).flat(), total);
+        }
+        kept.advertMax[i] = advertMax;
+        kept.pathMax[i] = pathMax;
+        entries[i] = entryOf(node, advertMax, pathMax);
+      }
+      return { entries: sortEntries(entries), kept };
+    },
+  };
+}
+
+function fillLane(lane: KeptEvidence['adverts'], node: number, items: number[], total: number): void {
+  const base = node * EXPLAIN_LIMIT;
+  const filled = items.length / 3;
+  for (let j = 0; j < filled; j++) {
+    lane.time[base + j] = items[j * 3]!;
+    lane.rowid[base + j] = items[j * 3 + 1]!;
+    lane.hop[base + j] = items[j * 3 + 2]!;
+  }
+  lane.filled[node] = filled;
+  lane.oldest[node] = filled === 0 ? 0 : filled - 1;
+  lane.total[node] = total;
+}
