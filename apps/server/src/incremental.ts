@@ -41,6 +41,10 @@ export type Incremental = {
   step(now: number, options?: { refreshNodes?: boolean }): Step;
   /** The result as of the last step (computed again only when something changed). */
   result(): ComputeResult;
+  /** The connection the last step read through. */
+  source(): ServerDatabase;
+  /** Closes the connection; the next step is a full pass, for `reason`. */
+  reset(reason: string): void;
   close(): void;
 };
 
@@ -63,6 +67,7 @@ export function createIncremental(options: IncrementalOptions): Incremental {
   let nodesMark = '';
   let cached: ComputeResult | null = null;
   let rowsRead = 0;
+  let pending = 'first pass';
 
   const identityOf = () => {
     const stats = statSync(dbPath, { bigint: true });
@@ -131,7 +136,12 @@ export function createIncremental(options: IncrementalOptions): Incremental {
     if (max < lastId) return `the highest transmissions id went back from ${lastId} to ${max}`;
     if (lastId > 0 && hashAt(s, lastId) !== lastHash) return `the transmission with id ${lastId} changed or is gone: the database was restored or rewritten`;
     const older = total - newer;
-    if (older !== rowCount) return `${rowCount - older} transmissions were deleted (retention or by hand)`;
+    if (older !== rowCount) {
+      const gone = rowCount - older;
+      return gone > 0
+        ? `${gone === 1 ? '1 transmission was' : `${gone} transmissions were`} deleted (retention or by hand)`
+        : `${-gone} transmissions appeared below id ${lastId}`;
+    }
     return null;
   }
 
@@ -140,7 +150,7 @@ export function createIncremental(options: IncrementalOptions): Incremental {
     let full: string | null = null;
     if (source === null) {
       reopen();
-      full = 'first pass';
+      full = pending;
     } else if (identityOf() !== fileId) {
       reopen();
       full = 'the database file was replaced';
@@ -221,6 +231,16 @@ export function createIncremental(options: IncrementalOptions): Incremental {
     result() {
       if (cached === null) throw new Error('no step has run yet');
       return cached;
+    },
+    source() {
+      if (source === null) throw new Error('no step has run yet');
+      return source;
+    },
+    reset(reason) {
+      source?.db.close();
+      source = null;
+      cached = null;
+      pending = reason;
     },
     close() {
       source?.db.close();

@@ -16,6 +16,11 @@ export type PublishState = {
   publishes: number;
   /** Cycles that found the snapshot on disk already current and wrote nothing. */
   unchanged: number;
+  /** Cycles whose changed result waited for --min-interval. */
+  deferred: number;
+  /** Cycles that read every transmission, and why the last one did. */
+  fullPasses: number;
+  lastFullPass: { at: string; reason: string } | null;
   failures: number;
 };
 
@@ -26,7 +31,18 @@ export type Publisher = {
 
 /** A publisher over `run`, which performs one whole cycle and reports its outcome. */
 export function createPublisher(run: () => Promise<PublishOutcome>): Publisher {
-  const state: PublishState = { last: null, lastSuccess: null, entriesJson: null, kept: null, publishes: 0, unchanged: 0, failures: 0 };
+  const state: PublishState = {
+    last: null,
+    lastSuccess: null,
+    entriesJson: null,
+    kept: null,
+    publishes: 0,
+    unchanged: 0,
+    deferred: 0,
+    fullPasses: 0,
+    lastFullPass: null,
+    failures: 0,
+  };
 
   async function publish(): Promise<PublishRecord> {
     const at = new Date().toISOString();
@@ -36,16 +52,24 @@ export function createPublisher(run: () => Promise<PublishOutcome>): Publisher {
       outcome = await run();
     } catch (error) {
       // The thread running the cycle failed as a whole (it died, or could not start)
-      outcome = { record: failedRecord(at, Math.round((performance.now() - started) * 10) / 10, error), entriesJson: null, kept: null };
+      outcome = { record: failedRecord(at, Math.round((performance.now() - started) * 10) / 10, error), entriesJson: null, kept: null, asOf: null };
     }
     const { record } = outcome;
     state.last = record;
-    if (record.error === null) {
+    if (record.fullPass !== null) {
+      state.fullPasses++;
+      state.lastFullPass = { at: record.at, reason: record.fullPass };
+    }
+    if (record.error === null && record.deferredMs !== null) {
+      state.deferred++;
+    } else if (record.error === null) {
       if (record.unchanged) state.unchanged++;
       else state.publishes++;
       state.lastSuccess = record;
-      state.entriesJson = outcome.entriesJson;
-      state.kept = outcome.kept;
+      // Sent only when they changed; else the window and the time move on
+      if (outcome.entriesJson !== null) state.entriesJson = outcome.entriesJson;
+      if (outcome.kept !== null) state.kept = outcome.kept;
+      else if (state.kept !== null && outcome.asOf !== null) state.kept = { ...state.kept, ...outcome.asOf };
     } else {
       state.failures++;
     }

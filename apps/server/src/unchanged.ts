@@ -5,8 +5,8 @@
 import { createHash } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import { hasTable } from '@mbcap/dbschema';
-import type { HmacKey } from '@mbcap/handoff';
-import { readSnapshot, type MbcapEntry } from '@mbcap/snapshot';
+import { sameIdentity, type FileIdentity, type HmacKey } from '@mbcap/handoff';
+import { mbcapHandoff, readSnapshot, type MbcapEntry } from '@mbcap/snapshot';
 import { lastAppliedSeq } from './ledger.js';
 
 /** A digest of what the ingestor acts on: each entry's key, status and evidence, in order. */
@@ -16,23 +16,51 @@ export function entriesDigest(entries: Iterable<MbcapEntry>): string {
   return hash.digest('hex');
 }
 
+export type UnchangedCheck = {
+  /**
+   * The seq of the snapshot on disk when it holds exactly the entries of `digest` and still
+   * reaches the ingestor, else null (publish): the file verifies and has no invalid entry,
+   * it carries a seq no lower than the last one applied (a lower one would be refused as
+   * stale), and no `reset` ran after it was written (the next snapshot may raise those rows
+   * again).
+   */
+  seqIfSame(db: Database, digest: string): Promise<number | null>;
+};
+
+type Known = { identity: FileIdentity; digest: string | null; seq: number | null; writtenAtMs: number };
+
 /**
- * The seq of the snapshot on disk when it holds exactly these entries and still reaches the
- * ingestor, else null (publish): the file verifies and has no invalid entry, it carries a
- * seq no lower than the last one applied (a lower one would be refused as stale), and no
- * `reset` ran after it was written (the next snapshot may raise those rows again).
+ * The file is read and verified once per content: while its identity (place, size, times
+ * and trailer checksum) stays the same, what was read of it is remembered, so a step that
+ * changes nothing costs one open and one small read, not the whole file.
  */
-export async function unchangedSeq(dbPath: string, db: Database, digest: string, options: { hmacKey?: HmacKey }): Promise<number | null> {
-  let read;
-  try {
-    read = await readSnapshot(dbPath, { hmacKey: options.hmacKey });
-  } catch {
-    return null;
+export function createUnchangedCheck(dbPath: string, options: { hmacKey?: HmacKey }): UnchangedCheck {
+  let known: Known | null = null;
+  async function current(): Promise<Known | null> {
+    if (known !== null && sameIdentity(mbcapHandoff.identity(dbPath), known.identity)) return known;
+    known = null;
+    let read;
+    try {
+      read = await readSnapshot(dbPath, { hmacKey: options.hmacKey });
+    } catch {
+      return null;
+    }
+    const { snapshot } = read;
+    known = {
+      identity: read.identity,
+      digest: read.invalid > 0 ? null : entriesDigest(snapshot.entries),
+      seq: snapshot.seq,
+      writtenAtMs: snapshot.writtenAtMs,
+    };
+    return known;
   }
-  const { snapshot } = read;
-  if (read.invalid > 0 || snapshot.seq === null || snapshot.seq < lastAppliedSeq(db)) return null;
-  if (lastResetMs(db) >= snapshot.writtenAtMs) return null;
-  return entriesDigest(snapshot.entries) === digest ? snapshot.seq : null;
+  return {
+    async seqIfSame(db, digest) {
+      const file = await current();
+      if (file === null || file.digest !== digest || file.seq === null || file.seq < lastAppliedSeq(db)) return null;
+      return lastResetMs(db) >= file.writtenAtMs ? null : file.seq;
+    },
+  };
 }
 
 /** When the last `mbcap-ingestor reset` ran, in ms; -Infinity when none did. */

@@ -1,13 +1,13 @@
 // The main thread's handle on the publish worker. A worker that dies (a crash, out of
 // memory) fails the cycle in flight; the next cycle starts a new one.
 import { Worker } from 'node:worker_threads';
-import type { HmacKey } from '@mbcap/handoff';
 import type { PublishOutcome } from './publish-cycle.js';
 import type { PublishRequest, PublishWorkerData } from './publish-worker.js';
+import type { RunCycleOptions } from './run-cycle.js';
 
 export type PublishWorker = {
-  /** One whole cycle in the worker; resolves once the snapshot is durable (or the cycle failed). */
-  publish(windowMs: number | null): Promise<PublishOutcome>;
+  /** One whole cycle in the worker; resolves once the snapshot is durable (or the cycle failed, or waits for --min-interval). */
+  publish(options: { refreshNodes: boolean }): Promise<PublishOutcome>;
   /** Waits for the cycle in flight, then ends the worker. */
   close(): Promise<void>;
 };
@@ -15,8 +15,8 @@ export type PublishWorker = {
 type Reply = { id: number; outcome: PublishOutcome };
 type Waiter = { resolve: (reply: Reply) => void; reject: (error: Error) => void };
 
-export function startPublishWorker(dbPath: string, options: { hmacKey?: HmacKey } = {}): PublishWorker {
-  const data: PublishWorkerData = { dbPath, hmacKey: options.hmacKey };
+export function startPublishWorker(dbPath: string, options: RunCycleOptions): PublishWorker {
+  const data: PublishWorkerData = { dbPath, ...options };
   const pending = new Map<number, Waiter>();
   let nextId = 0;
   let worker: Worker | null = null;
@@ -61,7 +61,7 @@ export function startPublishWorker(dbPath: string, options: { hmacKey?: HmacKey 
   }
 
   return {
-    publish: async (windowMs) => (await ask({ windowMs })).outcome,
+    publish: async ({ refreshNodes }) => (await ask({ refreshNodes })).outcome,
     async close() {
       while (pending.size > 0) await new Promise((r) => setTimeout(r, 10));
       const w = worker;

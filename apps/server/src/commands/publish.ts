@@ -18,8 +18,7 @@ export const publishCommand: CommandModule<object, Args> = {
     const source = openServerDatabase(args.db);
     let record;
     try {
-      // The same cycle `run` performs in its worker thread, here inline
-      ({ record } = await publishCycle(() => source, args.db, { windowMs: window, hmacKey }));
+      ({ record } = await publishCycle(source, args.db, { windowMs: window, hmacKey }));
     } finally {
       source.db.close();
     }

@@ -8,16 +8,38 @@ import { createPublisher, type PublishRecord } from '../publisher.js';
 import { windowMs, withCommon, type CommonArgs } from '../options.js';
 import { startPublishWorker } from '../worker-client.js';
 
-type Args = CommonArgs & { host: string; port: number; interval: string; 'max-connections': number };
+type Args = CommonArgs & { host: string; port: number; interval: string; 'min-interval': string; resync: string; 'max-connections': number };
+
+/** How often the database is asked whether a change was committed (PRAGMA data_version: a few microseconds). */
+export const CHANGE_POLL_MS = 100;
 
 export const runCommand: CommandModule<object, Args> = {
   command: 'run',
-  describe: 'Publish at start and then every interval, and serve the HTTP API',
+  describe: 'Publish at start and whenever a status changes, and serve the HTTP API',
   builder: (y) =>
     withCommon(y)
       .option('host', { type: 'string', default: '127.0.0.1', describe: 'Address to listen on' })
       .option('port', { type: 'number', default: 8080, describe: 'Port to listen on (0 picks a free one; the log says which)' })
-      .option('interval', { type: 'string', default: '60s', requiresArg: true, describe: 'Time between publish cycles (e.g. 30s, 5m)' })
+      .option('interval', {
+        type: 'string',
+        default: '60s',
+        requiresArg: true,
+        describe:
+          'The slow fallback: a cycle at least this often even when no change was noticed (evidence ageing out of the window, a snapshot deleted); it also re-reads every node row (names, roles, last seen)',
+      })
+      .option('min-interval', {
+        type: 'string',
+        default: '1s',
+        requiresArg: true,
+        describe: `Least time between two snapshots written. A committed change is noticed within ${CHANGE_POLL_MS} ms and its new rows are read at once (the cost follows the new rows); a changed status is published at once unless the last snapshot is younger than this, so a busy importer cannot cause a storm`,
+      })
+      .option('resync', {
+        type: 'string',
+        default: '1h',
+        requiresArg: true,
+        describe:
+          'A full pass over every transmission at least this often, as a safety net (logged with its reason); full passes also follow rows deleted, the highest id going back, the file replaced or restored, a schema change and the clock going back',
+      })
       .option('max-connections', {
         type: 'number',
         default: DEFAULT_MAX_CONNECTIONS,
@@ -29,6 +51,10 @@ export const runCommand: CommandModule<object, Args> = {
     const window = windowMs(args.window);
     const intervalMs = parseDuration(args.interval, '--interval');
     if (intervalMs < 1000) throw new RangeError(`Expected --interval to be at least 1s, got ${JSON.stringify(args.interval)}`);
+    const minIntervalMs = parseDuration(args['min-interval'], '--min-interval');
+    if (minIntervalMs < 0) throw new RangeError(`Expected --min-interval to be a duration of 0s or more, got ${JSON.stringify(args['min-interval'])}`);
+    const resyncMs = parseDuration(args.resync, '--resync');
+    if (resyncMs < 1000) throw new RangeError(`Expected --resync to be at least 1s, got ${JSON.stringify(args.resync)}`);
     if (!Number.isInteger(args.port) || args.port < 0 || args.port > 65535)
       throw new RangeError(`Expected --port to be a port number from 0 to 65535, got ${args.port}`);
     const requested = args['max-connections'];
@@ -38,19 +64,30 @@ export const runCommand: CommandModule<object, Args> = {
     const source = openServerDatabase(args.db);
     // The whole publish (compute, serialise, validate, write, fsync) runs in this thread;
     // the main thread serves HTTP and receives the outcome once the file is durable
-    const worker = startPublishWorker(args.db, { hmacKey });
-    const publisher = createPublisher(() => worker.publish(window));
+    const worker = startPublishWorker(args.db, { hmacKey, windowMs: window, minIntervalMs, resyncMs });
+    let refreshNodes = true;
+    const publisher = createPublisher(() => worker.publish({ refreshNodes }));
     // An unchanged cycle is said once, until the next publish: quiet logs on a quiet mesh
     let saidUnchanged = false;
     const report = (record: PublishRecord) => {
+      if (record.fullPass !== null && record.error === null)
+        log.info(
+          'full-pass',
+          `read every transmission: ${record.fullPass}; ${record.packets} count for something in the window (${formatDuration(record.durationMs)})`,
+          {
+            reason: record.fullPass,
+            durationMs: record.durationMs,
+          },
+        );
       if (record.error !== null) {
         log.error(
           'publish-failed',
-          `publish failed after ${formatDuration(record.durationMs)}: ${record.error}; the previous snapshot stays in place; next try in ${formatDuration(intervalMs)}`,
+          `publish failed after ${formatDuration(record.durationMs)}: ${record.error}; the previous snapshot stays in place; next try on the next change noticed, or in ${formatDuration(intervalMs)}`,
           { ...record },
         );
         return;
       }
+      if (record.deferredMs !== null) return;
       if (record.unchanged) {
         if (!saidUnchanged)
           log.info(
@@ -69,18 +106,45 @@ export const runCommand: CommandModule<object, Args> = {
       else log.info('published', line, { ...record });
     };
 
-    // Publish cycles, never two at once
+    // Cycles, never two at once: when a change was committed (data_version), when a changed
+    // result waits for --min-interval, and at least every --interval
     let inFlight: Promise<void> | null = null;
     let timer: NodeJS.Timeout | null = null;
     let stopping = false;
+    const dataVersion = () => source.db.pragma('data_version', { simple: true }) as number;
+    let version = dataVersion();
+    let fallbackAt = 0;
+    let waitUntil: number | null = null;
     const cycle = () => {
+      const now = Date.now();
+      refreshNodes = now >= fallbackAt;
+      fallbackAt = now + intervalMs;
+      waitUntil = null;
       inFlight = publisher
         .publish()
-        .then(report)
+        .then((record) => {
+          if (record.deferredMs !== null) waitUntil = Date.now() + record.deferredMs;
+          report(record);
+        })
         .finally(() => {
           inFlight = null;
-          if (!stopping) timer = setTimeout(cycle, intervalMs);
         });
+    };
+    const poll = () => {
+      if (stopping) return;
+      timer = setTimeout(poll, CHANGE_POLL_MS);
+      if (inFlight) return;
+      let changed = false;
+      try {
+        const v = dataVersion();
+        changed = v !== version;
+        version = v;
+      } catch {
+        // The database is unreadable right now: the worker's cycle will say why
+        changed = true;
+      }
+      const now = Date.now();
+      if (changed || now >= fallbackAt || (waitUntil !== null && now >= waitUntil)) cycle();
     };
 
     // Descriptors counted with the database open; the publish thread's own come out of the reserve
@@ -107,10 +171,10 @@ export const runCommand: CommandModule<object, Args> = {
     const port = typeof address === 'object' && address ? address.port : args.port;
     log.info(
       'listening',
-      `serving http://${args.host}:${port}/ (healthz, api/nodes, api/nodes/:key/capability, api/multibyte-capability, metrics); publishing every ${formatDuration(intervalMs)} over ${window === null ? 'all packets' : `the last ${args.window}`}`,
+      `serving http://${args.host}:${port}/ (healthz, api/nodes, api/nodes/:key/capability, api/multibyte-capability, metrics); publishing when a status changes over ${window === null ? 'all packets' : `the last ${args.window}`} (changes noticed within ${CHANGE_POLL_MS} ms, snapshots at least ${formatDuration(minIntervalMs)} apart, a cycle at least every ${formatDuration(intervalMs)}, a full pass at least every ${formatDuration(resyncMs)})`,
       { host: args.host, port },
     );
-    cycle();
+    poll();
 
     // Stop: no new connections, finish the cycle in flight, exit 0
     onStopSignals(log, 'the publish in flight is left unfinished (the snapshot on disk stays whole)', async (signal) => {

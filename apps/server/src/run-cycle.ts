@@ -1,0 +1,81 @@
+// `run`'s cycle, in its worker thread: bring the incremental result up to the database
+// (incremental.ts), then publish only when the entries differ from the snapshot on disk,
+// and never sooner than --min-interval after the last write. A cycle that changes nothing
+// costs the new rows, one look at the snapshot's identity and two small ledger queries.
+import type { HmacKey } from '@mbcap/handoff';
+import { createIncremental, type Step } from './incremental.js';
+import { cycleRecord, failedRecord, snapshotEntries, writeEntries, type PublishOutcome } from './publish-cycle.js';
+import { createUnchangedCheck, entriesDigest } from './unchanged.js';
+
+export type RunCycleOptions = {
+  windowMs: number | null;
+  /** Least time between two snapshots written, in ms. */
+  minIntervalMs: number;
+  /** A full pass at least this often, in ms. */
+  resyncMs: number;
+  hmacKey?: HmacKey;
+};
+
+export type RunCycle = {
+  /** One cycle; `refreshNodes` re-reads every node row (names, roles, last seen). Never throws. */
+  cycle(options?: { refreshNodes?: boolean }): Promise<PublishOutcome>;
+  close(): void;
+};
+
+export function createRunCycle(dbPath: string, options: RunCycleOptions): RunCycle {
+  const incremental = createIncremental({ dbPath, windowMs: options.windowMs, resyncMs: options.resyncMs });
+  const unchanged = createUnchangedCheck(dbPath, { hmacKey: options.hmacKey });
+  let digest: string | null = null;
+  let lastWrite = -Infinity;
+  // The API has not yet been sent the current result
+  let unsent = true;
+
+  async function cycle({ refreshNodes = false } = {}): Promise<PublishOutcome> {
+    const started = performance.now();
+    const at = new Date().toISOString();
+    const elapsed = () => Math.round((performance.now() - started) * 10) / 10;
+    try {
+      const now = Date.now();
+      let step: Step;
+      try {
+        step = incremental.step(now, { refreshNodes });
+      } catch (error) {
+        // The next cycle starts from a full pass: the index may be half way through a step
+        incremental.reset(`the last cycle failed (${error instanceof Error ? error.message : String(error)})`);
+        digest = null;
+        unsent = true;
+        throw error;
+      }
+      const result = incremental.result();
+      if (step.changed) unsent = true;
+      if (step.statusChanged || digest === null) digest = entriesDigest(snapshotEntries(result));
+
+      const source = incremental.source();
+      const same = await unchanged.seqIfSame(source.db, digest);
+      let written: { seq: number | null; path: string | null } = { seq: same, path: null };
+      let deferredMs: number | null = null;
+      if (same === null) {
+        const wait = lastWrite + options.minIntervalMs - Date.now();
+        if (wait > 0) deferredMs = Math.ceil(wait);
+        else {
+          written = await writeEntries(dbPath, source, snapshotEntries(result), options.hmacKey);
+          lastWrite = Date.now();
+        }
+      }
+      const record = cycleRecord(at, result, written, { durationMs: elapsed(), unchanged: same !== null, fullPass: step.full, deferredMs });
+      // What the API serves never runs ahead of the disk: nothing is sent while a change waits
+      const send = deferredMs === null && unsent;
+      if (send) unsent = false;
+      return {
+        record,
+        entriesJson: send ? new TextEncoder().encode(JSON.stringify(result.entries)) : null,
+        kept: send ? result.kept : null,
+        asOf: result.kept === null ? null : { since: result.kept.since, computedAt: result.kept.computedAt },
+      };
+    } catch (error) {
+      return { record: failedRecord(at, elapsed(), error), entriesJson: null, kept: null, asOf: null };
+    }
+  }
+
+  return { cycle, close: () => incremental.close() };
+}
