@@ -12,24 +12,45 @@ import { createRng, type Rng } from '@mbcap/meshgen';
 import { computeCapabilities } from '../apps/server/src/compute.js';
 import { openServerDatabase } from '../apps/server/src/database.js';
 import { explainKept } from '../apps/server/src/explain-kept.js';
-import { createIncremental, type Step } from '../apps/server/src/incremental.js';
+import { createIncremental, type Incremental, type Step } from '../apps/server/src/incremental.js';
+import { applyKeptPatch, copyKept, keptPatch, type KeptEvidence } from '../apps/server/src/kept.js';
 import { scratch } from './helpers.js';
 import { DAY, hasPathJson, insertManyAdverts, insertNodes, insertPackets, randomDb, randomKeys } from './random-db.js';
 
 const HOUR = 3_600_000;
 
-/** The incremental result at `now` equals a full recompute, entry by entry and node by node. */
-function assertSame(dbPath: string, incremental: ReturnType<typeof createIncremental>, windowMs: number | null, now: number, label: string): void {
+/**
+ * What the API thread holds: the whole state after a rebuild, else the last one patched with
+ * the nodes that changed, as run-cycle.ts sends them.
+ */
+function createApiCopy(incremental: Incremental) {
+  let copy: KeptEvidence | null = null;
+  return () => {
+    const kept = incremental.result().kept!;
+    const asOf = { since: kept.since, computedAt: kept.computedAt };
+    const changed = incremental.takeKeptChanges();
+    if (changed === 'all' || copy === null) copy = copyKept(kept, asOf);
+    else applyKeptPatch(copy, keptPatch(kept, changed));
+    copy = { ...copy, ...asOf };
+    return copy;
+  };
+}
+
+/** The incremental result at `now` equals a full recompute, entry by entry and node by node, also as the API thread holds it. */
+function assertSame(dbPath: string, incremental: Incremental, api: () => KeptEvidence, windowMs: number | null, now: number, label: string): void {
   const source = openServerDatabase(dbPath);
   try {
     const full = computeCapabilities(source, { windowMs, now, keep: true });
     const ours = incremental.result();
+    const held = api();
     assert.equal(ours.entries, full.entries, `${label}: entries`);
     assert.equal(ours.counts, full.counts, `${label}: counts`);
     assert.equal(ours.skippedRows, full.skippedRows, `${label}: skipped rows`);
     assert.is(ours.windowStart, full.windowStart, `${label}: window start`);
     for (const key of full.entries.map((e) => e.public_key)) {
-      assert.equal(explainKept(source, ours.kept!, key), explainKept(source, full.kept!, key), `${label}: explanation of ${key}`);
+      const expected = explainKept(source, full.kept!, key);
+      assert.equal(explainKept(source, ours.kept!, key), expected, `${label}: explanation of ${key}`);
+      assert.equal(explainKept(source, held, key), expected, `${label}: explanation of ${key} in the API thread`);
     }
   } finally {
     source.db.close();
@@ -141,11 +162,12 @@ test('a database changing under the server: every step equals a full recompute',
     const clock = { now: Date.UTC(2026, 10, 20) };
     const windowMs = seed % 4 === 0 ? null : 7 * DAY;
     const incremental = createIncremental({ dbPath: s.db, windowMs, resyncMs: 30 * DAY });
+    const api = createApiCopy(incremental);
     try {
       const keys = randomDb(s.db, rng, clock.now);
       let step: Step = incremental.step(clock.now);
       assert.is(step.full, 'first pass');
-      assertSame(s.db, incremental, windowMs, clock.now, `seed ${seed} start`);
+      assertSame(s.db, incremental, api, windowMs, clock.now, `seed ${seed} start`);
       for (let i = 0; i < 30; i++) {
         const change = randomChange(rng, keys, clock, i);
         let db = new Database(s.db);
@@ -154,14 +176,20 @@ test('a database changing under the server: every step equals a full recompute',
         } finally {
           if (db.open) db.close();
         }
+        const before = incremental.result().entries;
         step = incremental.step(clock.now);
         const label = `seed ${seed} step ${i} (${change.name})`;
+        // What the step says it changed decides what is published and sent: it must not understate
+        const after = incremental.result().entries;
+        const statuses = (entries: typeof after) => entries.map((e) => `${e.public_key} ${e.status} ${e.evidence ?? ''}`);
+        if (!step.statusChanged) assert.equal(statuses(after), statuses(before), `${label}: statuses unchanged as the step says`);
+        if (!step.entriesChanged) assert.equal(after, before, `${label}: entries unchanged as the step says`);
         if (change.full === null) assert.is(step.full, null, `${label}: read only the new rows`);
         else assert.match(step.full ?? '', change.full, `${label}: a full pass with its reason`);
         tally.set(change.name, (tally.get(change.name) ?? 0) + 1);
         if (step.full === null) incrementalSteps++;
         else fullSteps++;
-        assertSame(s.db, incremental, windowMs, clock.now, label);
+        assertSame(s.db, incremental, api, windowMs, clock.now, label);
         db = new Database(s.db);
         db.close();
       }
@@ -183,9 +211,12 @@ test('a full pass every --resync, and nothing read when nothing changed', () => 
     randomDb(s.db, createRng(5), now);
     assert.is(incremental.step(now).full, 'first pass');
     const quiet = incremental.step(now + 1000);
-    assert.equal({ full: quiet.full, read: quiet.read, changed: quiet.changed }, { full: null, read: 0, changed: false });
+    assert.equal(
+      { full: quiet.full, read: quiet.read, status: quiet.statusChanged, entries: quiet.entriesChanged, kept: quiet.keptChanged },
+      { full: null, read: 0, status: false, entries: false, kept: false },
+    );
     assert.match(incremental.step(now + HOUR).full ?? '', /3600 s since the last full pass \(--resync\)/);
-    assertSame(s.db, incremental, 7 * DAY, now + HOUR, 'after the resync');
+    assertSame(s.db, incremental, createApiCopy(incremental), 7 * DAY, now + HOUR, 'after the resync');
   } finally {
     incremental.close();
     s.cleanup();

@@ -212,7 +212,7 @@ function raise(sizes: Uint8Array, ids: readonly number[] | undefined, size: numb
 }
 
 /** Key indices by lowercase full key, and by lowercase prefix: 1-3 bytes eagerly, other lengths on first use. */
-function indexKeys(nodes: readonly NodeRow[]) {
+export function indexKeys(nodes: readonly NodeRow[]) {
   const keys = nodes.map((node) => (typeof node.public_key === 'string' ? node.public_key.toLowerCase() : ''));
   const longest = keys.reduce((max, key) => Math.max(max, key.length), 0);
   const byKey = new Map<string, number[]>();

@@ -17,7 +17,7 @@ import {
   type NodeRow,
   type PacketRow,
 } from './capability.js';
-import { createKeptArrays, EXPLAIN_LIMIT, type KeptEvidence } from './kept.js';
+import { EXPLAIN_LIMIT, type KeptEvidence } from './kept.js';
 
 /** The newest EXPLAIN_LIMIT pieces of one kind of evidence, as (time, rowid, hop) triples newest first, and how many there are. */
 type Lane = { items: number[]; total: number };
@@ -135,6 +135,9 @@ export function createEvidenceIndex(windowMs: number | null) {
   const hopLengths = new Map<number, number>();
   const queue = createAgeQueue();
   const changes: Changes = { status: false, kept: false };
+  /** Advert keys and hops whose evidence changed since takeDirty(). */
+  let dirtyAdverts = new Set<string>();
+  let dirtyHops = new Set<string>();
   let counted = 0;
   let skipped = 0;
   let since = -Infinity;
@@ -152,6 +155,7 @@ export function createEvidenceIndex(windowMs: number | null) {
       const key = advertKeyOf(row, packet);
       if (key !== null) {
         const lower = key.toLowerCase();
+        dirtyAdverts.add(lower);
         let agg = adverts.get(lower);
         if (agg === undefined) {
           agg = { sizes: [0, 0, 0], zeroHopDirect: 0, evidence: [0, 0], lane: { items: [], total: 0 } };
@@ -179,6 +183,7 @@ export function createEvidenceIndex(windowMs: number | null) {
       const hop = list[h];
       if (typeof hop !== 'string' || hop === '') continue;
       const lower = hop.toLowerCase();
+      dirtyHops.add(lower);
       let agg = hops.get(lower);
       if (agg === undefined) {
         agg = { evidence: [0, 0], lane: { items: [], total: 0 } };
@@ -257,63 +262,68 @@ export function createEvidenceIndex(windowMs: number | null) {
     /** Rows in the window that count for something; unreadable rows seen. */
     stats: () => ({ counted, skipped }),
 
-    /** Every node's entry and explanation, as computeCapabilities gives them. */
-    materialize(nodes: readonly NodeRow[], computedAt: number): { entries: CapabilityEntry[]; kept: KeptEvidence } {
-      const n = nodes.length;
-      const kept = createKeptArrays(
-        nodes.map((node) => node.public_key),
-        windowMs === null ? null : since,
-        computedAt,
-      );
-      const lengths = [...hopLengths.keys()].sort((a, b) => a - b);
-      const entries: CapabilityEntry[] = new Array(n);
+    /** The advert keys and hops whose evidence changed since the last call, lowercase; and forget them. */
+    takeDirty(): { adverts: Set<string>; hops: Set<string> } {
+      const taken = { adverts: dirtyAdverts, hops: dirtyHops };
+      dirtyAdverts = new Set();
+      dirtyHops = new Set();
+      return taken;
+    },
+
+    /** The hop lengths present, shortest first: a node looks up its prefix of each. */
+    hopLengths: (): number[] => [...hopLengths.keys()].sort((a, b) => a - b),
+
+    /**
+     * Node `i`'s explanation into `kept` (every field of its slots written) from the evidence
+     * of its lowercase key; its largest advert and path hash sizes are returned.
+     */
+    fillNode(kept: KeptEvidence, i: number, lower: string, lengths: readonly number[]): { advertMax: number; pathMax: number } {
+      const advert = lower === '' ? undefined : adverts.get(lower);
+      const advertMax = advert === undefined ? 0 : maxOf(advert.evidence);
+      kept.bySize[i * 3] = advert?.sizes[0] ?? 0;
+      kept.bySize[i * 3 + 1] = advert?.sizes[1] ?? 0;
+      kept.bySize[i * 3 + 2] = advert?.sizes[2] ?? 0;
+      kept.zeroHopDirect[i] = advert?.zeroHopDirect ?? 0;
+      fillLane(kept.adverts, i, advert?.lane.items ?? NONE, advert?.lane.total ?? 0);
+
+      let pathMax = 0;
+      let words0 = 0;
+      let words1 = 0;
       const matched: HopAgg[] = [];
-      for (let i = 0; i < n; i++) {
-        const node = nodes[i]!;
-        const lower = typeof node.public_key === 'string' ? node.public_key.toLowerCase() : '';
-        const advert = lower === '' ? undefined : adverts.get(lower);
-        let advertMax = 0;
-        if (advert !== undefined) {
-          advertMax = maxOf(advert.evidence);
-          kept.bySize[i * 3] = advert.sizes[0];
-          kept.bySize[i * 3 + 1] = advert.sizes[1];
-          kept.bySize[i * 3 + 2] = advert.sizes[2];
-          kept.zeroHopDirect[i] = advert.zeroHopDirect;
-          fillLane(kept.adverts, i, advert.lane.items, advert.lane.total);
+      for (const length of lengths) {
+        if (length > lower.length) break;
+        const agg = hops.get(lower.slice(0, length));
+        if (agg === undefined) continue;
+        pathMax = Math.max(pathMax, maxOf(agg.evidence));
+        // A confirmed node's explanation lists its adverts only; a matching hop is never
+        // longer than a key (64 hex digits)
+        if (advertMax < 2 && length <= 64) {
+          matched.push(agg);
+          if (length > 32) words1 |= 1 << ((length - 1) & 31);
+          else words0 |= 1 << ((length - 1) & 31);
         }
-        let pathMax = 0;
-        matched.length = 0;
-        for (const length of lengths) {
-          if (length > lower.length) break;
-          const agg = hops.get(lower.slice(0, length));
-          if (agg === undefined) continue;
-          pathMax = Math.max(pathMax, maxOf(agg.evidence));
-          // A confirmed node's explanation lists its adverts only; a matching hop is never
-          // longer than a key (64 hex digits)
-          if (advertMax < 2 && length <= 64) {
-            matched.push(agg);
-            kept.hopLengths[i * 2 + (length > 32 ? 1 : 0)]! |= 1 << ((length - 1) & 31);
-          }
-        }
-        if (matched.length === 1) fillLane(kept.paths, i, matched[0]!.lane.items, matched[0]!.lane.total);
-        else if (matched.length > 1) {
-          const merged: number[][] = [];
-          let total = 0;
-          for (const agg of matched) {
-            total += agg.lane.total;
-            for (let j = 0; j < agg.lane.items.length; j += 3) merged.push(agg.lane.items.slice(j, j + 3));
-          }
-          merged.sort((a, b) => b[0]! - a[0]! || b[1]! - a[1]! || a[2]! - b[2]!);
-          fillLane(kept.paths, i, merged.slice(0, EXPLAIN_LIMIT).flat(), total);
-        }
-        kept.advertMax[i] = advertMax;
-        kept.pathMax[i] = pathMax;
-        entries[i] = entryOf(node, advertMax, pathMax);
       }
-      return { entries: sortEntries(entries), kept };
+      kept.hopLengths[i * 2] = words0;
+      kept.hopLengths[i * 2 + 1] = words1;
+      if (matched.length <= 1) fillLane(kept.paths, i, matched[0]?.lane.items ?? NONE, matched[0]?.lane.total ?? 0);
+      else {
+        const merged: number[][] = [];
+        let total = 0;
+        for (const agg of matched) {
+          total += agg.lane.total;
+          for (let j = 0; j < agg.lane.items.length; j += 3) merged.push(agg.lane.items.slice(j, j + 3));
+        }
+        merged.sort((a, b) => b[0]! - a[0]! || b[1]! - a[1]! || a[2]! - b[2]!);
+        fillLane(kept.paths, i, merged.slice(0, EXPLAIN_LIMIT).flat(), total);
+      }
+      kept.advertMax[i] = advertMax;
+      kept.pathMax[i] = pathMax;
+      return { advertMax, pathMax };
     },
   };
 }
+
+const NONE: number[] = [];
 
 function fillLane(lane: KeptEvidence['adverts'], node: number, items: number[], total: number): void {
   const base = node * EXPLAIN_LIMIT;

@@ -9,18 +9,19 @@ import { wantedKey, withStored, type NodeExplanation, type StoredNode } from './
 import { keptSlots, matchedLengths, type KeptEvidence } from './kept.js';
 import type { NodeTable } from './node-keys.js';
 
-const byKeyCache = new WeakMap<KeptEvidence, Map<string, number>>();
+// By the key list, which stays the same object while the nodes do (patches change the rest)
+const byKeyCache = new WeakMap<readonly string[], Map<string, number>>();
 
 /** The node index of each lowercase key; the first of case variants, as the scan finds it. */
 function indexOf(kept: KeptEvidence): Map<string, number> {
-  let map = byKeyCache.get(kept);
+  let map = byKeyCache.get(kept.keys);
   if (map === undefined) {
     map = new Map();
     for (let i = 0; i < kept.keys.length; i++) {
       const key = kept.keys[i]!.toLowerCase();
       if (!map.has(key)) map.set(key, i);
     }
-    byKeyCache.set(kept, map);
+    byKeyCache.set(kept.keys, map);
   }
   return map;
 }

@@ -11,7 +11,8 @@ import type { ComputeResult } from './compute.js';
 import { readNodes } from './compute.js';
 import { openServerDatabase, type ServerDatabase } from './database.js';
 import { createEvidenceIndex, type EvidenceIndex } from './evidence.js';
-import type { NodeRow, PacketRow } from './capability.js';
+import { entryOf, indexKeys, type CapabilityEntry, type NodeRow, type PacketRow } from './capability.js';
+import { createKeptArrays, type KeptEvidence } from './kept.js';
 import type { SkippedRows } from './node-keys.js';
 
 export type IncrementalOptions = {
@@ -30,10 +31,12 @@ export type Step = {
   read: number;
   /** Rows that left the window. */
   expired: number;
-  /** Whether some node's status may differ from the last result's. */
+  /** Whether some node's status or evidence differs from the last step's (or the nodes changed). */
   statusChanged: boolean;
-  /** Whether anything in the result differs: a status, an explanation, a node. */
-  changed: boolean;
+  /** Whether some entry differs in anything (a status, a hash size, a name, a node added or gone). */
+  entriesChanged: boolean;
+  /** Whether some node's explanation differs. */
+  keptChanged: boolean;
 };
 
 export type Incremental = {
@@ -43,6 +46,8 @@ export type Incremental = {
   result(): ComputeResult;
   /** The connection the last step read through. */
   source(): ServerDatabase;
+  /** Which nodes' explanations changed since the last call: all of them after a rebuild, else their indices. */
+  takeKeptChanges(): 'all' | number[];
   /** Closes the connection; the next step is a full pass, for `reason`. */
   reset(reason: string): void;
   close(): void;
@@ -65,7 +70,9 @@ export function createIncremental(options: IncrementalOptions): Incremental {
   let nodes: NodeRow[] = [];
   let skippedRows: SkippedRows | null = null;
   let nodesMark = '';
-  let cached: ComputeResult | null = null;
+  let view: View | null = null;
+  let touched: 'all' | Set<number> = 'all';
+  let cachedEntries: CapabilityEntry[] | null = null;
   let rowsRead = 0;
   let pending = 'first pass';
 
@@ -191,46 +198,47 @@ export function createIncremental(options: IncrementalOptions): Incremental {
         ({ nodes, skipped: skippedRows } = readNodes(s));
         nodesMark = mark;
       }
-      const changes = index.takeChanges();
-      return { full, read, expired, statusChanged: full !== null || nodesChanged || changes.status, changed: full !== null || nodesChanged || changes.kept };
+      index.takeChanges();
+      const dirty = index.takeDirty();
+      const lengths = index.hopLengths();
+      if (nodesChanged || view === null) {
+        view = buildView(nodes, index, lengths);
+        touched = 'all';
+        return { full, read, expired, statusChanged: true, entriesChanged: true, keptChanged: true };
+      }
+      const refreshed = refreshView(view, index, lengths, dirty);
+      if (touched !== 'all') for (const id of refreshed.ids) touched.add(id);
+      return { full, read, expired, statusChanged: refreshed.statusChanged, entriesChanged: refreshed.entriesChanged, keptChanged: refreshed.ids.size > 0 };
     })();
     lastNow = now;
-    if (outcome.changed || cached === null) cached = materialize(now);
-    else {
-      // Nothing to compute again; the window and the time move on
-      const since = index.since();
-      cached = {
-        ...cached,
-        stats: { ...cached.stats, packets: outcome.read },
-        computedAt: new Date(now).toISOString(),
-        windowStart: since === null ? null : new Date(since).toISOString(),
-        kept: cached.kept === null ? null : { ...cached.kept, since, computedAt: now },
-      };
-    }
+    if (outcome.entriesChanged || cachedEntries === null) cachedEntries = sortedEntries(view!);
     return outcome;
   }
 
-  function materialize(now: number): ComputeResult {
-    const { entries, kept } = index.materialize(nodes, now);
-    const counts = { confirmed: 0, suspected: 0, unknown: 0 };
-    for (const entry of entries) counts[entry.status]++;
+  function result(): ComputeResult {
+    if (view === null || cachedEntries === null) throw new Error('no step has run yet');
     const since = index.since();
+    const counts = { confirmed: 0, suspected: 0, unknown: 0 };
+    for (const entry of cachedEntries) counts[entry.status]++;
     return {
-      entries,
+      entries: cachedEntries,
       stats: { packets: rowsRead, inWindow: index.stats().counted, skipped: index.stats().skipped },
       counts,
       skippedRows: skippedRows!,
-      computedAt: new Date(now).toISOString(),
+      computedAt: new Date(lastNow).toISOString(),
       windowStart: since === null ? null : new Date(since).toISOString(),
-      kept,
+      // The view's own arrays, as of this step: copy them (copyKept) before they leave the thread
+      kept: { ...view.kept, since, computedAt: lastNow },
     };
   }
 
   return {
     step,
-    result() {
-      if (cached === null) throw new Error('no step has run yet');
-      return cached;
+    result,
+    takeKeptChanges() {
+      const taken = touched === 'all' ? 'all' : [...touched];
+      touched = new Set();
+      return taken;
     },
     source() {
       if (source === null) throw new Error('no step has run yet');
@@ -239,7 +247,8 @@ export function createIncremental(options: IncrementalOptions): Incremental {
     reset(reason) {
       source?.db.close();
       source = null;
-      cached = null;
+      view = null;
+      cachedEntries = null;
       pending = reason;
     },
     close() {
@@ -252,4 +261,71 @@ export function createIncremental(options: IncrementalOptions): Incremental {
 function packetRow(values: unknown[]): PacketRow {
   const [raw_hex, payload_type, decoded_json, first_seen, path_json, rowid] = values as [string, number | null, string | null, string, string | null, number];
   return { raw_hex, payload_type, decoded_json, first_seen, path_json, rowid };
+}
+
+/** Every node's entry and explanation, kept from one step to the next and refreshed where the evidence changed. */
+type View = {
+  nodes: NodeRow[];
+  lower: string[];
+  keys: ReturnType<typeof indexKeys>;
+  kept: KeptEvidence;
+  /** By node index. */
+  entries: CapabilityEntry[];
+  /** Node indices in key order, for the snapshot's order without a sort. */
+  order: number[];
+};
+
+function buildView(nodes: NodeRow[], index: EvidenceIndex, lengths: readonly number[]): View {
+  const lower = nodes.map((node) => (typeof node.public_key === 'string' ? node.public_key.toLowerCase() : ''));
+  const kept = createKeptArrays(
+    nodes.map((node) => node.public_key),
+    null,
+    0,
+  );
+  const entries = nodes.map((node, i) => {
+    const { advertMax, pathMax } = index.fillNode(kept, i, lower[i]!, lengths);
+    return entryOf(node, advertMax, pathMax);
+  });
+  // Stable, as sortEntries is: equal keys keep the node order
+  const order = nodes.map((_, i) => i).sort((a, b) => compare(nodes[a]!.public_key, nodes[b]!.public_key));
+  return { nodes, lower, keys: indexKeys(nodes), kept, entries, order };
+}
+
+/** The nodes named by the dirty advert keys and hops, filled again; what that changed. */
+function refreshView(
+  view: View,
+  index: EvidenceIndex,
+  lengths: readonly number[],
+  dirty: { adverts: Set<string>; hops: Set<string> },
+): { statusChanged: boolean; entriesChanged: boolean; ids: Set<number> } {
+  const ids = new Set<number>();
+  for (const key of dirty.adverts) for (const id of view.keys.byKey.get(key) ?? []) ids.add(id);
+  for (const hop of dirty.hops) for (const id of view.keys.byPrefix(hop) ?? []) ids.add(id);
+  let statusChanged = false;
+  let entriesChanged = false;
+  for (const id of ids) {
+    const { advertMax, pathMax } = index.fillNode(view.kept, id, view.lower[id]!, lengths);
+    const before = view.entries[id]!;
+    const after = entryOf(view.nodes[id]!, advertMax, pathMax);
+    const differs = after.status !== before.status || after.evidence !== before.evidence;
+    if (differs) statusChanged = true;
+    if (differs || after.maxHashSize !== before.maxHashSize) {
+      entriesChanged = true;
+      view.entries[id] = after;
+    }
+  }
+  return { statusChanged, entriesChanged, ids };
+}
+
+/** The entries in snapshot order (sortEntries's): confirmed, suspected, unknown, each by key. */
+function sortedEntries(view: View): CapabilityEntry[] {
+  const out: CapabilityEntry[] = [];
+  for (const status of ['confirmed', 'suspected', 'unknown'] as const) {
+    for (const i of view.order) if (view.entries[i]!.status === status) out.push(view.entries[i]!);
+  }
+  return out;
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -52,8 +52,7 @@ function createLane(n: number): KeptLane {
 }
 
 /** Empty kept state for these nodes: every count 0, every lane empty. */
-export function createKeptArrays(keys: string[], since: number | null, computedAt: number): KeptEvidence {
-  const n = keys.length;
+export function createKeptArrays(keys: string[], since: number | null, computedAt: number, n = keys.length): KeptEvidence {
   return {
     keys,
     since,
@@ -155,9 +154,71 @@ export function matchedLengths(kept: KeptEvidence, node: number): number[] {
   return lengths;
 }
 
-/** The buffers to hand over when the state moves to another thread. */
-export function keptBuffers(kept: KeptEvidence): ArrayBuffer[] {
+/** A copy that shares no memory with `kept`: what is handed to another thread while the original goes on changing. */
+export function copyKept(kept: KeptEvidence, asOf: { since: number | null; computedAt: number }): KeptEvidence {
+  const copy = createKeptArrays(kept.keys, asOf.since, asOf.computedAt);
+  const from = keptArrays(kept);
+  keptArrays(copy).forEach((array, i) => (array as Uint8Array).set(from[i] as Uint8Array));
+  return copy;
+}
+
+/** Some nodes' kept state, by node index: what changed, sent instead of the whole. */
+export type KeptPatch = { ids: Uint32Array; part: KeptEvidence };
+
+export function keptPatch(kept: KeptEvidence, ids: readonly number[]): KeptPatch {
+  const part = createKeptArrays([], kept.since, kept.computedAt, ids.length);
+  copyNodes(
+    kept,
+    ids,
+    part,
+    ids.map((_, j) => j),
+  );
+  return { ids: Uint32Array.from(ids), part };
+}
+
+/** Writes a patch into `kept`, in place. */
+export function applyKeptPatch(kept: KeptEvidence, patch: KeptPatch): void {
+  const ids = Array.from(patch.ids);
+  copyNodes(
+    patch.part,
+    ids.map((_, j) => j),
+    kept,
+    ids,
+  );
+}
+
+/** Node `from[j]`'s slots of `source` into node `to[j]`'s of `target`, for every j. */
+function copyNodes(source: KeptEvidence, from: readonly number[], target: KeptEvidence, to: readonly number[]): void {
+  const L = EXPLAIN_LIMIT;
+  for (let j = 0; j < from.length; j++) {
+    const a = from[j]!;
+    const b = to[j]!;
+    target.advertMax[b] = source.advertMax[a]!;
+    target.pathMax[b] = source.pathMax[a]!;
+    target.zeroHopDirect[b] = source.zeroHopDirect[a]!;
+    target.bySize.set(source.bySize.subarray(a * 3, a * 3 + 3), b * 3);
+    target.hopLengths.set(source.hopLengths.subarray(a * 2, a * 2 + 2), b * 2);
+    for (const lane of ['adverts', 'paths'] as const) {
+      const x = source[lane];
+      const y = target[lane];
+      y.time.set(x.time.subarray(a * L, a * L + L), b * L);
+      y.rowid.set(x.rowid.subarray(a * L, a * L + L), b * L);
+      y.hop.set(x.hop.subarray(a * L, a * L + L), b * L);
+      y.filled[b] = x.filled[a]!;
+      y.oldest[b] = x.oldest[a]!;
+      y.total[b] = x.total[a]!;
+    }
+  }
+}
+
+/** Every typed array of the state, in one order. */
+function keptArrays(kept: KeptEvidence): ArrayBufferView[] {
   const arrays: ArrayBufferView[] = [kept.advertMax, kept.pathMax, kept.bySize, kept.zeroHopDirect, kept.hopLengths];
   for (const lane of [kept.adverts, kept.paths]) arrays.push(lane.time, lane.rowid, lane.hop, lane.filled, lane.oldest, lane.total);
-  return arrays.map((a) => a.buffer as ArrayBuffer);
+  return arrays;
+}
+
+/** The buffers to hand over when the state moves to another thread. */
+export function keptBuffers(kept: KeptEvidence): ArrayBuffer[] {
+  return keptArrays(kept).map((a) => a.buffer as ArrayBuffer);
 }

@@ -6,7 +6,7 @@ import type { HmacKey } from '@mbcap/handoff';
 import { writeSnapshot, type MbcapEntry } from '@mbcap/snapshot';
 import { computeCapabilities, type ComputeResult } from './compute.js';
 import type { ServerDatabase } from './database.js';
-import type { KeptEvidence } from './kept.js';
+import type { KeptEvidence, KeptPatch } from './kept.js';
 import { lastAppliedSeq } from './ledger.js';
 import type { SkippedRows } from './node-keys.js';
 
@@ -37,8 +37,10 @@ export type PublishOutcome = {
   record: PublishRecord;
   /** The computed entries (with name, role, …) as a UTF-8 JSON array, when asked for and published. */
   entriesJson: Uint8Array | null;
-  /** What explains each node's status, when asked for and published. */
+  /** What explains each node's status, whole (after a rebuild)... */
   kept: KeptEvidence | null;
+  /** ...or only the nodes whose explanation changed. */
+  keptPatch: KeptPatch | null;
   /** The window's start and the time the result stands for, also when nothing else was sent. */
   asOf: { since: number | null; computedAt: number } | null;
 };
@@ -91,9 +93,9 @@ export async function publishCycle(source: ServerDatabase, dbPath: string, optio
     const result = computeCapabilities(source, { windowMs: options.windowMs });
     const written = await writeEntries(dbPath, source, snapshotEntries(result), options.hmacKey);
     const record = cycleRecord(at, result, written, { durationMs: elapsed(), unchanged: false, fullPass: null, deferredMs: null });
-    return { record, entriesJson: null, kept: null, asOf: null };
+    return { record, entriesJson: null, kept: null, keptPatch: null, asOf: null };
   } catch (error) {
-    return { record: failedRecord(at, elapsed(), error), entriesJson: null, kept: null, asOf: null };
+    return { record: failedRecord(at, elapsed(), error), entriesJson: null, kept: null, keptPatch: null, asOf: null };
   }
 }
 

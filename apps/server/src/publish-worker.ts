@@ -19,6 +19,7 @@ parentPort!.on('message', (request: PublishRequest) => {
     // The entries' bytes and the kept explanations are moved, not copied, to the main thread
     const transfer = outcome.entriesJson ? [outcome.entriesJson.buffer as ArrayBuffer] : [];
     if (outcome.kept !== null) transfer.push(...keptBuffers(outcome.kept));
+    if (outcome.keptPatch !== null) transfer.push(outcome.keptPatch.ids.buffer as ArrayBuffer, ...keptBuffers(outcome.keptPatch.part));
     parentPort!.postMessage({ id: request.id, outcome }, transfer);
   });
 });

@@ -1,7 +1,7 @@
 // What the main thread remembers of the publish cycles, for /healthz, /metrics and
 // /api/multibyte-capability. The cycle itself (compute and durable write) runs elsewhere:
 // in the worker thread under `run`.
-import type { KeptEvidence } from './kept.js';
+import { applyKeptPatch, type KeptEvidence } from './kept.js';
 import { failedRecord, type PublishOutcome, type PublishRecord } from './publish-cycle.js';
 
 export type { PublishRecord } from './publish-cycle.js';
@@ -52,7 +52,13 @@ export function createPublisher(run: () => Promise<PublishOutcome>): Publisher {
       outcome = await run();
     } catch (error) {
       // The thread running the cycle failed as a whole (it died, or could not start)
-      outcome = { record: failedRecord(at, Math.round((performance.now() - started) * 10) / 10, error), entriesJson: null, kept: null, asOf: null };
+      outcome = {
+        record: failedRecord(at, Math.round((performance.now() - started) * 10) / 10, error),
+        entriesJson: null,
+        kept: null,
+        keptPatch: null,
+        asOf: null,
+      };
     }
     const { record } = outcome;
     state.last = record;
@@ -69,7 +75,8 @@ export function createPublisher(run: () => Promise<PublishOutcome>): Publisher {
       // Sent only when they changed; else the window and the time move on
       if (outcome.entriesJson !== null) state.entriesJson = outcome.entriesJson;
       if (outcome.kept !== null) state.kept = outcome.kept;
-      else if (state.kept !== null && outcome.asOf !== null) state.kept = { ...state.kept, ...outcome.asOf };
+      else if (state.kept !== null && outcome.keptPatch !== null) applyKeptPatch(state.kept, outcome.keptPatch);
+      if (state.kept !== null && outcome.asOf !== null) state.kept = { ...state.kept, ...outcome.asOf };
     } else {
       state.failures++;
     }

@@ -4,6 +4,7 @@
 // costs the new rows, one look at the snapshot's identity and two small ledger queries.
 import type { HmacKey } from '@mbcap/handoff';
 import { createIncremental, type Step } from './incremental.js';
+import { copyKept, keptPatch, type KeptEvidence } from './kept.js';
 import { cycleRecord, failedRecord, snapshotEntries, writeEntries, type PublishOutcome } from './publish-cycle.js';
 import { createUnchangedCheck, entriesDigest } from './unchanged.js';
 
@@ -27,8 +28,9 @@ export function createRunCycle(dbPath: string, options: RunCycleOptions): RunCyc
   const unchanged = createUnchangedCheck(dbPath, { hmacKey: options.hmacKey });
   let digest: string | null = null;
   let lastWrite = -Infinity;
-  // The API has not yet been sent the current result
-  let unsent = true;
+  // The API has not yet been sent the current entries, or explanations
+  let entriesUnsent = true;
+  let keptUnsent = true;
 
   async function cycle({ refreshNodes = false } = {}): Promise<PublishOutcome> {
     const started = performance.now();
@@ -43,11 +45,13 @@ export function createRunCycle(dbPath: string, options: RunCycleOptions): RunCyc
         // The next cycle starts from a full pass: the index may be half way through a step
         incremental.reset(`the last cycle failed (${error instanceof Error ? error.message : String(error)})`);
         digest = null;
-        unsent = true;
+        entriesUnsent = true;
+        keptUnsent = true;
         throw error;
       }
       const result = incremental.result();
-      if (step.changed) unsent = true;
+      if (step.entriesChanged) entriesUnsent = true;
+      if (step.keptChanged) keptUnsent = true;
       if (step.statusChanged || digest === null) digest = entriesDigest(snapshotEntries(result));
 
       const source = incremental.source();
@@ -58,23 +62,35 @@ export function createRunCycle(dbPath: string, options: RunCycleOptions): RunCyc
         const wait = lastWrite + options.minIntervalMs - Date.now();
         if (wait > 0) deferredMs = Math.ceil(wait);
         else {
-          written = await writeEntries(dbPath, source, snapshotEntries(result), options.hmacKey);
+          const done = await writeEntries(dbPath, source, snapshotEntries(result), options.hmacKey);
+          unchanged.wrote(done, digest);
+          written = done;
           lastWrite = Date.now();
         }
       }
       const record = cycleRecord(at, result, written, { durationMs: elapsed(), unchanged: same !== null, fullPass: step.full, deferredMs });
       // What the API serves never runs ahead of the disk: nothing is sent while a change waits
-      const send = deferredMs === null && unsent;
-      if (send) unsent = false;
+      const sendEntries = deferredMs === null && entriesUnsent;
+      const sendKept = deferredMs === null && keptUnsent;
+      if (sendEntries) entriesUnsent = false;
+      if (sendKept) keptUnsent = false;
+      const asOf = { since: result.kept!.since, computedAt: result.kept!.computedAt };
       return {
         record,
-        entriesJson: send ? new TextEncoder().encode(JSON.stringify(result.entries)) : null,
-        kept: send ? result.kept : null,
-        asOf: result.kept === null ? null : { since: result.kept.since, computedAt: result.kept.computedAt },
+        entriesJson: sendEntries ? new TextEncoder().encode(JSON.stringify(result.entries)) : null,
+        ...keptToSend(sendKept, result.kept!, asOf),
+        asOf,
       };
     } catch (error) {
-      return { record: failedRecord(at, elapsed(), error), entriesJson: null, kept: null, asOf: null };
+      return { record: failedRecord(at, elapsed(), error), entriesJson: null, kept: null, keptPatch: null, asOf: null };
     }
+  }
+
+  /** The whole state after a rebuild, else only the nodes that changed. */
+  function keptToSend(send: boolean, kept: KeptEvidence, asOf: { since: number | null; computedAt: number }): Pick<PublishOutcome, 'kept' | 'keptPatch'> {
+    if (!send) return { kept: null, keptPatch: null };
+    const changed = incremental.takeKeptChanges();
+    return changed === 'all' ? { kept: copyKept(kept, asOf), keptPatch: null } : { kept: null, keptPatch: keptPatch(kept, changed) };
   }
 
   return { cycle, close: () => incremental.close() };

@@ -25,6 +25,8 @@ export type UnchangedCheck = {
    * again).
    */
   seqIfSame(db: Database, digest: string): Promise<number | null>;
+  /** This process just wrote `digest`'s entries as `written`: remembered without reading the file back, when the file there is still that write. */
+  wrote(written: { seq: number; writtenAt: string; checksum: string }, digest: string): void;
 };
 
 type Known = { identity: FileIdentity; digest: string | null; seq: number | null; writtenAtMs: number };
@@ -55,6 +57,10 @@ export function createUnchangedCheck(dbPath: string, options: { hmacKey?: HmacKe
     return known;
   }
   return {
+    wrote(written, digest) {
+      const identity = mbcapHandoff.identity(dbPath);
+      known = identity?.checksum === written.checksum ? { identity, digest, seq: written.seq, writtenAtMs: Date.parse(written.writtenAt) } : null;
+    },
     async seqIfSame(db, digest) {
       const file = await current();
       if (file === null || file.digest !== digest || file.seq === null || file.seq < lastAppliedSeq(db)) return null;

@@ -87,7 +87,16 @@ test('a new node’s multi-byte advert is published at once; 1-byte traffic publ
     await until('C on disk', () => (snapshot()?.entries.some((e) => e.public_key === C) ? true : undefined), 10_000, run.log);
     insert(advert(D, 3), 4, D);
     await until('D on disk', () => (snapshot()?.entries.some((e) => e.public_key === D && e.status === 'confirmed') ? true : undefined), 10_000, run.log);
-    const published = lines(run.log()).filter((l) => l.event === 'published');
+    // The log line follows the file
+    const published = await until(
+      'four publishes in the log',
+      () => {
+        const found = lines(run.log()).filter((l) => l.event === 'published');
+        return found.length >= 4 ? found : undefined;
+      },
+      10_000,
+      run.log,
+    );
     assert.equal(
       published.map((l) => l.seq),
       [1, 2, 3, 4],

@@ -41,6 +41,8 @@ export type WriteResult = {
   bytes: number;
   /** sha256 of the whole file, as readers report it. */
   contentHash: string;
+  /** The checksum the file's integrity trailer names (FileIdentity.checksum): the file at the path is this write's while its identity names it. */
+  checksum: string;
   signed: boolean;
   /** True when a newer write from this process replaced this one before it reached disk. */
   coalesced: boolean;
@@ -113,6 +115,7 @@ async function writeOnce(path: string, lane: LaneState, job: Job): Promise<Omit<
     entries: job.count,
     bytes: head.length + job.entries.length + trailer.bytes.length,
     contentHash: trailer.contentHash,
+    checksum: trailer.checksum,
     signed: job.hmacKey !== undefined,
   };
 }
