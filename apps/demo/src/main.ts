@@ -8,9 +8,10 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createParser, formatDuration, parseDuration } from '@mbcap/cli';
-import type { MeshState } from '@mbcap/meshgen';
+import type { MeshState, StatusChange } from '@mbcap/meshgen';
+import { MULTIBYTE_SUP } from '@mbcap/snapshot';
 import { INGESTOR, SERVER, startProgram, type Finished, type LogLine } from './binaries.js';
-import { tally, verify } from './verify.js';
+import { storedSups, tally, verify } from './verify.js';
 import { say, table } from './view.js';
 import { addTraffic, createWorld } from './world.js';
 
@@ -30,7 +31,11 @@ const args = await createParser(
   .option('nodes', { type: 'number', default: 120, describe: 'Nodes in the synthetic mesh' })
   .option('packets', { type: 'number', default: 3000, describe: 'Packets of the initial traffic' })
   .option('port', { type: 'number', default: 8080, describe: 'HTTP port of the server (0, or a busy port, picks a free one)' })
-  .option('interval', { type: 'string', default: '5s', describe: 'How often the server publishes' })
+  .option('interval', {
+    type: 'string',
+    default: '60s',
+    describe: "The server's --interval: its slow fallback (it publishes within about a second of a change it notices)",
+  })
   .option('traffic', { type: 'string', default: '5s', describe: 'How often fresh traffic arrives (0 for none)' })
   .option('timeout', { type: 'string', default: '90s', describe: 'With --once: give up after this long' })
   .parseAsync();
@@ -83,8 +88,35 @@ function onIngestor(line: LogLine) {
       `applied seq ${line.seq} in ${formatDuration(line.durationMs as number)}${delay}: ${rows} rows updated (${line.updatedActive} nodes, ${line.updatedInactive} inactive_nodes), ${line.skipped} unknown left as they were`,
     );
     if (!verified) check(line.writtenAt as string);
+    lastApplied = Date.parse(line.time as string);
+    reveals(lastApplied);
   } else if (line.event === 'unchanged' || line.event === 'ready' || line.event === 'no-snapshot' || line.level === 'info') return;
   else say('ingestor', `${line.level}: ${line.msg}`);
+}
+
+// Nodes whose status the last traffic raised, waiting to be in the database
+type Pending = { change: StatusChange; sup: number; importedAt: number };
+let pending: Pending[] = [];
+let lastApplied = 0;
+
+/** Says, for each raised node now in the database, how long after its packet was imported the row was committed. */
+function reveals(committedAt: number) {
+  if (pending.length === 0) return;
+  const stored = storedSups(
+    db,
+    pending.map((p) => p.change.publicKey),
+  );
+  pending = pending.filter((p) => {
+    if ((stored.get(p.change.publicKey) ?? 0) < p.sup) return true;
+    const { name, publicKey, from, to } = p.change;
+    // Two processes log on their own: the apply may be logged before the import
+    const when =
+      committedAt > p.importedAt
+        ? `${formatDuration(committedAt - p.importedAt)} after its packets were committed`
+        : 'already when the importer logged its commit';
+    say('reveal', `${name} (${publicKey.slice(0, 8)}) ${from} → ${to}: in the database ${when}`);
+    return false;
+  });
 }
 
 function check(writtenAt: string) {
@@ -121,9 +153,17 @@ let trafficTimer: NodeJS.Timeout | null = null;
 async function traffic() {
   try {
     const { step, summary } = await addTraffic(db, state, 40);
+    const importedAt = summary.committedAt;
     state = step;
+    // A stored value only rises: a change down is never written
+    for (const change of step.changes) {
+      const sup = MULTIBYTE_SUP[change.to];
+      if (sup > MULTIBYTE_SUP[change.from]) pending.push({ change, sup, importedAt });
+    }
     const changes = step.changes.map((c) => `${c.name ?? c.publicKey.slice(0, 8)} ${c.from} → ${c.to}`).join(', ');
     say('traffic', `${summary.stored} new packets imported${step.events.length ? `: ${step.events.join('; ')}` : ''}${changes ? ` (${changes})` : ''}`);
+    // The apply may have come before the importer's exit
+    reveals(lastApplied);
   } catch (error) {
     say('traffic', `error: ${(error as Error).message}`);
   }

@@ -22,6 +22,21 @@ function rows(db: string): Row[] {
 
 const statusOf = (row: Row): Status => statusOfSup(row.multibyte_sup);
 
+/** The multibyte_sup stored for each of `keys` (either table), read-only. */
+export function storedSups(db: string, keys: readonly string[]): Map<string, number> {
+  const conn = new Database(db, { readonly: true });
+  try {
+    const sups = new Map<string, number>();
+    const find = conn
+      .prepare('SELECT multibyte_sup FROM nodes WHERE public_key = ? UNION ALL SELECT multibyte_sup FROM inactive_nodes WHERE public_key = ?')
+      .pluck();
+    for (const key of keys) sups.set(key, (find.get(key, key) as number | null | undefined) ?? 0);
+    return sups;
+  } finally {
+    conn.close();
+  }
+}
+
 /** Nodes by status in each table. */
 export function tally(db: string): Tally {
   const t: Tally = { nodes: { confirmed: 0, suspected: 0, unknown: 0 }, inactive_nodes: { confirmed: 0, suspected: 0, unknown: 0 } };

@@ -11,10 +11,16 @@ export const REAL_PACKETS = fileURLToPath(new URL('../data/real-packets.jsonl', 
 
 export type ImportSummary = { read: number; stored: number; duplicates: number; bad: number };
 
-async function importLines(db: string, lines: string): Promise<ImportSummary> {
-  const r = await runProgram(INGESTOR, ['import', '--db', db, '--json', '-'], lines);
+/** Imports JSON lines through `mbcap-ingestor import`; `committedAt` is the time of its log line, written right after the commit. */
+async function importLines(db: string, lines: string): Promise<ImportSummary & { committedAt: number }> {
+  const r = await runProgram(INGESTOR, ['import', '--db', db, '--json', '--log-format', 'json', '-'], lines);
   if (r.code !== 0) throw new Error(`mbcap-ingestor import failed (exit ${r.code}): ${r.stderr.trim()}`);
-  return JSON.parse(r.stdout) as ImportSummary;
+  const logged = r.stderr
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as { event?: string; time?: string })
+    .find((line) => line.event === 'imported');
+  return { ...(JSON.parse(r.stdout) as ImportSummary), committedAt: Date.parse(logged?.time ?? '') || Date.now() };
 }
 
 /**
@@ -73,7 +79,11 @@ function moveInactive(db: string, state: MeshState) {
 }
 
 /** More traffic, imported by the ingestor; returns the next state and what happened. */
-export async function addTraffic(db: string, state: MeshState, count: number): Promise<{ step: TrafficStep; summary: ImportSummary }> {
+export async function addTraffic(
+  db: string,
+  state: MeshState,
+  count: number,
+): Promise<{ step: TrafficStep; summary: ImportSummary & { committedAt: number } }> {
   const step = nextTraffic(state, Date.now(), count, { upgrades: 1, reveals: 1 });
   const summary = await importLines(db, toJsonLines(step.added));
   return { step, summary };
