@@ -2,21 +2,11 @@
 // path evidence by the hop. Rows are added as they arrive and taken away as they leave the
 // window, so keeping it current costs the new rows and the rows ageing out, never the
 // history, and a node whose row appears later finds its evidence waiting. Each node's
-// status and explanation are read from here (materialize): they must equal what the full
+// status and explanation are read from here (fillNode): they must equal what the full
 // scan (capability.ts) computes, and a differential test holds them equal.
 import { isDirectRoute, PAYLOAD_TYPE, peekPacket, type PacketPeek } from '@mbcap/meshcore';
 import { parseFirstSeen } from '@mbcap/dbschema';
-import {
-  advertKeyOf,
-  entryOf,
-  evidenceHops,
-  isEvidence,
-  payloadTypeOf,
-  sortEntries,
-  type CapabilityEntry,
-  type NodeRow,
-  type PacketRow,
-} from './capability.js';
+import { advertKeyOf, evidenceHops, isEvidence, payloadTypeOf, type PacketRow } from './capability.js';
 import { EXPLAIN_LIMIT, type KeptEvidence } from './kept.js';
 
 /** The newest EXPLAIN_LIMIT pieces of one kind of evidence, as (time, rowid, hop) triples newest first, and how many there are. */
@@ -58,9 +48,6 @@ function laneRemove(lane: Lane, time: number, rowid: number, hop: number): void 
 }
 
 const maxOf = (evidence: [number, number]) => (evidence[1] > 0 ? 3 : evidence[0] > 0 ? 2 : 0);
-
-/** What one step changed: a node's status may differ (`status`), or only what explains it (`kept`). */
-export type Changes = { status: boolean; kept: boolean };
 
 /** Rows in the window that counted for something, by time, so the oldest can leave first. */
 function createAgeQueue() {
@@ -134,7 +121,6 @@ export function createEvidenceIndex(windowMs: number | null) {
   /** Hop aggregates by hop length: a node looks up its prefix of each length present. */
   const hopLengths = new Map<number, number>();
   const queue = createAgeQueue();
-  const changes: Changes = { status: false, kept: false };
   /** Advert keys and hops whose evidence changed since takeDirty(). */
   let dirtyAdverts = new Set<string>();
   let dirtyHops = new Set<string>();
@@ -164,9 +150,7 @@ export function createEvidenceIndex(windowMs: number | null) {
         if (packet.hopCount === 0 && isDirectRoute(packet.routeType)) agg.zeroHopDirect += sign;
         else agg.sizes[size - 1]! += sign;
         if (evidence) {
-          const was = maxOf(agg.evidence);
           agg.evidence[size - 2]! += sign;
-          if (maxOf(agg.evidence) !== was) changes.status = true;
           if (sign > 0) laneAdd(agg.lane, time, rowid, 0);
           else laneRemove(agg.lane, time, rowid, 0);
         }
@@ -190,9 +174,7 @@ export function createEvidenceIndex(windowMs: number | null) {
         hops.set(lower, agg);
         hopLengths.set(lower.length, (hopLengths.get(lower.length) ?? 0) + 1);
       }
-      const was = maxOf(agg.evidence);
       agg.evidence[size - 2]! += sign;
-      if (maxOf(agg.evidence) !== was) changes.status = true;
       if (sign > 0) laneAdd(agg.lane, time, rowid, h);
       else laneRemove(agg.lane, time, rowid, h);
       if (agg.lane.total === 0) {
@@ -228,7 +210,6 @@ export function createEvidenceIndex(windowMs: number | null) {
       }
       if (!apply(row, packet, time, 1)) return;
       counted++;
-      changes.kept = true;
       if (windowMs !== null) queue.push(time, row.rowid ?? 0);
     },
 
@@ -247,16 +228,7 @@ export function createEvidenceIndex(windowMs: number | null) {
         if (row === undefined || packet === null || parseFirstSeen(row.first_seen) !== time || !apply(row, packet, time, -1)) return false;
         counted--;
       }
-      changes.kept = true;
       return true;
-    },
-
-    /** What changed since the last call, and forget it. */
-    takeChanges(): Changes {
-      const taken = { ...changes };
-      changes.status = false;
-      changes.kept = false;
-      return taken;
     },
 
     /** Rows in the window that count for something; unreadable rows seen. */

@@ -198,7 +198,6 @@ export function createIncremental(options: IncrementalOptions): Incremental {
         ({ nodes, skipped: skippedRows } = readNodes(s));
         nodesMark = mark;
       }
-      index.takeChanges();
       const dirty = index.takeDirty();
       const lengths = index.hopLengths();
       if (nodesChanged || view === null) {
