@@ -145,6 +145,54 @@ if (!hasFaketime) {
       s.cleanup();
     }
   });
+
+  test('run: the clock steps back an hour mid-run; the next change is published at once, after a full pass that says why', async () => {
+    const s = setup();
+    // The faked offset is read from a file at every clock read, so it can step while run runs
+    const offset = `${s.dir}/clock`;
+    writeFileSync(offset, '+0');
+    const env = { ...clockEnv('+0'), FAKETIME: undefined, FAKETIME_TIMESTAMP_FILE: offset, FAKETIME_NO_CACHE: '1' } as NodeJS.ProcessEnv;
+    const run = spawn(process.execPath, [serverBin, 'run', '--db', s.db, '--port', '0', '--interval', '1h', '--log-format', 'json'], {
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let log = '';
+    run.stderr.on('data', (chunk) => (log += chunk));
+    const conn = new Database(s.db);
+    const seqOnDisk = () => {
+      try {
+        return JSON.parse(readFileSync(s.file, 'utf8').replace(/,"checksum".*$/, '}')).seq as number;
+      } catch {
+        return 0;
+      }
+    };
+    const until = async (what: string, fn: () => boolean, ms: number) => {
+      const deadline = Date.now() + ms;
+      while (Date.now() < deadline && !fn()) await sleep(20);
+      assert.ok(fn(), `${what}:\n${log}`);
+    };
+    const advertOf = (key: string, name: string) => {
+      conn.prepare('INSERT INTO nodes (public_key, name) VALUES (?, ?)').run(key, name);
+      conn
+        .prepare('INSERT INTO transmissions (raw_hex, hash, first_seen, route_type, payload_type, decoded_json) VALUES (?, ?, ?, 1, 4, ?)')
+        .run(`514000${'00'.repeat(100)}`, `h-${name}`, new Date().toISOString(), JSON.stringify({ pubKey: key }));
+    };
+    try {
+      await until('the first snapshot', () => seqOnDisk() === 1, 20_000);
+      advertOf('bb22', 'B');
+      await until('B published and logged', () => /published snapshot seq 2/.test(log), 10_000);
+      // More than --min-interval later, NTP steps the clock back an hour, then C's advert arrives (stamped by the importer's own, right clock)
+      await sleep(1500);
+      writeFileSync(offset, '-1h');
+      advertOf('cc33', 'C');
+      await until('C published within seconds, not an hour', () => seqOnDisk() === 3, 10_000);
+      await until('the full pass said', () => /"event":"full-pass".*the clock went back/.test(log), 5_000);
+    } finally {
+      conn.close();
+      run.kill('SIGKILL');
+      s.cleanup();
+    }
+  });
 }
 
 test.run();

@@ -1,4 +1,5 @@
 // The server's only way into the database: read-only, schema checked at the door.
+import { statSync } from 'node:fs';
 import type { Database } from 'better-sqlite3';
 import { checkSchema, hasColumn, hasTable, openDatabase } from '@mbcap/dbschema';
 
@@ -29,4 +30,10 @@ export function openServerDatabase(dbPath: string): ServerDatabase {
     throw new SchemaMissingError(dbPath, check.missing);
   }
   return { db, hasInactive: hasTable(db, 'inactive_nodes'), hasPathJson: hasColumn(db, 'transmissions', 'path_json') };
+}
+
+/** Which file is at `path` (device and inode): another one after a restore or a copy renamed over it. */
+export function fileIdOf(path: string): string {
+  const stats = statSync(path, { bigint: true });
+  return `${stats.dev}:${stats.ino}`;
 }

@@ -6,10 +6,9 @@
 // schema changed, the clock going back, and every --resync as a safety net. At every step
 // the result equals computeCapabilities over the same database at the same time; a
 // differential test holds them equal.
-import { statSync } from 'node:fs';
 import type { ComputeResult } from './compute.js';
 import { readNodes } from './compute.js';
-import { openServerDatabase, type ServerDatabase } from './database.js';
+import { fileIdOf, openServerDatabase, type ServerDatabase } from './database.js';
 import { createEvidenceIndex, type EvidenceIndex } from './evidence.js';
 import { entryOf, indexKeys, type CapabilityEntry, type NodeRow, type PacketRow } from './capability.js';
 import { createKeptArrays, type KeptEvidence } from './kept.js';
@@ -76,10 +75,7 @@ export function createIncremental(options: IncrementalOptions): Incremental {
   let rowsRead = 0;
   let pending = 'first pass';
 
-  const identityOf = () => {
-    const stats = statSync(dbPath, { bigint: true });
-    return `${stats.dev}:${stats.ino}`;
-  };
+  const identityOf = () => fileIdOf(dbPath);
 
   function reopen(): ServerDatabase {
     source?.db.close();

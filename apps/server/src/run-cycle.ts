@@ -59,13 +59,14 @@ export function createRunCycle(dbPath: string, options: RunCycleOptions): RunCyc
       let written: { seq: number | null; path: string | null } = { seq: same, path: null };
       let deferredMs: number | null = null;
       if (same === null) {
-        const wait = lastWrite + options.minIntervalMs - Date.now();
+        // The monotonic clock: the wall clock stepping back must not hold a publish back
+        const wait = lastWrite + options.minIntervalMs - performance.now();
         if (wait > 0) deferredMs = Math.ceil(wait);
         else {
           const done = await writeEntries(dbPath, source, snapshotEntries(result), options.hmacKey);
           unchanged.wrote(done, digest);
           written = done;
-          lastWrite = Date.now();
+          lastWrite = performance.now();
         }
       }
       const record = cycleRecord(at, result, written, { durationMs: elapsed(), unchanged: same !== null, fullPass: step.full, deferredMs });

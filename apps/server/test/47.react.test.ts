@@ -2,7 +2,7 @@
 // is published within a moment, traffic that changes no status publishes nothing, two
 // snapshots are never closer than --min-interval, and every --resync is a full pass, said
 // in the log with its reason.
-import { readFileSync } from 'node:fs';
+import { readFileSync, renameSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import Database from 'better-sqlite3';
@@ -140,6 +140,39 @@ test('every --resync is a full pass, said with its reason; a deleted row is one 
     );
     run.child.kill('SIGTERM');
     assert.is(await run.exited, 0, run.log());
+  } finally {
+    run.child.kill('SIGKILL');
+    s.cleanup();
+  }
+});
+
+test('the database file replaced under run (a restore): both the cycle and the API read the new one', async () => {
+  const s = scratch();
+  seedDb(s.db, { nodes: [{ key: A }], packets: [{ raw_hex: advert(A, 2), first_seen: minutesAgo(5) }] });
+  const run = startServer('--db', s.db, '--port', '0', '--interval', '60s', '--log-format', 'json');
+  try {
+    const port = await run.port();
+    await until('the first publish', () => (/published snapshot seq 1/.test(run.log()) ? true : undefined), 20_000, run.log);
+    // Another file with one more node, renamed over the database
+    const X = keyWith('e7e7e7');
+    const next = `${s.dir}/restored.db`;
+    seedDb(next, {
+      nodes: [{ key: A }, { key: X }],
+      packets: [
+        { raw_hex: advert(A, 2), first_seen: minutesAgo(5) },
+        { raw_hex: advert(X, 2), first_seen: minutesAgo(1) },
+      ],
+    });
+    renameSync(next, s.db);
+    await until('a full pass for the new file', () => (/"reason":"the database file was replaced"/.test(run.log()) ? true : undefined), 10_000, run.log);
+    const listed = async () =>
+      ((await (await fetch(`http://127.0.0.1:${port}/api/nodes`)).json()) as { nodes: { public_key: string }[] }).nodes.map((n) => n.public_key);
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline && !(await listed()).includes(X)) await new Promise((r) => setTimeout(r, 50));
+    assert.ok((await listed()).includes(X), "the API lists the new file's node");
+    const statusOfX = () =>
+      (JSON.parse(readFileSync(s.file, 'utf8')) as { entries: { public_key: string; status: string }[] }).entries.find((e) => e.public_key === X)?.status;
+    await until('X confirmed on disk', () => (statusOfX() === 'confirmed' ? true : undefined), 10_000, run.log);
   } finally {
     run.child.kill('SIGKILL');
     s.cleanup();

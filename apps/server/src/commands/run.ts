@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { createLogger, formatDuration, onStopSignals, parseDuration, readKeyFile, surviveHangup } from '@mbcap/cli';
 import { connectionCap, DEFAULT_MAX_CONNECTIONS, HTTP_TIMEOUTS, openDescriptors, PUBLISHER_RESERVE, softOpenFileLimit } from '../connections.js';
-import { openServerDatabase } from '../database.js';
+import { fileIdOf, openServerDatabase } from '../database.js';
 import { createApiServer } from '../http.js';
 import { describeSkipped } from '../node-keys.js';
 import { createPublisher, type PublishRecord } from '../publisher.js';
@@ -107,23 +107,25 @@ export const runCommand: CommandModule<object, Args> = {
     };
 
     // Cycles, never two at once: when a change was committed (data_version), when a changed
-    // result waits for --min-interval, and at least every --interval
+    // result waits for --min-interval, and at least every --interval. Timed on the monotonic
+    // clock: the wall clock stepping back must not hold a cycle back.
     let inFlight: Promise<void> | null = null;
     let timer: NodeJS.Timeout | null = null;
     let stopping = false;
     const dataVersion = () => source.db.pragma('data_version', { simple: true }) as number;
     let version = dataVersion();
+    let fileId = fileIdOf(args.db);
     let fallbackAt = 0;
     let waitUntil: number | null = null;
     const cycle = () => {
-      const now = Date.now();
+      const now = performance.now();
       refreshNodes = now >= fallbackAt;
       fallbackAt = now + intervalMs;
       waitUntil = null;
       inFlight = publisher
         .publish()
         .then((record) => {
-          if (record.deferredMs !== null) waitUntil = Date.now() + record.deferredMs;
+          if (record.deferredMs !== null) waitUntil = performance.now() + record.deferredMs;
           report(record);
         })
         .finally(() => {
@@ -136,14 +138,22 @@ export const runCommand: CommandModule<object, Args> = {
       if (inFlight) return;
       let changed = false;
       try {
+        // The file replaced (a restore, a copy renamed over it): the API reads the new one
+        const id = fileIdOf(args.db);
+        if (id !== fileId) {
+          const next = openServerDatabase(args.db);
+          source.db.close();
+          Object.assign(source, next);
+          fileId = id;
+          changed = true;
+        }
         const v = dataVersion();
-        changed = v !== version;
+        changed ||= v !== version;
         version = v;
       } catch {
-        // The database is unreadable right now: the worker's cycle will say why
-        changed = true;
+        // Unreadable right now: the fallback cycle will say why, once an interval
       }
-      const now = Date.now();
+      const now = performance.now();
       if (changed || now >= fallbackAt || (waitUntil !== null && now >= waitUntil)) cycle();
     };
 
