@@ -8,6 +8,9 @@ import { copyKept, keptPatch, type KeptEvidence } from './kept.js';
 import { cycleRecord, failedRecord, snapshotEntries, writeEntries, type PublishOutcome } from './publish-cycle.js';
 import { createUnchangedCheck, entriesDigest } from './unchanged.js';
 
+/** Rows deleted from the middle of the table are noticed within this long (incremental.ts). */
+export const COUNT_EVERY_MS = 5000;
+
 export type RunCycleOptions = {
   windowMs: number | null;
   /** Least time between two snapshots written, in ms. */
@@ -24,7 +27,7 @@ export type RunCycle = {
 };
 
 export function createRunCycle(dbPath: string, options: RunCycleOptions): RunCycle {
-  const incremental = createIncremental({ dbPath, windowMs: options.windowMs, resyncMs: options.resyncMs });
+  const incremental = createIncremental({ dbPath, windowMs: options.windowMs, resyncMs: options.resyncMs, countEveryMs: COUNT_EVERY_MS });
   const unchanged = createUnchangedCheck(dbPath, { hmacKey: options.hmacKey });
   let digest: string | null = null;
   let lastWrite = -Infinity;
