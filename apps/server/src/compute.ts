@@ -53,11 +53,8 @@ export function computeCapabilities(source: ServerDatabase, options: ComputeOpti
   // accumulator's stats count only the rows that can be evidence or an advert.
   const accumulator = createCapabilityAccumulator(nodes, { since, keep: options.keep ? { now } : undefined });
   const row: PacketRow = { raw_hex: '', payload_type: null, decoded_json: null, first_seen: '', path_json: null, rowid: 0 };
-  const rows = db
-    .prepare(packetScanSql(source, { filter: options.filter ?? true }))
-    .raw()
-    .iterate();
-  for (const [rawHex, payloadType, decodedJson, firstSeen, path, rowid] of rows as Iterable<ScanRow>) {
+  const rows = db.prepare(packetScanSql(source, { filter: options.filter ?? true }));
+  for (const [rawHex, payloadType, decodedJson, firstSeen, path, rowid] of rows.raw().iterate() as Iterable<ScanRow>) {
     row.raw_hex = rawHex;
     row.payload_type = payloadType;
     row.decoded_json = decodedJson;
