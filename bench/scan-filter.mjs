@@ -100,7 +100,9 @@ const result = {
 };
 if (values.json) console.log(JSON.stringify(result));
 else {
-  console.log(`scan-filter: ${packets} transmissions, ${nodes} nodes, median of ${runs}; ${read} rows (${round((100 * read) / packets)} %) are adverts or multi-byte`);
+  console.log(
+    `scan-filter: ${packets} transmissions, ${nodes} nodes, median of ${runs}; ${read} rows (${round((100 * read) / packets)} %) are adverts or multi-byte`,
+  );
   console.log(`  bare .raw().iterate() of every row  ${result.bareMs} ms (cpu ${result.bareCpuMs} ms)`);
   console.log(`  compute, every row                  ${result.everyMs} ms (cpu ${result.everyCpuMs} ms)  ratio ${result.ratioEveryToBare}`);
   console.log(`  compute, filtered in SQLite         ${result.filteredMs} ms (cpu ${result.filteredCpuMs} ms)  ratio ${result.ratioFilteredToBare}`);
