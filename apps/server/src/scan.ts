@@ -1,6 +1,6 @@
 // The packet scan's one SELECT: the columns the capability rules read, in order, and which
-// rows may cross into JavaScript at all. SQLite looks at two characters of raw_hex per row;
-// a row that can be neither evidence nor an advert never becomes a string in JavaScript.
+// rows may cross into JavaScript at all. SQLite reads the header and path-length digits of
+// raw_hex; a row that can be neither evidence nor an advert never becomes a string in JavaScript.
 import type { ServerDatabase } from './database.js';
 
 /** One scanned row, as `.raw()` gives it, in the order of packetScanSql's columns. */
