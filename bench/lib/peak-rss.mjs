@@ -1,9 +1,11 @@
 // Preloaded with `node --import ./bench/lib/peak-rss.mjs …`: at exit, the process's peak
-// resident set size goes to fd 3 when it is open, else to stderr, as `peak-rss-kb N`.
+// resident set size and CPU time (user + system) go to fd 3 when it is open, else to
+// stderr, as `peak-rss-kb N cpu-us N`.
 import { writeSync } from 'node:fs';
 
 process.on('exit', () => {
-  const line = `peak-rss-kb ${process.resourceUsage().maxRSS}\n`;
+  const usage = process.resourceUsage();
+  const line = `peak-rss-kb ${usage.maxRSS} cpu-us ${usage.userCPUTime + usage.systemCPUTime}\n`;
   try {
     writeSync(3, line);
   } catch {

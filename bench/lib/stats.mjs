@@ -10,7 +10,7 @@ export function percentile(xs, p) {
 
 export const round = (x, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
 
-/** Runs `node ARGS…` with the peak-RSS reporter preloaded; resolves stdout, stderr, peak RSS (MB), wall ms. */
+/** Runs `node ARGS…` with the peak-RSS reporter preloaded; resolves stdout, stderr, peak RSS (MB), the process's CPU ms, wall ms. */
 export function runNode(args, options = {}) {
   return new Promise((resolve, reject) => {
     const started = performance.now();
@@ -27,8 +27,9 @@ export function runNode(args, options = {}) {
     child.on('error', reject);
     child.on('close', (code) => {
       const kb = Number(/peak-rss-kb (\d+)/.exec(rss)?.[1] ?? NaN);
+      const cpuUs = Number(/cpu-us (\d+)/.exec(rss)?.[1] ?? NaN);
       if (code !== 0) reject(new Error(`node ${args.join(' ')} exited ${code}: ${stderr}`));
-      else resolve({ stdout, stderr, peakRssMb: kb / 1024, wallMs: performance.now() - started });
+      else resolve({ stdout, stderr, peakRssMb: kb / 1024, cpuMs: cpuUs / 1000, wallMs: performance.now() - started });
     });
   });
 }

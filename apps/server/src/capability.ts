@@ -48,6 +48,7 @@ export type CapabilityOptions = {
 /**
  * packets: rows given to add(); inWindow: rows whose first_seen lies inside the window;
  * skipped: rows not usable (first_seen unparseable, or the header or path of raw_hex broken).
+ * Each counts only the rows given: compute.ts gives only adverts and multi-byte packets.
  */
 export type CapabilityStats = { packets: number; inWindow: number; skipped: number };
 

@@ -3,6 +3,7 @@
 import { createCapabilityAccumulator, type CapabilityEntry, type CapabilityStats, type NodeRow, type PacketRow } from './capability.js';
 import type { ServerDatabase } from './database.js';
 import type { KeptEvidence } from './kept.js';
+import { packetScanSql, type ScanRow } from './scan.js';
 import { createSkipCollector, keyProblem, type NodeTable, type SkippedRows } from './node-keys.js';
 
 export type ComputeOptions = {
@@ -11,6 +12,8 @@ export type ComputeOptions = {
   now?: number;
   /** Also keep what explains each node's status (for `run`'s API). */
   keep?: boolean;
+  /** Read only the rows that can be evidence or an advert (scan.ts); false reads every row. Default true. */
+  filter?: boolean;
 };
 
 export type ComputeResult = {
@@ -52,15 +55,12 @@ export function computeCapabilities(source: ServerDatabase, options: ComputeOpti
 
   // Packets: first_seen comes in several text shapes (zones, a space for the T), so the
   // window is decided by the accumulator on parsed times, never by SQL string comparison.
-  // Rows come as arrays (raw mode) into one reused object: no object per row.
+  // Rows come as arrays (raw mode) into one reused object: no object per row. Filtered, the
+  // accumulator's stats count only the rows that can be evidence or an advert.
   const accumulator = createCapabilityAccumulator(nodes, { since, keep: options.keep ? { now } : undefined });
-  const pathJson = source.hasPathJson ? 'path_json' : 'NULL';
   const row: PacketRow = { raw_hex: '', payload_type: null, decoded_json: null, first_seen: '', path_json: null, rowid: 0 };
-  // The rowid too: a kept piece of evidence names its row
-  const rows = db.prepare(`SELECT raw_hex, payload_type, decoded_json, first_seen, ${pathJson}, rowid FROM transmissions`).raw().iterate();
-  for (const [rawHex, payloadType, decodedJson, firstSeen, path, rowid] of rows as Iterable<
-    [string, number | null, string | null, string, string | null, number]
-  >) {
+  const rows = db.prepare(packetScanSql(source, { filter: options.filter ?? true }));
+  for (const [rawHex, payloadType, decodedJson, firstSeen, path, rowid] of rows.raw().iterate() as Iterable<ScanRow>) {
     row.raw_hex = rawHex;
     row.payload_type = payloadType;
     row.decoded_json = decodedJson;

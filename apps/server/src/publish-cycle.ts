@@ -16,9 +16,9 @@ export type PublishRecord = {
   path: string | null;
   counts: ComputeResult['counts'] | null;
   entries: number;
-  /** Packets inside the window. */
+  /** Packets read and inside the window. */
   packets: number;
-  /** Packets read, inside the window or not. */
+  /** Packets read, inside the window or not: only adverts and multi-byte packets (scan.ts), as no other can be evidence. */
   packetsRead: number;
   /** Node rows left out because their key cannot name an entry. */
   skippedRows: SkippedRows | null;

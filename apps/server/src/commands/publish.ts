@@ -25,7 +25,7 @@ export const publishCommand: CommandModule<object, Args> = {
     if (record.error !== null) throw new Error(`publish failed: ${record.error}`);
     const c = record.counts!;
     const skipped = describeSkipped(record.skippedRows!);
-    const line = `published snapshot seq ${record.seq}: ${record.entries} nodes (${c.confirmed} confirmed, ${c.suspected} suspected, ${c.unknown} unknown) from ${record.packets} packets in the window (${record.packetsRead} read) in ${formatDuration(record.durationMs)}; ${record.path}${skipped ? `; ${skipped}` : ''}`;
+    const line = `published snapshot seq ${record.seq}: ${record.entries} nodes (${c.confirmed} confirmed, ${c.suspected} suspected, ${c.unknown} unknown) from ${record.packets} advert or multi-byte packets in the window (${record.packetsRead} read) in ${formatDuration(record.durationMs)}; ${record.path}${skipped ? `; ${skipped}` : ''}`;
     if (skipped) log.warn('published', line, { ...record });
     else log.info('published', line, { ...record });
     if (args.json) {

@@ -101,7 +101,7 @@ export const runCommand: CommandModule<object, Args> = {
       saidUnchanged = false;
       const c = record.counts!;
       const skipped = describeSkipped(record.skippedRows!);
-      const line = `published snapshot seq ${record.seq}: ${record.entries} nodes (${c.confirmed} confirmed, ${c.suspected} suspected, ${c.unknown} unknown) from ${record.packets} packets in the window, in ${formatDuration(record.durationMs)}${skipped ? `; ${skipped}` : ''}`;
+      const line = `published snapshot seq ${record.seq}: ${record.entries} nodes (${c.confirmed} confirmed, ${c.suspected} suspected, ${c.unknown} unknown) from ${record.packets} advert or multi-byte packets in the window, in ${formatDuration(record.durationMs)}${skipped ? `; ${skipped}` : ''}`;
       if (skipped) log.warn('published', line, { ...record });
       else log.info('published', line, { ...record });
     };
