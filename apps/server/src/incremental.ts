@@ -13,6 +13,7 @@ import { createEvidenceIndex, type EvidenceIndex } from './evidence.js';
 import { entryOf, indexKeys, type CapabilityEntry, type NodeRow, type PacketRow } from './capability.js';
 import { createKeptArrays, type KeptEvidence } from './kept.js';
 import type { SkippedRows } from './node-keys.js';
+import { packetColumns, packetScanSql, type ScanRow } from './scan.js';
 
 export type IncrementalOptions = {
   dbPath: string;
@@ -57,8 +58,6 @@ export type Incremental = {
   reset(reason: string): void;
   close(): void;
 };
-
-const PACKET_COLUMNS = (source: ServerDatabase) => `raw_hex, payload_type, decoded_json, first_seen, ${source.hasPathJson ? 'path_json' : 'NULL'}, rowid`;
 
 export function createIncremental(options: IncrementalOptions): Incremental {
   const { dbPath, windowMs, resyncMs } = options;
@@ -106,7 +105,7 @@ export function createIncremental(options: IncrementalOptions): Incremental {
   }
 
   function rereader(s: ServerDatabase) {
-    const statement = s.db.prepare(`SELECT ${PACKET_COLUMNS(s)} FROM transmissions WHERE rowid = ?`).raw();
+    const statement = s.db.prepare(`SELECT ${packetColumns(s)} FROM transmissions WHERE rowid = ?`).raw();
     return (rowids: number[]) => {
       const rows = new Map<number, PacketRow>();
       for (const rowid of rowids) {
@@ -117,15 +116,15 @@ export function createIncremental(options: IncrementalOptions): Incremental {
     };
   }
 
-  /** Reads the rows after rowid `after` (null: every row), in rowid order, into the index; returns how many. */
+  /**
+   * Reads the rows after rowid `after` (null: every row) that can be evidence or an advert
+   * (scan.ts), into the index; returns how many rows were added, read or not. The highest
+   * rowid becomes `lastId`, whether its row was read or not.
+   */
   function readAfter(s: ServerDatabase, after: number | null): number {
-    let read = 0;
     const row: PacketRow = { raw_hex: '', payload_type: null, decoded_json: null, first_seen: '', path_json: null, rowid: 0 };
-    const where = after === null ? '' : 'WHERE rowid > ?';
-    const statement = s.db.prepare(`SELECT ${PACKET_COLUMNS(s)} FROM transmissions ${where} ORDER BY rowid`).raw();
-    for (const values of (after === null ? statement.iterate() : statement.iterate(after)) as Iterable<
-      [string, number | null, string | null, string, string | null, number]
-    >) {
+    const statement = s.db.prepare(packetScanSql(s, { filter: true, afterId: after !== null })).raw();
+    for (const values of (after === null ? statement.iterate() : statement.iterate(after)) as Iterable<ScanRow>) {
       row.raw_hex = values[0];
       row.payload_type = values[1];
       row.decoded_json = values[2];
@@ -133,10 +132,13 @@ export function createIncremental(options: IncrementalOptions): Incremental {
       row.path_json = values[4];
       row.rowid = values[5];
       index.add(row);
-      lastId = values[5];
-      read++;
     }
-    return read;
+    const [added, max] = s.db
+      .prepare(`SELECT count(*), max(rowid) FROM transmissions${after === null ? '' : ' WHERE rowid > ?'}`)
+      .raw()
+      .get(...(after === null ? [] : [after])) as [number, number | null];
+    if (max !== null) lastId = max;
+    return added;
   }
 
   /** Why the index cannot follow the database by reading new rows, or null when it can. */

@@ -34,13 +34,17 @@ export type PacketScanOptions = {
   afterId?: boolean;
 };
 
-/** The SELECT of raw_hex, payload_type, decoded_json, first_seen, path_json (NULL when the column is missing) and rowid. */
+/** raw_hex, payload_type, decoded_json, first_seen, path_json (NULL when the column is missing) and rowid: a ScanRow. */
+export function packetColumns(source: ServerDatabase): string {
+  // The rowid too: a kept piece of evidence names its row
+  return `raw_hex, payload_type, decoded_json, first_seen, ${source.hasPathJson ? 'path_json' : 'NULL'}, rowid`;
+}
+
+/** The SELECT of packetColumns. */
 export function packetScanSql(source: ServerDatabase, options: PacketScanOptions): string {
-  const pathJson = source.hasPathJson ? 'path_json' : 'NULL';
   const conditions = [];
   if (options.filter) conditions.push(`(${PACKET_SCAN_FILTER})`);
   if (options.afterId) conditions.push('rowid > ?');
   const where = conditions.length === 0 ? '' : ` WHERE ${conditions.join(' AND ')}`;
-  // The rowid too: a kept piece of evidence names its row
-  return `SELECT raw_hex, payload_type, decoded_json, first_seen, ${pathJson}, rowid FROM transmissions${where}${options.afterId ? ' ORDER BY rowid' : ''}`;
+  return `SELECT ${packetColumns(source)} FROM transmissions${where}${options.afterId ? ' ORDER BY rowid' : ''}`;
 }
