@@ -133,10 +133,15 @@ export function createIncremental(options: IncrementalOptions): Incremental {
       row.rowid = values[5];
       index.add(row);
     }
-    const [added, max] = s.db
-      .prepare(`SELECT count(*), max(rowid) FROM transmissions${after === null ? '' : ' WHERE rowid > ?'}`)
-      .raw()
-      .get(...(after === null ? [] : [after])) as [number, number | null];
+    const where = after === null ? '' : ' WHERE rowid > ?';
+    const added = s.db
+      .prepare(`SELECT count(*) FROM transmissions${where}`)
+      .pluck()
+      .get(...(after === null ? [] : [after])) as number;
+    const max = s.db
+      .prepare(`SELECT max(rowid) FROM transmissions${where}`)
+      .pluck()
+      .get(...(after === null ? [] : [after])) as number | null;
     if (max !== null) lastId = max;
     return added;
   }
@@ -145,7 +150,9 @@ export function createIncremental(options: IncrementalOptions): Incremental {
   function invalid(s: ServerDatabase, now: number, total: number | null, newer: number): string | null {
     if (now < lastNow) return `the clock went back ${Math.round(lastNow - now)} ms`;
     if (now - fullAt >= resyncMs) return `${Math.round((now - fullAt) / 1000)} s since the last full pass (--resync)`;
-    const [min, max] = s.db.prepare('SELECT min(rowid), max(rowid) FROM transmissions').raw().get() as [number | null, number | null];
+    // Apart: SQLite answers min() or max() from the index's end only when it is the only aggregate
+    const min = s.db.prepare('SELECT min(rowid) FROM transmissions').pluck().get() as number | null;
+    const max = s.db.prepare('SELECT max(rowid) FROM transmissions').pluck().get() as number | null;
     if ((max ?? 0) < lastId) return `the highest transmissions id went back from ${lastId} to ${max ?? 0}`;
     if (lastId > 0 && hashAt(s, lastId) !== lastHash) return `the transmission with id ${lastId} changed or is gone: the database was restored or rewritten`;
     if (lowestId !== null && min !== lowestId)
