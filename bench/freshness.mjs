@@ -138,11 +138,15 @@ const removeScratch = () => {
 };
 
 const children = createChildren({ onSignal: removeScratch });
-const serverArgs = ['run', '--db', db, '--port', '0', '--log-format', 'json'];
-if (values.interval !== '') serverArgs.push('--interval', values.interval);
-if (values.window !== '') serverArgs.push('--window', values.window);
-serverArgs.push(...values['server-arg']);
-const ingestorArgs = ['run', '--db', db, '--log-format', 'json', ...values['ingestor-arg']];
+// What the run is measured with, besides the database, the port and the log format
+const serverChosen = [
+  ...(values.interval !== '' ? ['--interval', values.interval] : []),
+  ...(values.window !== '' ? ['--window', values.window] : []),
+  ...values['server-arg'],
+];
+const ingestorChosen = values['ingestor-arg'];
+const serverArgs = ['run', '--db', db, '--port', '0', '--log-format', 'json', ...serverChosen];
+const ingestorArgs = ['run', '--db', db, '--log-format', 'json', ...ingestorChosen];
 
 let result;
 let reader;
@@ -152,15 +156,21 @@ try {
   const ingestor = children.start('mbcap-ingestor run', ingestorBin, ingestorArgs);
   await children.until('the ingestor ready', () => ingestor.events.find((e) => e.event === 'ready'), 60_000);
   const server = children.start('mbcap-server run', serverBin, serverArgs);
-  say(`mbcap-server ${serverArgs.slice(3).join(' ')}; mbcap-ingestor ${ingestorArgs.slice(3).join(' ')}`);
+  say(`mbcap-server run ${serverChosen.join(' ')}; mbcap-ingestor run ${ingestorChosen.join(' ')}`);
   const first = await children.until('the first publish', () => server.events.find((e) => e.event === 'published'), 600_000);
-  const firstApplied = await children.until('the first publish applied', () => ingestor.events.find((e) => e.event === 'applied' && e.seq === first.seq), 120_000);
+  const firstApplied = await children.until(
+    'the first publish applied',
+    () => ingestor.events.find((e) => e.event === 'applied' && e.seq === first.seq),
+    120_000,
+  );
   const startup = {
     firstPublishS: round((Date.parse(first.time) - started) / 1000, 2),
     firstPublishMs: first.durationMs,
     appliedAfterMs: Date.parse(firstApplied.time) - Date.parse(first.time),
   };
-  say(`first publish (seq ${first.seq}) ${startup.firstPublishS} s after start, ${round(first.durationMs)} ms long; applied ${startup.appliedAfterMs} ms after`);
+  say(
+    `first publish (seq ${first.seq}) ${startup.firstPublishS} s after start, ${round(first.durationMs)} ms long; applied ${startup.appliedAfterMs} ms after`,
+  );
 
   // The importer, fed `rate` lines a second of ordinary traffic of known nodes
   reader = new Database(db, { readonly: true, fileMustExist: true });
@@ -284,8 +294,8 @@ try {
     packets,
     rate,
     seed,
-    serverArgs: serverArgs.slice(3),
-    ingestorArgs: ingestorArgs.slice(3),
+    serverArgs: serverChosen,
+    ingestorArgs: ingestorChosen,
     startup,
     freshness,
     cpu,
@@ -309,7 +319,9 @@ if (values.json) console.log(JSON.stringify(result));
 else {
   const { freshness: f, cpu: c, quiet: q } = result;
   const met = (ok) => (ok ? 'met' : 'NOT MET');
-  console.log(`freshness, ${nodes} nodes, ${packets} packets, ${rate} packets/s of 1-byte traffic; server ${result.serverArgs.join(' ')}`);
+  console.log(
+    `freshness, ${nodes} nodes, ${packets} packets, ${rate} packets/s of 1-byte traffic; mbcap-server run ${result.serverArgs.join(' ')}${result.ingestorArgs.length ? `, mbcap-ingestor run ${result.ingestorArgs.join(' ')}` : ''}`,
+  );
   console.log(
     `  new node's 2-byte advert committed → multibyte_sup = 2 committed: p50 ${f.p50Ms} ms, p99 ${f.p99Ms} ms, max ${f.maxMs} ms over ${f.applied}/${f.trials} trials` +
       `${f.missed ? `, ${f.missed} not applied within ${trialTimeoutMs / 1000} s` : ''} (end from the ingestor's log in ${f.endFromLog}, else a ${POLL_MS} ms poll; from the line written to the importer: p50 ${f.fromWriteP50Ms} ms)` +
