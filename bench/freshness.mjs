@@ -132,6 +132,7 @@ say(`database ${nodes} nodes, ${packets} packets ready in ${round((performance.n
 const dir = mkdtempSync(join(tmpdir(), 'mbcap-bench-fresh-'));
 const db = join(dir, 'mesh.db');
 copyFileSync(source, db);
+say(`scratch directory ${dir}`);
 const removeScratch = () => {
   if (values.keep) say(`scratch directory kept: ${dir}`);
   else rmSync(dir, { recursive: true, force: true });
@@ -207,13 +208,27 @@ try {
   cpu.publishes = between(server, 'published', cpuFrom, Date.now()).length;
   cpu.applies = between(ingestor, 'applied', cpuFrom, Date.now()).length;
 
+  // The server's count of cycles that wrote nothing (mbcap_cycles_unchanged_total), or null
+  const listening = server.events.find((e) => e.event === 'listening');
+  async function unchangedCycles() {
+    try {
+      const text = await (await fetch(`http://${listening?.host}:${listening?.port}/metrics`)).text();
+      const m = /^mbcap_cycles_unchanged_total (\d+)/m.exec(text);
+      return m ? Number(m[1]) : null;
+    } catch {
+      return null;
+    }
+  }
+
   // 2. No change: traffic that changes no status, counted
   say(`no change: ${quietSeconds} s of ${rate} packets/s…`);
   const quietFrom = Date.now();
   const quietBefore = rows();
+  const cyclesBefore = await unchangedCycles();
   await children.pause(quietSeconds * 1000);
   const quietTo = Date.now();
   const quietAfter = rows();
+  const cyclesAfter = await unchangedCycles();
   const quiet = {
     seconds: round((quietTo - quietFrom) / 1000),
     packets: quietAfter.packets - quietBefore.packets,
@@ -221,13 +236,17 @@ try {
     publishFailed: between(server, 'publish-failed', quietFrom, quietTo).length,
     applied: between(ingestor, 'applied', quietFrom, quietTo).length,
     ledgerRows: quietAfter.ledger - quietBefore.ledger,
+    // Cycles that found the snapshot current (null when the server does not count them)
+    unchangedCycles: cyclesBefore === null || cyclesAfter === null ? null : cyclesAfter - cyclesBefore,
   };
 
   // 3. Freshness: a new node's 2-byte advert, from its commit to multibyte_sup = 2 committed
-  say(`freshness: ${trials} trials…`);
+  say(`${trials} trials: a new node's 2-byte advert, until its multibyte_sup = 2 is committed…`);
   const lookup = reader.prepare('SELECT multibyte_sup FROM nodes WHERE public_key = ?').pluck();
   const latencies = [];
   const fromWrite = [];
+  // Time between the last poll without the node row and the first with it: how exactly the start is known
+  const startGaps = [];
   let fromLog = 0;
   let missed = 0;
   for (let t = 1; t <= trials; t++) {
@@ -239,12 +258,17 @@ try {
     let committedAt = null;
     let seenAt = null;
     let lastBefore = writtenAt;
+    let polledBefore = writtenAt;
     const deadline = writtenAt + trialTimeoutMs;
     while (seenAt === null && Date.now() < deadline) {
       await children.pause(POLL_MS);
       const now = Date.now();
       const sup = lookup.get(key);
-      if (sup !== undefined && committedAt === null) committedAt = now;
+      if (sup !== undefined && committedAt === null) {
+        committedAt = now;
+        startGaps.push(now - polledBefore);
+      }
+      polledBefore = now;
       if (sup === 2) seenAt = now;
       else lastBefore = now;
     }
@@ -283,6 +307,8 @@ try {
     p99Ms: pct(99),
     maxMs: latencies.length ? Math.round(Math.max(...latencies)) : null,
     fromWriteP50Ms: fromWrite.length ? Math.round(percentile(fromWrite, 50)) : null,
+    startPollGapP50Ms: startGaps.length ? percentile(startGaps, 50) : null,
+    startPollGapMaxMs: startGaps.length ? Math.max(...startGaps) : null,
     endFromLog: fromLog,
     pollMs: POLL_MS,
   };
@@ -324,7 +350,7 @@ else {
   );
   console.log(
     `  new node's 2-byte advert committed → multibyte_sup = 2 committed: p50 ${f.p50Ms} ms, p99 ${f.p99Ms} ms, max ${f.maxMs} ms over ${f.applied}/${f.trials} trials` +
-      `${f.missed ? `, ${f.missed} not applied within ${trialTimeoutMs / 1000} s` : ''} (end from the ingestor's log in ${f.endFromLog}, else a ${POLL_MS} ms poll; from the line written to the importer: p50 ${f.fromWriteP50Ms} ms)` +
+      `${f.missed ? `, ${f.missed} not applied within ${trialTimeoutMs / 1000} s` : ''} (start: the first poll finding the node row, ${f.startPollGapP50Ms} ms after the poll before (max ${f.startPollGapMaxMs}); end from the ingestor's log in ${f.endFromLog}, else the poll; from the line written to the importer: p50 ${f.fromWriteP50Ms} ms)` +
       `  target p50 <= ${TARGETS.p50Ms} ms, p99 <= ${TARGETS.p99Ms} ms: ${met(f.met)}`,
   );
   console.log(
@@ -332,7 +358,7 @@ else {
       `  target server < ${TARGETS.serverCpu} %, ingestor < ${TARGETS.ingestorCpu} %: ${met(c.met)}`,
   );
   console.log(
-    `  no change, ${q.seconds} s, ${q.packets} packets imported: ${q.published} snapshots published, ${q.applied} applied (${q.ledgerRows} ledger rows${q.publishFailed ? `, ${q.publishFailed} publishes failed` : ''})  target 0 and 0: ${met(q.met)}`,
+    `  no change, ${q.seconds} s, ${q.packets} packets imported: ${q.published} snapshots published, ${q.applied} applied (${q.ledgerRows} ledger rows${q.publishFailed ? `, ${q.publishFailed} publishes failed` : ''}${q.unchangedCycles === null ? '' : `; ${q.unchangedCycles} server cycles found nothing changed`})  target 0 and 0: ${met(q.met)}`,
   );
   console.log(
     `  first publish ${result.startup.firstPublishS} s after start (${Math.round(result.startup.firstPublishMs)} ms), applied ${result.startup.appliedAfterMs} ms after; load average ${result.loadBefore.join(' ')} before, ${result.loadAfter.join(' ')} after (${cpus().length} cores; other work skews every figure)`,
