@@ -4,6 +4,7 @@ import { copyFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { createRng } from '@mbcap/meshgen';
+import { runNode } from '@mbcap/test-utils';
 import { readSnapshot } from '@mbcap/snapshot';
 import { meshDb } from '../bench/lib/mesh-db.mjs';
 import { newNodeAdvert, ordinaryTraffic } from '../bench/lib/traffic.mjs';
@@ -24,10 +25,8 @@ async function statuses(db: string): Promise<Map<string, string>> {
   return new Map(snapshot.entries.map((e) => [e.public_key, `${e.status}/${e.evidence ?? ''}`]));
 }
 
-async function importLines(db: string, lines: string[]) {
-  const importing = start(ingestor, ['import', '--db', db, '-', '--json']);
-  importing.child.stdin?.end(`${lines.join('\n')}\n`);
-  const done = await importing.done;
+function importLines(db: string, lines: string[]) {
+  const done = runNode([ingestor, 'import', '--db', db, '-', '--json'], { input: `${lines.join('\n')}\n` });
   assert.is(done.code, 0, done.stderr);
   return JSON.parse(done.stdout);
 }
@@ -41,7 +40,7 @@ test('ordinary 1-byte traffic changes no status; the new node advert confirms a 
     const keys = conn.prepare('SELECT public_key FROM nodes UNION ALL SELECT public_key FROM inactive_nodes').pluck().all() as string[];
     const rng = createRng(7);
     const next = ordinaryTraffic(keys, rng);
-    const imported = await importLines(
+    const imported = importLines(
       s.db,
       Array.from({ length: 2000 }, () => next()),
     );
@@ -50,7 +49,7 @@ test('ordinary 1-byte traffic changes no status; the new node advert confirms a 
 
     const { key, line } = newNodeAdvert(rng, 'fresh 1');
     assert.is(before.has(key), false);
-    assert.is((await importLines(s.db, [line])).nodesCreated, 1);
+    assert.is(importLines(s.db, [line]).nodesCreated, 1);
     assert.is(conn.prepare('SELECT multibyte_sup FROM nodes WHERE public_key = ?').pluck().get(key), 0);
     const after = await statuses(s.db);
     assert.is(after.get(key), 'confirmed/advert');
