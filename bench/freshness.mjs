@@ -343,24 +343,19 @@ removeScratch();
 // Report
 if (values.json) console.log(JSON.stringify(result));
 else {
-  const { freshness: f, cpu: c, quiet: q } = result;
+  const { freshness: f, cpu: c, quiet: q, startup } = result;
   const met = (ok) => (ok ? 'met' : 'NOT MET');
-  console.log(
-    `freshness, ${nodes} nodes, ${packets} packets, ${rate} packets/s of 1-byte traffic; mbcap-server run ${result.serverArgs.join(' ')}${result.ingestorArgs.length ? `, mbcap-ingestor run ${result.ingestorArgs.join(' ')}` : ''}`,
-  );
-  console.log(
-    `  new node's 2-byte advert committed → multibyte_sup = 2 committed: p50 ${f.p50Ms} ms, p99 ${f.p99Ms} ms, max ${f.maxMs} ms over ${f.applied}/${f.trials} trials` +
-      `${f.missed ? `, ${f.missed} not applied within ${trialTimeoutMs / 1000} s` : ''} (start: the first poll finding the node row, ${f.startPollGapP50Ms} ms after the poll before (max ${f.startPollGapMaxMs}); end from the ingestor's log in ${f.endFromLog}, else the poll; from the line written to the importer: p50 ${f.fromWriteP50Ms} ms)` +
-      `  target p50 <= ${TARGETS.p50Ms} ms, p99 <= ${TARGETS.p99Ms} ms: ${met(f.met)}`,
-  );
-  console.log(
-    `  CPU over ${c.server.wallSeconds} s of steady import (% of one core): server ${c.server.percent} %, ingestor run ${c.ingestor.percent} %, importer ${c.importer.percent} % (${c.publishes} publishes, ${c.applies} applies meanwhile)` +
-      `  target server < ${TARGETS.serverCpu} %, ingestor < ${TARGETS.ingestorCpu} %: ${met(c.met)}`,
-  );
-  console.log(
-    `  no change, ${q.seconds} s, ${q.packets} packets imported: ${q.published} snapshots published, ${q.applied} applied (${q.ledgerRows} ledger rows${q.publishFailed ? `, ${q.publishFailed} publishes failed` : ''}${q.unchangedCycles === null ? '' : `; ${q.unchangedCycles} server cycles found nothing changed`})  target 0 and 0: ${met(q.met)}`,
-  );
-  console.log(
-    `  first publish ${result.startup.firstPublishS} s after start (${Math.round(result.startup.firstPublishMs)} ms), applied ${result.startup.appliedAfterMs} ms after; load average ${result.loadBefore.join(' ')} before, ${result.loadAfter.join(' ')} after (${cpus().length} cores; other work skews every figure)`,
-  );
+  const lines = [
+    `freshness, ${nodes} nodes, ${packets} packets, ${rate} packets/s of 1-byte traffic; mbcap-server run ${result.serverArgs.join(' ')}${result.ingestorArgs.length ? `; mbcap-ingestor run ${result.ingestorArgs.join(' ')}` : ''}`,
+    `  new node's advert committed → multibyte_sup = 2 committed: p50 ${f.p50Ms} ms, p99 ${f.p99Ms} ms, max ${f.maxMs} ms, ${f.applied}/${f.trials} trials${f.missed ? ` (${f.missed} not applied within ${trialTimeoutMs / 1000} s)` : ''}`,
+    `      target p50 <= ${TARGETS.p50Ms} ms, p99 <= ${TARGETS.p99Ms} ms: ${met(f.met)}`,
+    `      start: first poll finding the node row, ${f.startPollGapP50Ms} ms after the poll before (max ${f.startPollGapMaxMs}); end: the ingestor's log in ${f.endFromLog}/${f.applied}, else the poll; from the line written to the importer: p50 ${f.fromWriteP50Ms} ms`,
+    `  CPU over ${c.server.wallSeconds} s of steady import, % of one core: server ${c.server.percent} %, ingestor run ${c.ingestor.percent} % (importer ${c.importer.percent} %; ${c.publishes} publishes, ${c.applies} applies meanwhile)`,
+    `      target server < ${TARGETS.serverCpu} %, ingestor < ${TARGETS.ingestorCpu} %: ${met(c.met)}`,
+    `  no change, ${q.seconds} s, ${q.packets} packets imported: ${q.published} snapshots published, ${q.applied} applied (${q.ledgerRows} ledger rows${q.publishFailed ? `, ${q.publishFailed} publishes failed` : ''}${q.unchangedCycles === null ? '' : `; ${q.unchangedCycles} server cycles found nothing changed`})`,
+    `      target 0 and 0: ${met(q.met)}`,
+    `  first publish ${startup.firstPublishS} s after start (${Math.round(startup.firstPublishMs)} ms long), applied ${startup.appliedAfterMs} ms after`,
+    `  load average ${result.loadBefore.join(' ')} before, ${result.loadAfter.join(' ')} after, ${cpus().length} cores: other work skews every figure`,
+  ];
+  console.log(lines.join('\n'));
 }
