@@ -158,7 +158,15 @@ try {
   await children.until('the ingestor ready', () => ingestor.events.find((e) => e.event === 'ready'), 60_000);
   const server = children.start('mbcap-server run', serverBin, serverArgs);
   say(`mbcap-server run ${serverChosen.join(' ')}; mbcap-ingestor run ${ingestorChosen.join(' ')}`);
-  const first = await children.until('the first publish', () => server.events.find((e) => e.event === 'published'), 600_000);
+  const first = await children.until(
+    'the first publish',
+    () => {
+      const failed = server.events.find((e) => e.event === 'publish-failed');
+      if (failed) throw new Error(`the server's first publish failed: ${failed.msg}`);
+      return server.events.find((e) => e.event === 'published');
+    },
+    600_000,
+  );
   const firstApplied = await children.until(
     'the first publish applied',
     () => ingestor.events.find((e) => e.event === 'applied' && e.seq === first.seq),
@@ -354,7 +362,7 @@ else {
     `      target server < ${TARGETS.serverCpu} %, ingestor < ${TARGETS.ingestorCpu} %: ${met(c.met)}`,
     `  no change, ${q.seconds} s, ${q.packets} packets imported: ${q.published} snapshots published, ${q.applied} applied (${q.ledgerRows} ledger rows${q.publishFailed ? `, ${q.publishFailed} publishes failed` : ''}${q.unchangedCycles === null ? '' : `; ${q.unchangedCycles} server cycles found nothing changed`})`,
     `      target 0 and 0: ${met(q.met)}`,
-    `  first publish ${startup.firstPublishS} s after start (${Math.round(startup.firstPublishMs)} ms long), applied ${startup.appliedAfterMs} ms after`,
+    `  first publish ${startup.firstPublishS} s after start (${Math.round(startup.firstPublishMs)} ms long), applied ${startup.appliedAfterMs} ms after; the importer stored ${result.imported.stored} packets (${result.imported.bad} bad lines, ${result.imported.duplicates} duplicates)`,
     `  load average ${result.loadBefore.join(' ')} before, ${result.loadAfter.join(' ')} after, ${cpus().length} cores: other work skews every figure`,
   ];
   console.log(lines.join('\n'));
