@@ -3,7 +3,8 @@
 //
 //   npm run bench [-- --quick | --full]
 //
-// --quick: small sizes, under a minute (CI runs it as a smoke check; it asserts nothing).
+// --quick: small sizes, the freshness run about a minute of it (CI runs it as a smoke check;
+// it asserts nothing).
 // default: 10k and 200k entries; --full adds 1M. Writes bench/results.json.
 import { spawn } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
@@ -15,7 +16,7 @@ const { values } = parseArgs({
 });
 if (values.help) {
   console.log(
-    'usage: npm run bench -- [--quick | --full]\n\n  --quick  small sizes, under a minute\n  --full   adds the 1M-entry and 1M-packet runs (several minutes)\nWrites bench/results.json.',
+    'usage: npm run bench -- [--quick | --full]\n\n  --quick  small sizes (the freshness run takes about a minute)\n  --full   adds the 1M-entry and 1M-packet runs, and 10 minutes of traffic without change\nWrites bench/results.json.',
   );
   process.exit(0);
 }
@@ -46,6 +47,7 @@ const plan = {
     reaction: [1_000, 10, 5],
     flood: [10_000],
     durability: [[10_000, 2_000, 1]],
+    freshness: [2_000, 20_000, 10, 10, 20],
   },
   default: {
     apply: [
@@ -62,6 +64,7 @@ const plan = {
     reaction: [10_000, 100, 50],
     flood: [120_000],
     durability: [[200_000, 20_000, 3]],
+    freshness: [20_000, 200_000, 50, 30, 60],
   },
   full: {
     apply: [
@@ -83,6 +86,7 @@ const plan = {
     reaction: [10_000, 100, 50],
     flood: [120_000, 1_000_000],
     durability: [[200_000, 20_000, 3]],
+    freshness: [20_000, 1_000_000, 50, 30, 600],
   },
 }[mode];
 
@@ -250,6 +254,53 @@ for (const [nodes, packets, runs, asks] of plan.explain) {
     '',
     `${bursts}/${bursts}, ≤ 500 ms`,
     r.burstsApplied === r.bursts && r.burstMaxDelay <= 500,
+  );
+}
+{
+  // Real server, ingestor and importer under 50 packets/s; targets at 1M packets
+  const [nodes, packets, trials, cpuSeconds, quietSeconds] = plan.freshness;
+  console.error(`bench: freshness, ${packets} packets, ${nodes} nodes, ${trials} trials, ${cpuSeconds} s CPU, ${quietSeconds} s without change…`);
+  const r = await bench('./freshness.mjs', [
+    '--nodes',
+    String(nodes),
+    '--packets',
+    String(packets),
+    '--trials',
+    String(trials),
+    '--cpu-seconds',
+    String(cpuSeconds),
+    '--quiet-seconds',
+    String(quietSeconds),
+  ]);
+  results.runs.push({ what: 'freshness', ...r });
+  const at1m = packets === 1_000_000;
+  const size = `${packets} packets, ${nodes} nodes`;
+  row(
+    'freshness: new node advert → multibyte_sup = 2',
+    `${size}, ${r.freshness.applied}/${trials} trials`,
+    `p50 ${r.freshness.p50Ms} ms, p99 ${r.freshness.p99Ms} ms, max ${r.freshness.maxMs} ms`,
+    '–',
+    '',
+    at1m ? 'p50 ≤ 300, p99 ≤ 1000 ms' : '',
+    at1m ? r.freshness.met : null,
+  );
+  row(
+    'CPU at 50 packets/s (% of one core)',
+    `${size}, ${r.cpu.server.wallSeconds} s`,
+    `server ${r.cpu.server.percent} %, ingestor ${r.cpu.ingestor.percent} % (importer ${r.cpu.importer.percent} %)`,
+    '–',
+    '',
+    at1m ? 'server < 10, ingestor < 5 %' : '',
+    at1m ? r.cpu.met : null,
+  );
+  row(
+    'traffic that changes no status',
+    `${size}, ${r.quiet.seconds} s`,
+    `${r.quiet.published} published, ${r.quiet.applied} applied`,
+    '–',
+    '',
+    '0 and 0',
+    r.quiet.met,
   );
 }
 for (const entries of plan.flood) {
