@@ -5,7 +5,7 @@
 //
 //   node bench/freshness.mjs [--nodes 20000] [--packets 1000000] [--trials 50] [--rate 50]
 //                            [--cpu-seconds 30] [--quiet-seconds 60] [--max-gap 2s]
-//                            [--trial-timeout 60s] [--interval 1s] [--window all]
+//                            [--trial-timeout 60s] [--interval D] [--window all]
 //                            [--server-arg=ARG]... [--ingestor-arg=ARG]... [--seed 1]
 //                            [--keep] [--json]
 //
@@ -26,9 +26,9 @@
 //     ingestor's `applied` log line (its time is read right after the commit) when one
 //     falls between the two, else from the poll. Targets: p50 <= 300 ms, p99 <= 1 s.
 //
-// The server gets `--interval 1s --window all` unless told otherwise (--interval= leaves
-// the server's default; the whole window keeps packets from ageing out of it during the
-// run, which would change statuses); anything else goes through --server-arg=ARG, e.g.
+// The server gets `--window all` unless told otherwise (the whole window keeps packets from
+// ageing out of it during the run, which would change statuses) and its own --interval, a
+// fallback: it reacts to committed changes; anything else goes through --server-arg=ARG, e.g.
 // --server-arg=--min-interval=1s. The processes are stopped on any way out (Ctrl-C
 // included); one that exits early fails the run with its last stderr lines.
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
@@ -53,7 +53,7 @@ const usage = `usage: node bench/freshness.mjs [options]
   --quiet-seconds N     length of the no-change count (default 60)
   --max-gap D           longest random pause before a trial (default 2s)
   --trial-timeout D     a trial not applied by then counts as missed (default 60s)
-  --interval D          the server's --interval (default 1s; empty: the server's default)
+  --interval D          the server's --interval (default: the server's own, 60s; run reacts to changes without it)
   --window W            the server's --window (default all)
   --server-arg=ARG      one more argument for mbcap-server run (repeatable)
   --ingestor-arg=ARG    one more argument for mbcap-ingestor run (repeatable)
@@ -74,7 +74,7 @@ try {
       'quiet-seconds': { type: 'string', default: '60' },
       'max-gap': { type: 'string', default: '2s' },
       'trial-timeout': { type: 'string', default: '60s' },
-      interval: { type: 'string', default: '1s' },
+      interval: { type: 'string', default: '' },
       window: { type: 'string', default: 'all' },
       'server-arg': { type: 'string', multiple: true, default: [] },
       'ingestor-arg': { type: 'string', multiple: true, default: [] },
