@@ -2,6 +2,7 @@ import { isDirectRoute, PAYLOAD_TYPE, peekHops, peekPacket, peekPayload, type Pa
 import { parseFirstSeen } from '@mbcap/dbschema';
 import type { MultibyteEvidence, MultibyteStatus } from '@mbcap/snapshot';
 import { createKeeper, type KeptEvidence } from './kept.js';
+import type { NodeTable } from './node-keys.js';
 
 /** A row of `nodes` or `inactive_nodes`; `public_key` is kept exactly as stored. */
 export type NodeRow = {
@@ -36,6 +37,8 @@ export type CapabilityEntry = {
   name: string | null;
   role: string | null;
   lastSeen: string | null;
+  /** The table that holds the node's row. */
+  table: NodeTable;
 };
 
 export type CapabilityOptions = {
@@ -159,6 +162,7 @@ export function createCapabilityAccumulator(nodes: readonly NodeRow[], options: 
         name: node.name ?? null,
         role: node.role ?? null,
         lastSeen: node.last_seen ?? null,
+        table: node.inactive ? 'inactive_nodes' : 'nodes',
       };
     });
     return entries.sort((a, b) => STATUS_RANK[a.status] - STATUS_RANK[b.status] || compareKeys(a, b));

@@ -38,6 +38,9 @@ export type KeptEvidence = {
   zeroHopDirect: Uint32Array;
   /** Per node, a bit per hop length 1–64 (in hex digits) that matched its key's prefix. */
   hopLengths: Uint32Array;
+  /** Per node, the time of its oldest multi-byte advert and path evidence in the window (Infinity = none). */
+  firstAdvert: Float64Array;
+  firstPath: Float64Array;
 };
 
 function createLane(n: number): KeptLane {
@@ -109,13 +112,17 @@ export function createKeeper(keys: string[], since: number | null, computedAt: n
   const bySize = new Uint32Array(n * 3);
   const zeroHopDirect = new Uint32Array(n);
   const hopLengths = new Uint32Array(n * 2);
+  const firstAdvert = new Float64Array(n).fill(Number.POSITIVE_INFINITY);
+  const firstPath = new Float64Array(n).fill(Number.POSITIVE_INFINITY);
   return {
     advert(ids, hashSize, zeroHop, evidence, time, rowid) {
       if (ids === undefined) return;
       for (const id of ids) {
         if (zeroHop) zeroHopDirect[id]!++;
         else bySize[id * 3 + hashSize - 1]!++;
-        if (evidence) keepIn(adverts, id, time, rowid, 0);
+        if (!evidence) continue;
+        keepIn(adverts, id, time, rowid, 0);
+        if (time < firstAdvert[id]!) firstAdvert[id] = time;
       }
     },
     path(ids, time, rowid, hop, length) {
@@ -124,12 +131,14 @@ export function createKeeper(keys: string[], since: number | null, computedAt: n
       const word = length > 32 ? 1 : 0;
       const bit = 1 << ((length - 1) & 31);
       for (const id of ids) {
+        // Before the skip: a node suspected first and confirmed later was suspected meanwhile
+        if (time < firstPath[id]!) firstPath[id] = time;
         if (advertMax[id]! >= 2) continue;
         keepIn(paths, id, time, rowid, hop);
         hopLengths[id * 2 + word]! |= bit;
       }
     },
-    finish: (pathMax) => ({ keys, since, computedAt, advertMax, pathMax, adverts, paths, bySize, zeroHopDirect, hopLengths }),
+    finish: (pathMax) => ({ keys, since, computedAt, advertMax, pathMax, adverts, paths, bySize, zeroHopDirect, hopLengths, firstAdvert, firstPath }),
   };
 }
 
@@ -145,7 +154,7 @@ export function matchedLengths(kept: KeptEvidence, node: number): number[] {
 
 /** The buffers to hand over when the state moves to another thread. */
 export function keptBuffers(kept: KeptEvidence): ArrayBuffer[] {
-  const arrays: ArrayBufferView[] = [kept.advertMax, kept.pathMax, kept.bySize, kept.zeroHopDirect, kept.hopLengths];
+  const arrays: ArrayBufferView[] = [kept.advertMax, kept.pathMax, kept.bySize, kept.zeroHopDirect, kept.hopLengths, kept.firstAdvert, kept.firstPath];
   for (const lane of [kept.adverts, kept.paths]) arrays.push(lane.time, lane.rowid, lane.hop, lane.filled, lane.oldest, lane.total);
   return arrays.map((a) => a.buffer as ArrayBuffer);
 }
