@@ -57,6 +57,12 @@ function when(iso) {
   return `${iso.slice(0, 19).replace('T', ' ')} UTC (${ago >= 0 ? `${duration(ago)} ago` : `in ${duration(ago)}`})`;
 }
 
+/** '2026-12-06 03:26' from an ISO time; other text as it is. */
+function shortTime(text) {
+  if (typeof text !== 'string') return '';
+  return /^\d{4}-\d\d-\d\d[T ]\d\d:\d\d/.test(text) ? text.slice(0, 16).replace('T', ' ') : text;
+}
+
 // State
 const state = { entries: [], names: { route: [], payload: [] }, openKey: null, chart: null, adoptionKey: '' };
 
@@ -95,13 +101,13 @@ function renderHealth(status, health) {
     else
       add(
         'Last publish',
-        `seq ${publish.seq} ${when(publish.at)}, ${plural(publish.entries ?? 0, 'entry', 'entries')} in ${publish.durationMs} ms${publish.unchanged ? ' (unchanged: nothing written)' : ''}`,
+        `seq ${publish.seq}, ${when(publish.at)}; ${plural(publish.entries ?? 0, 'entry', 'entries')} in ${Math.round(publish.durationMs)} ms${publish.unchanged ? ' (unchanged: nothing written)' : ''}`,
       );
   } else add('Last publish', 'none yet', 'absent');
 
   const apply = lastApplyOf(health);
   if (apply === null) add('Last apply', ABSENT, 'absent');
-  else add('Last apply', `${apply.seq === null ? '' : `seq ${apply.seq} `}${when(apply.at)}`);
+  else add('Last apply', `${apply.seq === null ? '' : `seq ${apply.seq}, `}${when(apply.at)}`);
 
   let lag = null;
   if (apply !== null && apply.lagMs !== null) lag = duration(apply.lagMs);
@@ -208,7 +214,7 @@ function renderNodes() {
         el('td', {}, entry.role ?? ''),
         el('td', {}, entry.table ?? ''),
         el('td', {}, `${entry.maxHashSize}-byte`),
-        el('td', {}, entry.lastSeen ?? ''),
+        el('td', { title: entry.lastSeen ?? undefined }, shortTime(entry.lastSeen)),
       );
       row.addEventListener('click', open);
       return row;
@@ -280,7 +286,7 @@ function renderWhy(key, status, x) {
     el(
       'p',
       {},
-      `Status ${x.status}${x.evidence ? ` (evidence ${x.evidence})` : ''}, largest path hash ${x.maxHashSize}-byte; role ${x.role ?? '—'}; window ${x.window?.start ? `since ${x.window.start}` : 'all packets'}, as of ${x.window?.computedAt ?? '—'}.`,
+      `Status ${x.status}${x.evidence ? ` (evidence ${x.evidence})` : ''}, largest path hash ${x.maxHashSize}-byte; role ${x.role ?? '—'}; packets ${x.window?.start ? `since ${shortTime(x.window.start)}` : 'of all time'}, as of ${shortTime(x.window?.computedAt)} UTC.`,
     ),
     ...whyParts(x),
     el(
