@@ -155,6 +155,35 @@ if (chromium === null) {
     for (const term of ['Last apply', 'Publish → apply', 'Refused files']) assert.match(health, new RegExp(`${term}\\s+(not reported by this server|[^\\n]+)`));
   });
 
+  test("the health panel shows the writer's side when /healthz reports it", async () => {
+    // /healthz as a server reading the ingestor's ledger and refusals answers it
+    const real = await api<{ lastPublish: { seq: number; at: string; durationMs: number } }>('/healthz');
+    // Whole milliseconds, as a time in the ledger has them: the lag reads 250 or 251 ms
+    const published = Date.parse(real.lastPublish.at) + Math.ceil(real.lastPublish.durationMs);
+    const handoff = {
+      lastApplied: { seq: real.lastPublish.seq, appliedAt: new Date(published + 250).toISOString(), writtenAt: real.lastPublish.at },
+      lastAppliedSeq: real.lastPublish.seq,
+      lagSeconds: 0,
+      waiting: null,
+      refusals: { MALFORMED: 2, CHECKSUM_MISMATCH: 1 },
+      lastRefusal: { at: new Date(published - 60_000).toISOString(), code: 'CHECKSUM_MISMATCH', seq: null, reason: 'checksum mismatch' },
+    };
+    const other = await browser.newPage();
+    try {
+      await other.route('**/healthz', (route) => route.fulfill({ json: { ...real, handoff } }));
+      await other.goto(served.url);
+      await other.locator('#health-list dt', { hasText: 'Last apply' }).waitFor();
+      // biome-ignore lint/performance/useDomNodeTextContent: a Playwright locator, not a DOM node
+      const health = await other.locator('#health-list').innerText();
+      assert.match(health, new RegExp(`Last apply\\s+seq ${real.lastPublish.seq}, \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC`));
+      assert.match(health, /Publish → apply\s+25[01] ms/);
+      assert.match(health, /Refused files\s+3 \(the last: CHECKSUM_MISMATCH, /);
+      assert.not.match(health, 'not reported');
+    } finally {
+      await other.close();
+    }
+  });
+
   test('the adoption chart is drawn and ends at the current counts', async () => {
     const adoption = await api<{ days: string[]; confirmed: number[]; suspected: number[] }>('/api/adoption');
     const last = adoption.days.length - 1;

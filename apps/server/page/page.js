@@ -67,20 +67,13 @@ function shortTime(text) {
 const state = { entries: [], names: { route: [], payload: [] }, openKey: null, chart: null, adoptionKey: '' };
 
 // Health
-/** The ingestor's last apply, when this server reports it (fields as the ledger names them or not). */
-function lastApplyOf(health) {
-  const apply = health.lastApply ?? health.ingestor?.lastApply ?? health.ledger?.lastApply ?? health.apply ?? null;
-  if (apply === null || typeof apply !== 'object') return null;
-  return { at: apply.at ?? apply.appliedAt ?? apply.applied_at ?? null, seq: apply.seq ?? null, lagMs: apply.lagMs ?? null };
-}
-
-/** Refused snapshot files, when this server reports them: a count, or a list. */
-function refusedOf(health) {
-  const refused = health.refusedFiles ?? health.refused ?? health.rejected ?? health.ingestor?.refused ?? health.ledger?.refused;
-  if (typeof refused === 'number') return refused;
-  if (Array.isArray(refused)) return refused.length;
-  if (refused !== null && typeof refused === 'object' && typeof refused.count === 'number') return refused.count;
-  return null;
+/**
+ * The writer's side of the handoff, as /healthz gives it in `handoff` (the ingestor's ledger
+ * and refusals, read by the server); null from a server that does not report it.
+ */
+function writerSide(health) {
+  const handoff = health.handoff;
+  return handoff !== null && typeof handoff === 'object' ? handoff : null;
 }
 
 const ABSENT = 'not reported by this server (mbcap-ingestor status has it)';
@@ -105,20 +98,31 @@ function renderHealth(status, health) {
       );
   } else add('Last publish', 'none yet', 'absent');
 
-  const apply = lastApplyOf(health);
-  if (apply === null) add('Last apply', ABSENT, 'absent');
-  else add('Last apply', `${apply.seq === null ? '' : `seq ${apply.seq}, `}${when(apply.at)}`);
+  const handoff = writerSide(health);
+  if (handoff === null) {
+    for (const term of ['Last apply', 'Publish → apply', 'Refused files']) add(term, ABSENT, 'absent');
+  } else {
+    const applied = handoff.lastApplied ?? null;
+    if (applied === null) add('Last apply', 'none yet', 'absent');
+    else add('Last apply', `${applied.seq === null ? '' : `seq ${applied.seq}, `}${when(applied.appliedAt)}`);
 
-  let lag = null;
-  if (apply !== null && apply.lagMs !== null) lag = duration(apply.lagMs);
-  else if (apply !== null && publish && !publish.error && apply.seq !== null && publish.seq !== null && apply.seq < publish.seq)
-    lag = `seq ${publish.seq} not applied yet`;
-  else if (apply !== null && publish && !publish.unchanged && Date.parse(apply.at) >= Date.parse(publish.at))
-    lag = duration(Date.parse(apply.at) - Date.parse(publish.at));
-  add('Publish → apply', lag ?? (apply === null ? ABSENT : '—'), lag === null ? 'absent' : undefined);
+    // Waiting: how long the oldest publish not applied has waited; else how long the last one took
+    if (handoff.waiting) {
+      const waited = (handoff.lagSeconds ?? 0) * 1000;
+      add('Publish → apply', `seq ${handoff.waiting.seq} waiting for ${duration(waited)}`, waited > 60_000 ? 'bad' : undefined);
+    } else if (applied !== null && publish && !publish.error && !publish.unchanged && applied.seq === publish.seq) {
+      add('Publish → apply', duration(Math.max(0, Date.parse(applied.appliedAt) - (Date.parse(publish.at) + publish.durationMs))));
+    } else add('Publish → apply', applied === null ? '—' : `nothing waiting: seq ${applied.seq} applied`);
 
-  const refused = refusedOf(health);
-  add('Refused files', refused === null ? ABSENT : String(refused), refused === null ? 'absent' : refused > 0 ? 'bad' : undefined);
+    const refusals = handoff.refusals ?? null;
+    if (refusals === null) add('Refused files', 'not recorded in this database', 'absent');
+    else {
+      const total = Object.values(refusals).reduce((n, count) => n + count, 0);
+      const last = handoff.lastRefusal ?? null;
+      const since = last !== null && (applied === null || Date.parse(last.at) > Date.parse(applied.appliedAt));
+      add('Refused files', `${total}${last === null ? '' : ` (the last: ${last.code}, ${when(last.at)})`}`, since ? 'bad' : undefined);
+    }
+  }
   add('Publishes', String(health.publishes ?? '—'));
   add('Unchanged cycles', String(health.unchangedCycles ?? '—'));
   add('Failed cycles', String(health.failures ?? '—'), health.failures > 0 ? 'bad' : undefined);
