@@ -9,6 +9,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import Database from 'better-sqlite3';
 import { createRng, type Rng } from '@mbcap/meshgen';
+import { adoptionOf } from '../apps/server/src/adoption.js';
 import { computeCapabilities } from '../apps/server/src/compute.js';
 import { openServerDatabase } from '../apps/server/src/database.js';
 import { explainKept } from '../apps/server/src/explain-kept.js';
@@ -47,6 +48,9 @@ function assertSame(dbPath: string, incremental: Incremental, api: () => KeptEvi
     assert.equal(ours.counts, full.counts, `${label}: counts`);
     assert.equal(ours.skippedRows, full.skippedRows, `${label}: skipped rows`);
     assert.is(ours.windowStart, full.windowStart, `${label}: window start`);
+    const adoption = adoptionOf(full.kept!);
+    assert.equal(adoptionOf(ours.kept!), adoption, `${label}: adoption per day`);
+    assert.equal(adoptionOf(held), adoption, `${label}: adoption per day in the API thread`);
     for (const key of full.entries.map((e) => e.public_key)) {
       const expected = explainKept(source, full.kept!, key);
       assert.equal(explainKept(source, ours.kept!, key), expected, `${label}: explanation of ${key}`);

@@ -2,6 +2,7 @@ import { isDirectRoute, PAYLOAD_TYPE, peekHops, peekPacket, peekPayload, type Pa
 import { parseFirstSeen } from '@mbcap/dbschema';
 import type { MultibyteEvidence, MultibyteStatus } from '@mbcap/snapshot';
 import { createKeeper, type KeptEvidence } from './kept.js';
+import type { NodeTable } from './node-keys.js';
 
 /** A row of `nodes` or `inactive_nodes`; `public_key` is kept exactly as stored. */
 export type NodeRow = {
@@ -36,6 +37,8 @@ export type CapabilityEntry = {
   name: string | null;
   role: string | null;
   lastSeen: string | null;
+  /** The table that holds the node's row. */
+  table: NodeTable;
 };
 
 export type CapabilityOptions = {
@@ -103,26 +106,28 @@ export function createCapabilityAccumulator(nodes: readonly NodeRow[], options: 
         );
 
   function add(row: PacketRow): void {
-    // Window
+    // Window; a kept state also notes, over every packet, when each node's multi-byte
+    // evidence was first seen (adoption.ts), so rows before the window are read for that alone
     counts.packets++;
     const time = parseFirstSeen(row.first_seen);
     if (time === null) {
       counts.skipped++;
       return;
     }
-    if (sinceMs !== null && time < sinceMs) return;
-    counts.inWindow++;
+    const inWindow = sinceMs === null || time >= sinceMs;
+    if (!inWindow && keeper === null) return;
+    if (inWindow) counts.inWindow++;
 
     // Header and path; 1-byte traffic is evidence of nothing (but a kept explanation
     // counts a node's adverts of every size)
     const raw = row.raw_hex;
     const packet = peekPacket(raw);
     if (packet === null) {
-      counts.skipped++;
+      if (inWindow) counts.skipped++;
       return;
     }
     const evidence = isEvidence(packet);
-    if (!evidence && keeper === null) return;
+    if (!evidence && (keeper === null || !inWindow)) return;
     const size = packet.hashSize;
     const type = payloadTypeOf(row, packet);
 
@@ -130,8 +135,11 @@ export function createCapabilityAccumulator(nodes: readonly NodeRow[], options: 
     if (type === PAYLOAD_TYPE.ADVERT) {
       const key = advertKeyOf(row, packet);
       const ids = key === null ? undefined : index.byKey.get(key.toLowerCase());
-      if (evidence) raise(advertMax, ids, size);
-      keeper?.advert(ids, size, packet.hopCount === 0 && isDirectRoute(packet.routeType), evidence, time, row.rowid ?? 0);
+      if (!inWindow) keeper!.firstAdvert(ids, time);
+      else {
+        if (evidence) raise(advertMax, ids, size);
+        keeper?.advert(ids, size, packet.hopCount === 0 && isDirectRoute(packet.routeType), evidence, time, row.rowid ?? 0);
+      }
     }
     if (!evidence) return;
 
@@ -142,8 +150,11 @@ export function createCapabilityAccumulator(nodes: readonly NodeRow[], options: 
       const hop = hops[h];
       if (typeof hop !== 'string' || hop === '') continue;
       const ids = index.byPrefix(hop.toLowerCase());
-      raise(pathMax, ids, size);
-      keeper?.path(ids, time, row.rowid ?? 0, h, hop.length);
+      if (!inWindow) keeper!.firstPath(ids, time, hop.length);
+      else {
+        raise(pathMax, ids, size);
+        keeper?.path(ids, time, row.rowid ?? 0, h, hop.length);
+      }
     }
   }
 
@@ -165,6 +176,7 @@ export function entryOf(node: NodeRow, fromAdvert: number, fromPath: number): Ca
     name: node.name ?? null,
     role: node.role ?? null,
     lastSeen: node.last_seen ?? null,
+    table: node.inactive ? 'inactive_nodes' : 'nodes',
   };
 }
 

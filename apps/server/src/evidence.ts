@@ -121,12 +121,39 @@ export function createEvidenceIndex(windowMs: number | null) {
   /** Hop aggregates by hop length: a node looks up its prefix of each length present. */
   const hopLengths = new Map<number, number>();
   const queue = createAgeQueue();
+  /** When each advert key and hop was first seen as multi-byte evidence, in every row read, in the window or before it. */
+  const firstByKey = new Map<string, number>();
+  const firstByHop = new Map<string, number>();
+  const firstHopLengths = new Set<number>();
   /** Advert keys and hops whose evidence changed since takeDirty(). */
   let dirtyAdverts = new Set<string>();
   let dirtyHops = new Set<string>();
   let counted = 0;
   let skipped = 0;
   let since = -Infinity;
+
+  function noteFirst(map: Map<string, number>, dirty: Set<string>, lower: string, time: number): void {
+    const first = map.get(lower);
+    if (first !== undefined && first <= time) return;
+    map.set(lower, time);
+    dirty.add(lower);
+  }
+
+  /** Notes when a row's multi-byte evidence was seen, for each key and hop it names. */
+  function first(row: PacketRow, packet: PacketPeek, time: number): void {
+    if (!isEvidence(packet)) return;
+    const type = payloadTypeOf(row, packet);
+    if (type === PAYLOAD_TYPE.ADVERT) {
+      const key = advertKeyOf(row, packet);
+      if (key !== null) noteFirst(firstByKey, dirtyAdverts, key.toLowerCase(), time);
+    }
+    const list = evidenceHops(row, packet, type);
+    for (const hop of list ?? []) {
+      if (typeof hop !== 'string' || hop === '' || hop.length > 64) continue;
+      firstHopLengths.add(hop.length);
+      noteFirst(firstByHop, dirtyHops, hop.toLowerCase(), time);
+    }
+  }
 
   /** Adds (sign 1) or takes away (sign -1) what an intact row in the window says; false when it says nothing. */
   function apply(row: PacketRow, packet: PacketPeek, time: number, sign: 1 | -1): boolean {
@@ -202,8 +229,9 @@ export function createEvidenceIndex(windowMs: number | null) {
         skipped++;
         return;
       }
-      if (time < since) return;
       const packet = peekPacket(row.raw_hex);
+      if (packet !== null) first(row, packet, time);
+      if (time < since) return;
       if (packet === null) {
         skipped++;
         return;
@@ -290,6 +318,14 @@ export function createEvidenceIndex(windowMs: number | null) {
       }
       kept.advertMax[i] = advertMax;
       kept.pathMax[i] = pathMax;
+      kept.firstAdvert[i] = (lower === '' ? undefined : firstByKey.get(lower)) ?? Number.POSITIVE_INFINITY;
+      let firstPath = Number.POSITIVE_INFINITY;
+      for (const length of firstHopLengths) {
+        if (length > lower.length) continue;
+        const seen = firstByHop.get(lower.slice(0, length));
+        if (seen !== undefined && seen < firstPath) firstPath = seen;
+      }
+      kept.firstPath[i] = firstPath;
       return { advertMax, pathMax };
     },
   };

@@ -1,5 +1,6 @@
 // The HTTP API, on node's own http module: /healthz, /api/nodes,
-// /api/multibyte-capability, /metrics. JSON everywhere but /metrics.
+// /api/multibyte-capability, /metrics, and the operator's page at / (page-routes.ts).
+// JSON everywhere but /metrics and the page.
 //
 // No request ends the process: the request target is read without throwing, the whole
 // handler sits in a guard that answers 400 (the client's fault) or 500 (ours), and a
@@ -16,6 +17,7 @@ import { throttledWarn } from './log-throttle.js';
 import { renderMetrics, type HttpStats } from './metrics.js';
 import { STATUS_OF_SUP, type MultibyteStatus as NodeStatus } from '@mbcap/snapshot';
 import { listNodes } from './nodes.js';
+import { PAGE_ROUTES, pageRoute } from './page-routes.js';
 import type { PublishState } from './publisher.js';
 import { parseTarget, type Target } from './target.js';
 
@@ -32,15 +34,15 @@ export type ApiContext = {
 
 class BadRequest extends Error {}
 
-const ROUTES = ['/healthz', '/api/nodes', '/api/nodes/:key/capability', '/api/multibyte-capability', '/metrics'];
+const ROUTES = ['/healthz', '/api/nodes', '/api/nodes/:key/capability', '/api/multibyte-capability', '/metrics', ...PAGE_ROUTES];
 const NODE_CAPABILITY = /^\/api\/nodes\/([^/]*)\/capability$/;
 /** At most one warning line per kind of trouble in this interval. */
 const WARN_INTERVAL_MS = 10_000;
 
 /** `body` is sent as JSON (a string as it is); `parts`, bytes made elsewhere, as they are. */
-type Result = { code: number; body?: unknown; parts?: Uint8Array[]; type?: string; retryAfter?: number };
+export type Result = { code: number; body?: unknown; parts?: Uint8Array[]; type?: string; retryAfter?: number; headers?: Record<string, string> };
 
-function send(res: ServerResponse, { code, body, parts: given, type = 'application/json; charset=utf-8', retryAfter }: Result) {
+function send(res: ServerResponse, { code, body, parts: given, type = 'application/json; charset=utf-8', retryAfter, headers }: Result) {
   const parts = given ?? [Buffer.from(typeof body === 'string' ? body : `${JSON.stringify(body)}\n`)];
   const length = parts.reduce((n, part) => n + part.byteLength, 0);
   res.writeHead(code, {
@@ -48,6 +50,7 @@ function send(res: ServerResponse, { code, body, parts: given, type = 'applicati
     'content-length': length,
     'cache-control': 'no-store',
     ...(retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) }),
+    ...headers,
   });
   for (const part of parts) res.write(part);
   res.end();
@@ -126,6 +129,8 @@ function routeOf(path: string): string {
 function route(ctx: ApiContext, stats: HttpStats, req: IncomingMessage, target: Target): Result {
   const node = NODE_CAPABILITY.exec(target.path);
   if (node !== null) return explain(ctx, node[1]!);
+  const page = pageRoute(ctx, target.path);
+  if (page !== null) return page;
   switch (target.path) {
     case '/healthz':
       return health(ctx, stats);

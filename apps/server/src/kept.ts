@@ -38,6 +38,9 @@ export type KeptEvidence = {
   zeroHopDirect: Uint32Array;
   /** Per node, a bit per hop length 1–64 (in hex digits) that matched its key's prefix. */
   hopLengths: Uint32Array;
+  /** Per node, when its multi-byte advert and path evidence were first seen, in every packet, not only the window's (Infinity = never). */
+  firstAdvert: Float64Array;
+  firstPath: Float64Array;
 };
 
 function createLane(n: number): KeptLane {
@@ -64,6 +67,8 @@ export function createKeptArrays(keys: string[], since: number | null, computedA
     bySize: new Uint32Array(n * 3),
     zeroHopDirect: new Uint32Array(n),
     hopLengths: new Uint32Array(n * 2),
+    firstAdvert: new Float64Array(n).fill(Number.POSITIVE_INFINITY),
+    firstPath: new Float64Array(n).fill(Number.POSITIVE_INFINITY),
   };
 }
 
@@ -111,6 +116,9 @@ export type Keeper = {
   advert(ids: readonly number[] | undefined, hashSize: number, zeroHopDirect: boolean, evidence: boolean, time: number, rowid: number): void;
   /** Hop `hop` (of `length` hex digits) of an evidence packet matched these nodes' prefix. */
   path(ids: readonly number[] | undefined, time: number, rowid: number, hop: number, length: number): void;
+  /** Multi-byte evidence before the window: only when it was first seen. */
+  firstAdvert(ids: readonly number[] | undefined, time: number): void;
+  firstPath(ids: readonly number[] | undefined, time: number, length: number): void;
   finish(pathMax: Uint8Array): KeptEvidence;
 };
 
@@ -119,14 +127,23 @@ export type Keeper = {
  * confirmed is not kept, since a confirmed node's explanation lists its adverts only.
  */
 export function createKeeper(keys: string[], since: number | null, computedAt: number, advertMax: Uint8Array): Keeper {
-  const { adverts, paths, bySize, zeroHopDirect, hopLengths } = createKeptArrays(keys, since, computedAt);
+  const { adverts, paths, bySize, zeroHopDirect, hopLengths, firstAdvert, firstPath } = createKeptArrays(keys, since, computedAt);
   return {
+    firstAdvert(ids, time) {
+      for (const id of ids ?? []) if (time < firstAdvert[id]!) firstAdvert[id] = time;
+    },
+    firstPath(ids, time, length) {
+      if (length > 64) return;
+      for (const id of ids ?? []) if (time < firstPath[id]!) firstPath[id] = time;
+    },
     advert(ids, hashSize, zeroHop, evidence, time, rowid) {
       if (ids === undefined) return;
       for (const id of ids) {
         if (zeroHop) zeroHopDirect[id]!++;
         else bySize[id * 3 + hashSize - 1]!++;
-        if (evidence) keepIn(adverts, id, time, rowid, 0);
+        if (!evidence) continue;
+        keepIn(adverts, id, time, rowid, 0);
+        if (time < firstAdvert[id]!) firstAdvert[id] = time;
       }
     },
     path(ids, time, rowid, hop, length) {
@@ -135,12 +152,14 @@ export function createKeeper(keys: string[], since: number | null, computedAt: n
       const word = length > 32 ? 1 : 0;
       const bit = 1 << ((length - 1) & 31);
       for (const id of ids) {
+        // Before the skip: a node suspected first and confirmed later was suspected meanwhile
+        if (time < firstPath[id]!) firstPath[id] = time;
         if (advertMax[id]! >= 2) continue;
         keepIn(paths, id, time, rowid, hop);
         hopLengths[id * 2 + word]! |= bit;
       }
     },
-    finish: (pathMax) => ({ keys, since, computedAt, advertMax, pathMax, adverts, paths, bySize, zeroHopDirect, hopLengths }),
+    finish: (pathMax) => ({ keys, since, computedAt, advertMax, pathMax, adverts, paths, bySize, zeroHopDirect, hopLengths, firstAdvert, firstPath }),
   };
 }
 
@@ -196,6 +215,8 @@ function copyNodes(source: KeptEvidence, from: readonly number[], target: KeptEv
     target.advertMax[b] = source.advertMax[a]!;
     target.pathMax[b] = source.pathMax[a]!;
     target.zeroHopDirect[b] = source.zeroHopDirect[a]!;
+    target.firstAdvert[b] = source.firstAdvert[a]!;
+    target.firstPath[b] = source.firstPath[a]!;
     target.bySize.set(source.bySize.subarray(a * 3, a * 3 + 3), b * 3);
     target.hopLengths.set(source.hopLengths.subarray(a * 2, a * 2 + 2), b * 2);
     for (const lane of ['adverts', 'paths'] as const) {
@@ -213,7 +234,7 @@ function copyNodes(source: KeptEvidence, from: readonly number[], target: KeptEv
 
 /** Every typed array of the state, in one order. */
 function keptArrays(kept: KeptEvidence): ArrayBufferView[] {
-  const arrays: ArrayBufferView[] = [kept.advertMax, kept.pathMax, kept.bySize, kept.zeroHopDirect, kept.hopLengths];
+  const arrays: ArrayBufferView[] = [kept.advertMax, kept.pathMax, kept.bySize, kept.zeroHopDirect, kept.hopLengths, kept.firstAdvert, kept.firstPath];
   for (const lane of [kept.adverts, kept.paths]) arrays.push(lane.time, lane.rowid, lane.hop, lane.filled, lane.oldest, lane.total);
   return arrays;
 }

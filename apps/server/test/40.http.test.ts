@@ -117,6 +117,7 @@ test('GET /api/multibyte-capability: the latest computed entries, confirmed firs
       name: `node ${A.slice(0, 4)}`,
       role: 'repeater',
       lastSeen: r.body.entries[0].lastSeen,
+      table: 'nodes',
     });
     assert.ok(r.body.entries.slice(1).every((e: { status: string }) => e.status === 'unknown'));
   }));
