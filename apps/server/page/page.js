@@ -110,8 +110,9 @@ function renderHealth(status, health) {
     if (handoff.waiting) {
       const waited = (handoff.lagSeconds ?? 0) * 1000;
       add('Publish → apply', `seq ${handoff.waiting.seq} waiting for ${duration(waited)}`, waited > 60_000 ? 'bad' : undefined);
-    } else if (applied !== null && publish && !publish.error && !publish.unchanged && applied.seq === publish.seq) {
-      add('Publish → apply', duration(Math.max(0, Date.parse(applied.appliedAt) - (Date.parse(publish.at) + publish.durationMs))));
+    } else if (applied !== null && typeof applied.writtenAt === 'string') {
+      // From the snapshot's writtenAt to the commit, as the ingestor measures it
+      add('Publish → apply', `${duration(Math.max(0, Date.parse(applied.appliedAt) - Date.parse(applied.writtenAt)))} (seq ${applied.seq})`);
     } else add('Publish → apply', applied === null ? '—' : `nothing waiting: seq ${applied.seq} applied`);
 
     const refusals = handoff.refusals ?? null;
