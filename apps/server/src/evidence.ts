@@ -306,16 +306,7 @@ export function createEvidenceIndex(windowMs: number | null) {
       kept.hopLengths[i * 2] = words0;
       kept.hopLengths[i * 2 + 1] = words1;
       if (matched.length <= 1) fillLane(kept.paths, i, matched[0]?.lane.items ?? NONE, matched[0]?.lane.total ?? 0);
-      else {
-        const merged: number[][] = [];
-        let total = 0;
-        for (const agg of matched) {
-          total += agg.lane.total;
-          for (let j = 0; j < agg.lane.items.length; j += 3) merged.push(agg.lane.items.slice(j, j + 3));
-        }
-        merged.sort((a, b) => b[0]! - a[0]! || b[1]! - a[1]! || a[2]! - b[2]!);
-        fillLane(kept.paths, i, merged.slice(0, EXPLAIN_LIMIT).flat(), total);
-      }
+      else mergeLanes(kept.paths, i, matched);
       kept.advertMax[i] = advertMax;
       kept.pathMax[i] = pathMax;
       kept.firstAdvert[i] = (lower === '' ? undefined : firstByKey.get(lower)) ?? Number.POSITIVE_INFINITY;
@@ -332,6 +323,44 @@ export function createEvidenceIndex(windowMs: number | null) {
 }
 
 const NONE: number[] = [];
+
+/**
+ * The newest EXPLAIN_LIMIT of several lanes (each newest first) into node `node`'s slots, in
+ * one pass without sorting: a piece of evidence lies in one lane only (one hop of one row).
+ */
+function mergeLanes(lane: KeptEvidence['paths'], node: number, matched: readonly HopAgg[]): void {
+  const base = node * EXPLAIN_LIMIT;
+  const at = new Array<number>(matched.length).fill(0);
+  let total = 0;
+  for (const agg of matched) total += agg.lane.total;
+  let filled = 0;
+  while (filled < EXPLAIN_LIMIT) {
+    let best = -1;
+    for (let k = 0; k < matched.length; k++) {
+      const items = matched[k]!.lane.items;
+      const j = at[k]!;
+      if (j >= items.length) continue;
+      if (best < 0) {
+        best = k;
+        continue;
+      }
+      const b = matched[best]!.lane.items;
+      const jb = at[best]!;
+      if (before(items[j]!, items[j + 1]!, items[j + 2]!, b[jb]!, b[jb + 1]!, b[jb + 2]!)) best = k;
+    }
+    if (best < 0) break;
+    const items = matched[best]!.lane.items;
+    const j = at[best]!;
+    lane.time[base + filled] = items[j]!;
+    lane.rowid[base + filled] = items[j + 1]!;
+    lane.hop[base + filled] = items[j + 2]!;
+    at[best] = j + 3;
+    filled++;
+  }
+  lane.filled[node] = filled;
+  lane.oldest[node] = filled === 0 ? 0 : filled - 1;
+  lane.total[node] = total;
+}
 
 function fillLane(lane: KeptEvidence['adverts'], node: number, items: number[], total: number): void {
   const base = node * EXPLAIN_LIMIT;
