@@ -1,4 +1,4 @@
-// The HTTP API, on node's own http module: /healthz, /api/nodes,
+// The HTTP API, on node's own http module: /healthz, /readyz, /api/nodes,
 // /api/multibyte-capability, /metrics. JSON everywhere but /metrics.
 //
 // No request ends the process: the request target is read without throwing, the whole
@@ -7,13 +7,13 @@
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '@mbcap/cli';
-import { checkSchema } from '@mbcap/dbschema';
 import { HTTP_TIMEOUTS, limitConnections } from './connections.js';
 import { explainKept } from './explain-kept.js';
 import { isNodeKey } from './explain.js';
 import type { ServerDatabase } from './database.js';
 import { throttledWarn } from './log-throttle.js';
-import { renderMetrics, type HttpStats } from './metrics.js';
+import { liveness, readinessAnswer } from './health.js';
+import { createMetrics, type HttpStats, type Metrics } from './metrics.js';
 import { STATUS_OF_SUP, type MultibyteStatus as NodeStatus } from '@mbcap/snapshot';
 import { listNodes } from './nodes.js';
 import type { PublishState } from './publisher.js';
@@ -32,7 +32,7 @@ export type ApiContext = {
 
 class BadRequest extends Error {}
 
-const ROUTES = ['/healthz', '/api/nodes', '/api/nodes/:key/capability', '/api/multibyte-capability', '/metrics'];
+const ROUTES = ['/healthz', '/readyz', '/api/nodes', '/api/nodes/:key/capability', '/api/multibyte-capability', '/metrics'];
 const NODE_CAPABILITY = /^\/api\/nodes\/([^/]*)\/capability$/;
 /** At most one warning line per kind of trouble in this interval. */
 const WARN_INTERVAL_MS = 10_000;
@@ -70,36 +70,6 @@ function statusParam(params: URLSearchParams): NodeStatus | null {
   return raw as NodeStatus;
 }
 
-function health(ctx: ApiContext, stats: HttpStats) {
-  const schema = checkSchema(ctx.source.db, 'server');
-  const last = ctx.state.last;
-  const failing = !schema.ok || (last !== null && last.error !== null);
-  const skipped = ctx.state.lastSuccess?.skippedRows;
-  return {
-    code: failing ? 503 : 200,
-    body: {
-      status: failing ? 'failing' : last === null ? 'starting' : 'ok',
-      readOnly: ctx.source.db.readonly,
-      schema,
-      window: ctx.window,
-      interval: ctx.interval,
-      lastPublish: last,
-      lastSuccess: ctx.state.lastSuccess,
-      publishes: ctx.state.publishes,
-      unchangedCycles: ctx.state.unchanged,
-      failures: ctx.state.failures,
-      // Node rows the last publish left out: their key cannot name a snapshot entry
-      skippedRows: {
-        count: skipped?.count ?? 0,
-        byTable: skipped?.byTable ?? { nodes: 0, inactive_nodes: 0 },
-        reason: skipped?.reason ?? null,
-        samples: skipped?.samples ?? [],
-      },
-      http: { maxConnections: ctx.maxConnections, refusedConnections: stats.refused, malformedRequests: stats.malformed },
-    },
-  };
-}
-
 function capability(ctx: ApiContext): Result {
   const last = ctx.state.lastSuccess;
   const head = JSON.stringify({ computedAt: last?.at ?? null, seq: last?.seq ?? null, window: ctx.window, counts: last?.counts ?? null });
@@ -123,12 +93,16 @@ function routeOf(path: string): string {
   return NODE_CAPABILITY.test(path) ? '/api/nodes/:key/capability' : 'other';
 }
 
-function route(ctx: ApiContext, stats: HttpStats, req: IncomingMessage, target: Target): Result {
+type Routing = { ctx: ApiContext; stats: HttpStats; metrics: Metrics };
+
+function route({ ctx, stats, metrics }: Routing, req: IncomingMessage, target: Target): Result | Promise<Result> {
   const node = NODE_CAPABILITY.exec(target.path);
   if (node !== null) return explain(ctx, node[1]!);
   switch (target.path) {
     case '/healthz':
-      return health(ctx, stats);
+      return liveness(ctx, stats);
+    case '/readyz':
+      return readinessAnswer(ctx, stats);
     case '/api/nodes': {
       const { params } = target;
       const query = {
@@ -142,7 +116,7 @@ function route(ctx: ApiContext, stats: HttpStats, req: IncomingMessage, target: 
     case '/api/multibyte-capability':
       return capability(ctx);
     case '/metrics':
-      return { code: 200, body: renderMetrics(ctx.state, stats), type: 'text/plain; version=0.0.4; charset=utf-8' };
+      return metrics.render().then((text) => ({ code: 200, body: text, type: metrics.contentType }));
     default:
       return { code: 404, body: { error: `not found: ${req.method} ${shorten(target.path)}`, paths: ROUTES } };
   }
@@ -154,6 +128,7 @@ function shorten(text: string, max = 200): string {
 
 export function createApiServer(ctx: ApiContext): Server {
   const stats: HttpStats = { requests: new Map(), refused: 0, malformed: 0, maxConnections: ctx.maxConnections };
+  const metrics = createMetrics(ctx, stats);
   const warn = throttledWarn(ctx.log, WARN_INTERVAL_MS);
   const count = (route: string, code: number) => {
     const key = `${route} ${code}`;
@@ -162,7 +137,7 @@ export function createApiServer(ctx: ApiContext): Server {
 
   function handle(req: IncomingMessage, res: ServerResponse): void {
     const target = parseTarget(req.url);
-    let result: Result;
+    let result: Result | Promise<Result>;
     if (target === null) {
       stats.malformed++;
       warn('bad-request', `bad request target ${JSON.stringify(shorten(req.url ?? ''))} from ${req.socket.remoteAddress}; answered 400`);
@@ -172,12 +147,24 @@ export function createApiServer(ctx: ApiContext): Server {
       result = { code: 405, body: { error: `method ${req.method} not allowed: this API is read-only` } };
     } else {
       try {
-        result = route(ctx, stats, req, target);
+        result = route({ ctx, stats, metrics }, req, target);
       } catch (error) {
         result = failure(error);
       }
     }
-    count(target === null ? 'other' : routeOf(target.path), result.code);
+    const name = target === null ? 'other' : routeOf(target.path);
+    if (result instanceof Promise) {
+      // Only /metrics answers later (prom-client collects asynchronously)
+      result
+        .catch(failure)
+        .then((answer) => {
+          count(name, answer.code);
+          if (!res.destroyed) send(res, answer);
+        })
+        .catch((error) => answerFailure(req, res, error));
+      return;
+    }
+    count(name, result.code);
     send(res, result);
   }
 
@@ -192,19 +179,23 @@ export function createApiServer(ctx: ApiContext): Server {
     try {
       handle(req, res);
     } catch (error) {
-      // Our own bug: one line, a 500 if the answer has not started, and the process lives on
-      count('other', 500);
-      warn('request-failed', `${req.method} ${shorten(req.url ?? '')} failed: ${(error as Error)?.stack ?? String(error)}; answered 500`);
-      if (res.headersSent) res.destroy();
-      else {
-        try {
-          send(res, { code: 500, body: { error: 'internal error; the server log has the details' } });
-        } catch {
-          res.destroy();
-        }
-      }
+      answerFailure(req, res, error);
     }
   });
+
+  /** Our own bug: one line, a 500 if the answer has not started, and the process lives on. */
+  function answerFailure(req: IncomingMessage, res: ServerResponse, error: unknown): void {
+    count('other', 500);
+    warn('request-failed', `${req.method} ${shorten(req.url ?? '')} failed: ${(error as Error)?.stack ?? String(error)}; answered 500`);
+    if (res.headersSent) res.destroy();
+    else {
+      try {
+        send(res, { code: 500, body: { error: 'internal error; the server log has the details' } });
+      } catch {
+        res.destroy();
+      }
+    }
+  }
   limitConnections(server, ctx.maxConnections);
 
   // Malformed HTTP (node's parser refused it), or a request too slow to arrive

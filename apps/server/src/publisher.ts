@@ -17,7 +17,14 @@ export type PublishState = {
   /** Cycles that found the snapshot on disk already current and wrote nothing. */
   unchanged: number;
   failures: number;
+  /**
+   * The seq of each successful cycle and when it started, oldest first, one per seq and
+   * at most RECENT_KEPT: how long the oldest one the ingestor has not applied has waited.
+   */
+  recent: { seq: number; at: string }[];
 };
+
+const RECENT_KEPT = 1000;
 
 export type Publisher = {
   state: PublishState;
@@ -26,7 +33,7 @@ export type Publisher = {
 
 /** A publisher over `run`, which performs one whole cycle and reports its outcome. */
 export function createPublisher(run: () => Promise<PublishOutcome>): Publisher {
-  const state: PublishState = { last: null, lastSuccess: null, entriesJson: null, kept: null, publishes: 0, unchanged: 0, failures: 0 };
+  const state: PublishState = { last: null, lastSuccess: null, entriesJson: null, kept: null, publishes: 0, unchanged: 0, failures: 0, recent: [] };
 
   async function publish(): Promise<PublishRecord> {
     const at = new Date().toISOString();
@@ -46,6 +53,10 @@ export function createPublisher(run: () => Promise<PublishOutcome>): Publisher {
       state.lastSuccess = record;
       state.entriesJson = outcome.entriesJson;
       state.kept = outcome.kept;
+      if (record.seq !== null && state.recent.at(-1)?.seq !== record.seq) {
+        state.recent.push({ seq: record.seq, at: record.at });
+        if (state.recent.length > RECENT_KEPT) state.recent.shift();
+      }
     } else {
       state.failures++;
     }
