@@ -1,5 +1,6 @@
-// The HTTP API, on node's own http module: /healthz, /readyz, /api/nodes,
-// /api/multibyte-capability, /metrics. JSON everywhere but /metrics.
+// The HTTP API, on node's own http module: /healthz, /readyz, /api/nodes, /api/nodes/:key,
+// /api/nodes/:key/capability, /api/multibyte-capability, /metrics. JSON everywhere but
+// /metrics; the routes live in api.ts, health.ts and metrics.ts.
 //
 // No request ends the process: the request target is read without throwing, the whole
 // handler sits in a guard that answers 400 (the client's fault) or 500 (ours), and a
@@ -14,8 +15,10 @@ import type { ServerDatabase } from './database.js';
 import { throttledWarn } from './log-throttle.js';
 import { liveness, readinessAnswer } from './health.js';
 import { createMetrics, type HttpStats, type Metrics } from './metrics.js';
-import { STATUS_OF_SUP, type MultibyteStatus as NodeStatus } from '@mbcap/snapshot';
-import { listNodes } from './nodes.js';
+import { capabilityAnswer, nodeAnswer, nodesAnswer } from './api.js';
+import { createGzipCache, negotiate } from './encoding.js';
+import { createNodeListing, type NodeListing } from './node-listing.js';
+import { BadRequest, type Result, shorten } from './request.js';
 import type { PublishState } from './publisher.js';
 import { parseTarget, type Target } from './target.js';
 
@@ -30,51 +33,27 @@ export type ApiContext = {
   log?: Logger;
 };
 
-class BadRequest extends Error {}
-
-const ROUTES = ['/healthz', '/readyz', '/api/nodes', '/api/nodes/:key/capability', '/api/multibyte-capability', '/metrics'];
+const ROUTES = ['/healthz', '/readyz', '/api/nodes', '/api/nodes/:key', '/api/nodes/:key/capability', '/api/multibyte-capability', '/metrics'];
 const NODE_CAPABILITY = /^\/api\/nodes\/([^/]*)\/capability$/;
+const NODE = /^\/api\/nodes\/([^/]+)$/;
 /** At most one warning line per kind of trouble in this interval. */
 const WARN_INTERVAL_MS = 10_000;
 
-/** `body` is sent as JSON (a string as it is); `parts`, bytes made elsewhere, as they are. */
-type Result = { code: number; body?: unknown; parts?: Uint8Array[]; type?: string; retryAfter?: number };
-
-function send(res: ServerResponse, { code, body, parts: given, type = 'application/json; charset=utf-8', retryAfter }: Result) {
-  const parts = given ?? [Buffer.from(typeof body === 'string' ? body : `${JSON.stringify(body)}\n`)];
+function send(res: ServerResponse, { code, body, parts: given, type = 'application/json; charset=utf-8', retryAfter, etag, compress, encoding }: Result) {
+  const parts = code === 304 ? [] : (given ?? [Buffer.from(typeof body === 'string' ? body : `${JSON.stringify(body)}\n`)]);
   const length = parts.reduce((n, part) => n + part.byteLength, 0);
   res.writeHead(code, {
     'content-type': type,
-    'content-length': length,
-    'cache-control': 'no-store',
+    ...(code === 304 ? {} : { 'content-length': length }),
+    // An answer with a version may be kept, and is asked again with If-None-Match
+    'cache-control': etag === undefined ? 'no-store' : 'no-cache',
+    ...(etag === undefined ? {} : { etag }),
+    ...(compress ? { vary: 'accept-encoding' } : {}),
+    ...(encoding === undefined ? {} : { 'content-encoding': encoding }),
     ...(retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) }),
   });
   for (const part of parts) res.write(part);
   res.end();
-}
-
-function intParam(params: URLSearchParams, name: string, fallback: number, min: number, max: number): number {
-  const raw = params.get(name);
-  if (raw === null) return fallback;
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw) || value < min || value > max)
-    throw new BadRequest(`${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
-  return value;
-}
-
-function statusParam(params: URLSearchParams): NodeStatus | null {
-  const raw = params.get('status');
-  if (raw === null || raw === '') return null;
-  if (!(STATUS_OF_SUP as readonly string[]).includes(raw))
-    throw new BadRequest(`status must be one of ${STATUS_OF_SUP.join(', ')}, got ${JSON.stringify(raw)}`);
-  return raw as NodeStatus;
-}
-
-function capability(ctx: ApiContext): Result {
-  const last = ctx.state.lastSuccess;
-  const head = JSON.stringify({ computedAt: last?.at ?? null, seq: last?.seq ?? null, window: ctx.window, counts: last?.counts ?? null });
-  // The entries arrive from the publish thread already as JSON bytes
-  return { code: 200, parts: [Buffer.from(`${head.slice(0, -1)},"entries":`), ctx.state.entriesJson ?? Buffer.from('[]'), Buffer.from('}\n')] };
 }
 
 /** From what the last successful cycle kept: a few rows read by rowid, never a scan. */
@@ -90,31 +69,26 @@ function explain(ctx: ApiContext, key: string): Result {
 /** The route's name for the request counters. */
 function routeOf(path: string): string {
   if (ROUTES.includes(path)) return path;
-  return NODE_CAPABILITY.test(path) ? '/api/nodes/:key/capability' : 'other';
+  if (NODE_CAPABILITY.test(path)) return '/api/nodes/:key/capability';
+  return NODE.test(path) ? '/api/nodes/:key' : 'other';
 }
 
-type Routing = { ctx: ApiContext; stats: HttpStats; metrics: Metrics };
+type Routing = { ctx: ApiContext; stats: HttpStats; metrics: Metrics; listing: NodeListing; gzipCache: ReturnType<typeof createGzipCache> };
 
-function route({ ctx, stats, metrics }: Routing, req: IncomingMessage, target: Target): Result | Promise<Result> {
-  const node = NODE_CAPABILITY.exec(target.path);
-  if (node !== null) return explain(ctx, node[1]!);
+function route({ ctx, stats, metrics, listing, gzipCache }: Routing, req: IncomingMessage, target: Target): Result | Promise<Result> {
+  const capabilityOf = NODE_CAPABILITY.exec(target.path);
+  if (capabilityOf !== null) return explain(ctx, capabilityOf[1]!);
+  const node = NODE.exec(target.path);
+  if (node !== null) return negotiate(req, nodeAnswer(listing, node[1]!));
   switch (target.path) {
     case '/healthz':
       return liveness(ctx, stats);
     case '/readyz':
       return readinessAnswer(ctx, stats);
-    case '/api/nodes': {
-      const { params } = target;
-      const query = {
-        status: statusParam(params),
-        limit: intParam(params, 'limit', 100, 1, 1000),
-        offset: intParam(params, 'offset', 0, 0, Number.MAX_SAFE_INTEGER),
-      };
-      const { total, nodes } = listNodes(ctx.source, query);
-      return { code: 200, body: { total, limit: query.limit, offset: query.offset, status: query.status, nodes } };
-    }
+    case '/api/nodes':
+      return negotiate(req, nodesAnswer(listing, target.params));
     case '/api/multibyte-capability':
-      return capability(ctx);
+      return negotiate(req, capabilityAnswer(ctx.state, ctx.window, target.params), gzipCache);
     case '/metrics':
       return metrics.render().then((text) => ({ code: 200, body: text, type: metrics.contentType }));
     default:
@@ -122,13 +96,11 @@ function route({ ctx, stats, metrics }: Routing, req: IncomingMessage, target: T
   }
 }
 
-function shorten(text: string, max = 200): string {
-  return text.length > max ? `${text.slice(0, max)}…` : text;
-}
-
 export function createApiServer(ctx: ApiContext): Server {
   const stats: HttpStats = { requests: new Map(), refused: 0, malformed: 0, maxConnections: ctx.maxConnections };
   const metrics = createMetrics(ctx, stats);
+  const listing = createNodeListing(ctx.source, ctx.state);
+  const gzipCache = createGzipCache();
   const warn = throttledWarn(ctx.log, WARN_INTERVAL_MS);
   const count = (route: string, code: number) => {
     const key = `${route} ${code}`;
@@ -147,14 +119,14 @@ export function createApiServer(ctx: ApiContext): Server {
       result = { code: 405, body: { error: `method ${req.method} not allowed: this API is read-only` } };
     } else {
       try {
-        result = route({ ctx, stats, metrics }, req, target);
+        result = route({ ctx, stats, metrics, listing, gzipCache }, req, target);
       } catch (error) {
         result = failure(error);
       }
     }
     const name = target === null ? 'other' : routeOf(target.path);
     if (result instanceof Promise) {
-      // Only /metrics answers later (prom-client collects asynchronously)
+      // /metrics (prom-client collects asynchronously) and gzipped answers come later
       result
         .catch(failure)
         .then((answer) => {

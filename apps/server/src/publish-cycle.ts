@@ -5,6 +5,7 @@ import type { HmacKey } from '@mbcap/handoff';
 import { snapshotPath, writeSnapshot, type MbcapEntry } from '@mbcap/snapshot';
 import { computeCapabilities, type ComputeResult } from './compute.js';
 import type { ServerDatabase } from './database.js';
+import { encodeEntries, type EntriesJson } from './entries-json.js';
 import type { KeptEvidence } from './kept.js';
 import { lastAppliedSeq } from './ledger.js';
 import type { SkippedRows } from './node-keys.js';
@@ -32,7 +33,7 @@ export type PublishRecord = {
 export type PublishOutcome = {
   record: PublishRecord;
   /** The computed entries (with name, role, …) as a UTF-8 JSON array, when asked for and published. */
-  entriesJson: Uint8Array | null;
+  entriesJson: EntriesJson | null;
   /** What explains each node's status, when asked for and published. */
   kept: KeptEvidence | null;
 };
@@ -81,7 +82,7 @@ export async function publishCycle(open: () => ServerDatabase, dbPath: string, o
       error: null,
     };
     // Only once the file is durable: what the API serves never runs ahead of the disk
-    const entriesJson = options.entriesJson ? new TextEncoder().encode(JSON.stringify(result.entries)) : null;
+    const entriesJson = options.entriesJson ? encodeEntries(result.entries) : null;
     return { record, entriesJson, kept: result.kept };
   } catch (error) {
     return { record: failedRecord(at, elapsed(), error), entriesJson: null, kept: null };

@@ -25,7 +25,7 @@ function open(): ServerDatabase {
 parentPort!.on('message', (request: PublishRequest) => {
   void publishCycle(open, dbPath, { windowMs: request.windowMs, hmacKey: key, entriesJson: true, keep: true, skipUnchanged: true }).then((outcome) => {
     // The entries' bytes and the kept explanations are moved, not copied, to the main thread
-    const transfer = outcome.entriesJson ? [outcome.entriesJson.buffer as ArrayBuffer] : [];
+    const transfer = outcome.entriesJson ? [outcome.entriesJson.bytes.buffer as ArrayBuffer, outcome.entriesJson.offsets.buffer as ArrayBuffer] : [];
     if (outcome.kept !== null) transfer.push(...keptBuffers(outcome.kept));
     parentPort!.postMessage({ id: request.id, outcome }, transfer);
   });

@@ -1,6 +1,7 @@
 // What the main thread remembers of the publish cycles, for /healthz, /metrics and
 // /api/multibyte-capability. The cycle itself (compute and durable write) runs elsewhere:
 // in the worker thread under `run`.
+import type { EntriesJson } from './entries-json.js';
 import type { KeptEvidence } from './kept.js';
 import { failedRecord, type PublishOutcome, type PublishRecord } from './publish-cycle.js';
 
@@ -10,7 +11,7 @@ export type PublishState = {
   last: PublishRecord | null;
   lastSuccess: PublishRecord | null;
   /** The entries of the last successful publish, confirmed first, as a UTF-8 JSON array. */
-  entriesJson: Uint8Array | null;
+  entriesJson: EntriesJson | null;
   /** What explains each node's status, as of the last successful publish. */
   kept: KeptEvidence | null;
   publishes: number;
