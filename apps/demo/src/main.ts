@@ -62,7 +62,8 @@ let stopping = false;
 let exitCode = 0;
 
 function onServer(line: LogLine) {
-  if (line.event === 'listening') say('server', `HTTP API at http://127.0.0.1:${line.port}/api/nodes (also /healthz, /api/multibyte-capability, /metrics)`);
+  if (line.event === 'listening')
+    say('server', `HTTP API at http://127.0.0.1:${line.port}/api/nodes (also /healthz, /readyz, /api/multibyte-capability, /metrics)`);
   else if (line.event === 'published') {
     const counts = line.counts as { confirmed: number; suspected: number; unknown: number };
     say(

@@ -107,7 +107,7 @@ export const runCommand: CommandModule<object, Args> = {
     const port = typeof address === 'object' && address ? address.port : args.port;
     log.info(
       'listening',
-      `serving http://${args.host}:${port}/ (healthz, api/nodes, api/nodes/:key/capability, api/multibyte-capability, metrics); publishing every ${formatDuration(intervalMs)} over ${window === null ? 'all packets' : `the last ${args.window}`}`,
+      `serving http://${args.host}:${port}/ (healthz, readyz, api/nodes, api/nodes/:key, api/nodes/:key/capability, api/multibyte-capability, metrics); publishing every ${formatDuration(intervalMs)} over ${window === null ? 'all packets' : `the last ${args.window}`}`,
       { host: args.host, port },
     );
     cycle();
