@@ -4,19 +4,23 @@
 //
 // The listing is made again when the database changed (PRAGMA data_version: another
 // connection committed) or a cycle finished, but not more often than its own cost allows:
-// at least REBUILD_RATIO times as long as the last build took must have passed since, so
-// building takes at most about a tenth of the main thread; until then the answer is the
-// listing as it stands (`as_of` says when it was read). nodes.ts is the plain twin.
+// at least REBUILD_RATIO times as long as the last build worked must have passed since, so
+// building takes at most about a tenth of the main thread. It is read in chunks of
+// CHUNK_ROWS rows (keyset: `public_key > last`), the event loop free between them, so a
+// build at 200k nodes never stalls /healthz; meanwhile requests get the listing as it
+// stands (`as_of` says when it was read), or before the first one is made, the plain
+// twin's answer (nodes.ts, SQL per request), which a differential test holds equal.
 import { randomBytes } from 'node:crypto';
 import type { NodeRecord } from '@mbcap/dbschema';
 import { MULTIBYTE_STATUSES, type MultibyteStatus } from '@mbcap/snapshot';
 import { maxHashSizeOf } from './capability.js';
 import type { ServerDatabase } from './database.js';
 import type { KeptEvidence } from './kept.js';
-import { apiNode, NODE_SELECT, nodeTables, type HashSizeOf, type NodeQuery } from './nodes.js';
+import { apiNode, findNode, listNodes, NODE_SELECT, nodeTables, type HashSizeOf, type NodeQuery } from './nodes.js';
 import type { PublishState } from './publisher.js';
 
 const REBUILD_RATIO = 10;
+const CHUNK_ROWS = 2000;
 /** Distinguishes this process's ETags from another's (a restart). */
 const NONCE = randomBytes(4).toString('hex');
 
@@ -35,10 +39,12 @@ type Listing = {
 };
 
 export type NodeListing = {
-  /** The page as JSON parts, and the listing's ETag. */
-  list(query: NodeQuery): { parts: Uint8Array[]; etag: string };
+  /** The page as JSON parts, and the listing's ETag (none for the plain twin's answer). */
+  list(query: NodeQuery): { parts: Uint8Array[]; etag?: string };
   /** One node's JSON, by its key (exactly as stored, else ignoring case), or null. */
-  find(key: string): { json: Uint8Array; etag: string } | null;
+  find(key: string): { json: Uint8Array; etag?: string } | null;
+  /** Resolves once no build is due or in flight (tests). */
+  settled(): Promise<void>;
 };
 
 const hashSizeCache = new WeakMap<KeptEvidence, Map<string, number>>();
@@ -57,19 +63,35 @@ export function hashSizesOf(state: PublishState): HashSizeOf {
   return (key) => found.get(key) ?? null;
 }
 
-function build(source: ServerDatabase, state: PublishState, generation: number): Listing {
+type Built = { listing: Listing; workMs: number };
+
+/** Reads both tables chunk by chunk, yielding between chunks; `workMs` is the time spent reading. */
+async function build(source: ServerDatabase, state: PublishState, generation: number): Promise<Built> {
   const hashSizeOf = hashSizesOf(state);
   const texts: string[] = [];
   const keys: string[] = [];
   const statuses: MultibyteStatus[] = [];
+  let workMs = 0;
   for (const table of nodeTables(source)) {
-    for (const row of source.db.prepare(`${NODE_SELECT} ${table} ORDER BY public_key`).iterate() as Iterable<NodeRecord>) {
-      const node = apiNode(row, table, hashSizeOf);
-      texts.push(JSON.stringify(node));
-      keys.push(node.public_key);
-      statuses.push(node.multi_byte_status);
+    const first = source.db.prepare(`${NODE_SELECT} ${table} ORDER BY public_key LIMIT ?`);
+    const next = source.db.prepare(`${NODE_SELECT} ${table} WHERE public_key > ? ORDER BY public_key LIMIT ?`);
+    let last: string | null = null;
+    for (;;) {
+      const started = performance.now();
+      const rows = (last === null ? first.all(CHUNK_ROWS) : next.all(last, CHUNK_ROWS)) as NodeRecord[];
+      for (const row of rows) {
+        const node = apiNode(row, table, hashSizeOf);
+        texts.push(JSON.stringify(node));
+        keys.push(node.public_key);
+        statuses.push(node.multi_byte_status);
+      }
+      workMs += performance.now() - started;
+      if (rows.length < CHUNK_ROWS) break;
+      last = rows[rows.length - 1]!.public_key;
+      await new Promise((resolve) => setImmediate(resolve));
     }
   }
+  const started = performance.now();
   const offsets = new Uint32Array(texts.length + 1);
   let at = 0;
   for (let i = 0; i < texts.length; i++) {
@@ -83,25 +105,39 @@ function build(source: ServerDatabase, state: PublishState, generation: number):
     for (let i = 0; i < statuses.length; i++) if (statuses[i] === status) positions.push(i);
     byStatus[status] = Uint32Array.from(positions);
   }
-  return { bytes: Buffer.from(texts.join(',')), offsets, byStatus, keys, byKey: null, asOf: new Date().toISOString(), etag: `W/"n-${NONCE}-${generation}"` };
+  const bytes = Buffer.from(texts.join(','));
+  workMs += performance.now() - started;
+  return { listing: { bytes, offsets, byStatus, keys, byKey: null, asOf: new Date().toISOString(), etag: `W/"n-${NONCE}-${generation}"` }, workMs };
 }
 
 export function createNodeListing(source: ServerDatabase, state: PublishState): NodeListing {
   let listing: Listing | null = null;
   let builtFor: { version: number; kept: KeptEvidence | null } | null = null;
   let builtAt = 0;
-  let buildMs = 0;
+  let workMs = 0;
   let generation = 0;
+  let building: Promise<void> | null = null;
 
-  function current(): Listing {
+  /** Starts a build when one is due; returns the listing as it stands (null before the first). */
+  function current(): Listing | null {
+    if (building !== null) return listing;
     const version = source.db.pragma('data_version', { simple: true }) as number;
     const stale = builtFor === null || builtFor.version !== version || builtFor.kept !== state.kept;
-    if (listing === null || (stale && performance.now() - builtAt >= REBUILD_RATIO * buildMs)) {
-      const started = performance.now();
-      listing = build(source, state, ++generation);
-      builtFor = { version, kept: state.kept };
-      builtAt = performance.now();
-      buildMs = builtAt - started;
+    if (stale && (listing === null || performance.now() - builtAt >= REBUILD_RATIO * workMs)) {
+      const wanted = { version, kept: state.kept };
+      building = build(source, state, ++generation).then(
+        (built) => {
+          listing = built.listing;
+          builtFor = wanted;
+          builtAt = performance.now();
+          workMs = built.workMs;
+          building = null;
+        },
+        () => {
+          // The database could not answer: the next request tries again
+          building = null;
+        },
+      );
     }
     return listing;
   }
@@ -111,6 +147,11 @@ export function createNodeListing(source: ServerDatabase, state: PublishState): 
   return {
     list(query) {
       const l = current();
+      if (l === null) {
+        const { total, nodes } = listNodes(source, query, hashSizesOf(state));
+        const body = { total, limit: query.limit, offset: query.offset, status: query.status, as_of: new Date().toISOString(), nodes };
+        return { parts: [Buffer.from(`${JSON.stringify(body)}\n`)] };
+      }
       const positions = query.status === null ? null : l.byStatus[query.status];
       const total = positions === null ? l.keys.length : positions.length;
       const from = Math.min(query.offset, total);
@@ -131,6 +172,10 @@ export function createNodeListing(source: ServerDatabase, state: PublishState): 
     },
     find(key) {
       const l = current();
+      if (l === null) {
+        const found = findNode(source, key, hashSizesOf(state));
+        return found === null ? null : { json: Buffer.from(JSON.stringify(found)) };
+      }
       if (l.byKey === null) {
         // The first of a key's cases in listing order wins, as the plain twin finds it
         const exact = new Map<string, number>();
@@ -143,6 +188,13 @@ export function createNodeListing(source: ServerDatabase, state: PublishState): 
       }
       const i = l.byKey.exact.get(key) ?? l.byKey.folded.get(key.toLowerCase());
       return i === undefined ? null : { json: node(l, i), etag: l.etag };
+    },
+    async settled() {
+      for (;;) {
+        current();
+        if (building === null) return;
+        await building;
+      }
     },
   };
 }
