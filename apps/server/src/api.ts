@@ -4,7 +4,7 @@
 import { isNodeKey } from './explain.js';
 import type { EntriesJson } from './entries-json.js';
 import { entriesSlice } from './entries-json.js';
-import type { NodeListing } from './node-listing.js';
+import type { Found, NodeListing } from './node-listing.js';
 import type { PublishState } from './publisher.js';
 import { BadRequest, intParam, PAGE, type Result, shorten, statusParam } from './request.js';
 import type { NodeQuery } from './nodes.js';
@@ -19,16 +19,21 @@ function pageOf(params: URLSearchParams): NodeQuery {
   };
 }
 
-export function nodesAnswer(listing: NodeListing, params: URLSearchParams): Result {
-  const { parts, etag } = listing.list(pageOf(params));
-  return { code: 200, parts, etag, compress: true, type: JSON_TYPE };
+/** `make` over a value that may come later (the first node listing), without waiting when it is there. */
+function then<T, R>(value: T | Promise<T>, make: (v: T) => R): R | Promise<R> {
+  return value instanceof Promise ? value.then(make) : make(value);
 }
 
-export function nodeAnswer(listing: NodeListing, key: string): Result {
+export function nodesAnswer(listing: NodeListing, params: URLSearchParams): Result | Promise<Result> {
+  return then(listing.list(pageOf(params)), ({ parts, etag }): Result => ({ code: 200, parts, etag, compress: true, type: JSON_TYPE }));
+}
+
+export function nodeAnswer(listing: NodeListing, key: string): Result | Promise<Result> {
   if (!isNodeKey(key)) throw new BadRequest(`the node key must be 2 to 64 hex digits, got ${JSON.stringify(shorten(key, 80))}`);
-  const found = listing.find(key);
-  if (found === null) return { code: 404, body: { error: `no node has the key ${key}` } };
-  return { code: 200, parts: [Buffer.from('{"node":'), found.json, Buffer.from('}\n')], etag: found.etag, type: JSON_TYPE };
+  return then(listing.find(key), (found: Found): Result => {
+    if (found === null) return { code: 404, body: { error: `no node has the key ${key}` } };
+    return { code: 200, parts: [Buffer.from('{"node":'), found.json, Buffer.from('}\n')], etag: found.etag, type: JSON_TYPE };
+  });
 }
 
 /** Where each status's entries lie: the entries come confirmed first, then suspected, then unknown. */

@@ -66,6 +66,11 @@ function explain(ctx: ApiContext, key: string): Result {
   return { code: 200, body: explanation };
 }
 
+/** `next` over a result that may come later (the first node listing is being made). */
+function later(result: Result | Promise<Result>, next: (result: Result) => Result | Promise<Result>): Result | Promise<Result> {
+  return result instanceof Promise ? result.then(next) : next(result);
+}
+
 /** The route's name for the request counters. */
 function routeOf(path: string): string {
   if (ROUTES.includes(path)) return path;
@@ -79,14 +84,14 @@ function route({ ctx, stats, metrics, listing, gzipCache }: Routing, req: Incomi
   const capabilityOf = NODE_CAPABILITY.exec(target.path);
   if (capabilityOf !== null) return explain(ctx, capabilityOf[1]!);
   const node = NODE.exec(target.path);
-  if (node !== null) return negotiate(req, nodeAnswer(listing, node[1]!));
+  if (node !== null) return later(nodeAnswer(listing, node[1]!), (result) => negotiate(req, result));
   switch (target.path) {
     case '/healthz':
       return liveness(ctx, stats);
     case '/readyz':
       return readinessAnswer(ctx, stats);
     case '/api/nodes':
-      return negotiate(req, nodesAnswer(listing, target.params));
+      return later(nodesAnswer(listing, target.params), (result) => negotiate(req, result));
     case '/api/multibyte-capability':
       return negotiate(req, capabilityAnswer(ctx.state, ctx.window, target.params), gzipCache);
     case '/metrics':

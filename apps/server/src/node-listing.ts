@@ -8,15 +8,16 @@
 // building takes at most about a tenth of the main thread. It is read in chunks of
 // CHUNK_ROWS rows (keyset: `public_key > last`), the event loop free between them, so a
 // build at 200k nodes never stalls /healthz; meanwhile requests get the listing as it
-// stands (`as_of` says when it was read), or before the first one is made, the plain
-// twin's answer (nodes.ts, SQL per request), which a differential test holds equal.
+// stands (`as_of` says when it was read). Before the first one is made they wait for it:
+// answering them with SQL meanwhile would starve the build under load. nodes.ts is the
+// plain twin, which a differential test holds equal.
 import { randomBytes } from 'node:crypto';
 import type { NodeRecord } from '@mbcap/dbschema';
 import { MULTIBYTE_STATUSES, type MultibyteStatus } from '@mbcap/snapshot';
 import { maxHashSizeOf } from './capability.js';
 import type { ServerDatabase } from './database.js';
 import type { KeptEvidence } from './kept.js';
-import { apiNode, findNode, listNodes, NODE_SELECT, nodeTables, type HashSizeOf, type NodeQuery } from './nodes.js';
+import { apiNode, NODE_SELECT, nodeTables, type HashSizeOf, type NodeQuery } from './nodes.js';
 import type { PublishState } from './publisher.js';
 
 const REBUILD_RATIO = 10;
@@ -38,11 +39,14 @@ type Listing = {
   etag: string;
 };
 
+export type Page = { parts: Uint8Array[]; etag: string };
+export type Found = { json: Uint8Array; etag: string } | null;
+
 export type NodeListing = {
-  /** The page as JSON parts, and the listing's ETag (none for the plain twin's answer). */
-  list(query: NodeQuery): { parts: Uint8Array[]; etag?: string };
+  /** The page as JSON parts, and the listing's ETag; later only before the first listing is made. */
+  list(query: NodeQuery): Page | Promise<Page>;
   /** One node's JSON, by its key (exactly as stored, else ignoring case), or null. */
-  find(key: string): { json: Uint8Array; etag?: string } | null;
+  find(key: string): Found | Promise<Found>;
   /** Resolves once no build is due or in flight (tests). */
   settled(): Promise<void>;
 };
@@ -144,51 +148,54 @@ export function createNodeListing(source: ServerDatabase, state: PublishState): 
 
   const node = (l: Listing, i: number) => l.bytes.subarray(l.offsets[i]!, l.offsets[i + 1]! - 1);
 
+  /** `answer` over the listing: now, or once the first one is made. */
+  function withListing<T>(answer: (l: Listing) => T): T | Promise<T> {
+    const l = current();
+    if (l !== null) return answer(l);
+    return (building ?? Promise.resolve()).then(() => {
+      if (listing === null) throw new Error('the node rows could not be read; see the server log');
+      return answer(listing);
+    });
+  }
+
+  function page(l: Listing, query: NodeQuery): Page {
+    const positions = query.status === null ? null : l.byStatus[query.status];
+    const total = positions === null ? l.keys.length : positions.length;
+    const from = Math.min(query.offset, total);
+    const to = Math.min(from + query.limit, total);
+    const head = `{"total":${total},"limit":${query.limit},"offset":${query.offset},"status":${JSON.stringify(query.status)},"as_of":"${l.asOf}","nodes":[`;
+    const parts: Uint8Array[] = [Buffer.from(head)];
+    if (positions === null) {
+      // Neighbours in the buffer: one slice
+      if (to > from) parts.push(l.bytes.subarray(l.offsets[from]!, l.offsets[to]! - 1));
+    } else {
+      for (let i = from; i < to; i++) {
+        if (i > from) parts.push(COMMA);
+        parts.push(node(l, positions[i]!));
+      }
+    }
+    parts.push(TAIL);
+    return { parts, etag: l.etag };
+  }
+
+  function lookup(l: Listing, key: string): Found {
+    if (l.byKey === null) {
+      // The first of a key's cases in listing order wins, as the plain twin finds it
+      const exact = new Map<string, number>();
+      const folded = new Map<string, number>();
+      for (let i = l.keys.length - 1; i >= 0; i--) {
+        exact.set(l.keys[i]!, i);
+        folded.set(l.keys[i]!.toLowerCase(), i);
+      }
+      l.byKey = { exact, folded };
+    }
+    const i = l.byKey.exact.get(key) ?? l.byKey.folded.get(key.toLowerCase());
+    return i === undefined ? null : { json: node(l, i), etag: l.etag };
+  }
+
   return {
-    list(query) {
-      const l = current();
-      if (l === null) {
-        const { total, nodes } = listNodes(source, query, hashSizesOf(state));
-        const body = { total, limit: query.limit, offset: query.offset, status: query.status, as_of: new Date().toISOString(), nodes };
-        return { parts: [Buffer.from(`${JSON.stringify(body)}\n`)] };
-      }
-      const positions = query.status === null ? null : l.byStatus[query.status];
-      const total = positions === null ? l.keys.length : positions.length;
-      const from = Math.min(query.offset, total);
-      const to = Math.min(from + query.limit, total);
-      const head = `{"total":${total},"limit":${query.limit},"offset":${query.offset},"status":${JSON.stringify(query.status)},"as_of":"${l.asOf}","nodes":[`;
-      const parts: Uint8Array[] = [Buffer.from(head)];
-      if (positions === null) {
-        // Neighbours in the buffer: one slice
-        if (to > from) parts.push(l.bytes.subarray(l.offsets[from]!, l.offsets[to]! - 1));
-      } else {
-        for (let i = from; i < to; i++) {
-          if (i > from) parts.push(COMMA);
-          parts.push(node(l, positions[i]!));
-        }
-      }
-      parts.push(TAIL);
-      return { parts, etag: l.etag };
-    },
-    find(key) {
-      const l = current();
-      if (l === null) {
-        const found = findNode(source, key, hashSizesOf(state));
-        return found === null ? null : { json: Buffer.from(JSON.stringify(found)) };
-      }
-      if (l.byKey === null) {
-        // The first of a key's cases in listing order wins, as the plain twin finds it
-        const exact = new Map<string, number>();
-        const folded = new Map<string, number>();
-        for (let i = l.keys.length - 1; i >= 0; i--) {
-          exact.set(l.keys[i]!, i);
-          folded.set(l.keys[i]!.toLowerCase(), i);
-        }
-        l.byKey = { exact, folded };
-      }
-      const i = l.byKey.exact.get(key) ?? l.byKey.folded.get(key.toLowerCase());
-      return i === undefined ? null : { json: node(l, i), etag: l.etag };
-    },
+    list: (query) => withListing((l) => page(l, query)),
+    find: (key) => withListing((l) => lookup(l, key)),
     async settled() {
       for (;;) {
         current();

@@ -104,7 +104,7 @@ test('/api/multibyte-capability: whole without paging, else paged and filtered l
 
 test('ETag and If-None-Match: 304 until the data changes; gzip when asked for', () =>
   withServer(async (port, db) => {
-    // The first answer comes from SQL while the listing is made; then from the listing, with an ETag
+    // Answers come from the listing, with an ETag (the first one waits for it to be made)
     for (let i = 0; i < 100 && (await raw(port, '/api/nodes')).headers.etag === undefined; i++) await sleep(20);
     for (const path of ['/api/nodes?limit=1000', '/api/multibyte-capability']) {
       const plain = await raw(port, path);
