@@ -68,7 +68,7 @@ let exitCode = 0;
 
 function onServer(line: LogLine) {
   if (line.event === 'listening')
-    say('server', `the page at http://127.0.0.1:${line.port}/, the HTTP API at /api/nodes (also /healthz, /api/multibyte-capability, /metrics)`);
+    say('server', `the page at http://127.0.0.1:${line.port}/, the HTTP API at /api/nodes (also /healthz, /readyz, /api/multibyte-capability, /metrics)`);
   else if (line.event === 'published') {
     const counts = line.counts as { confirmed: number; suspected: number; unknown: number };
     say(

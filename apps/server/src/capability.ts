@@ -41,6 +41,11 @@ export type CapabilityEntry = {
   table: NodeTable;
 };
 
+/** A node's largest hash size: of its adverts, else of its path evidence, else 1 (0 = none seen). */
+export function maxHashSizeOf(fromAdvert: number, fromPath: number): number {
+  return fromAdvert || fromPath || 1;
+}
+
 export type CapabilityOptions = {
   /** Packets whose first_seen is earlier are ignored; null or absent = no bound. */
   since?: Date | null;
@@ -172,7 +177,7 @@ export function entryOf(node: NodeRow, fromAdvert: number, fromPath: number): Ca
     public_key: node.public_key,
     status,
     ...(status === 'confirmed' ? { evidence: 'advert' } : status === 'suspected' ? { evidence: 'path' } : {}),
-    maxHashSize: fromAdvert || fromPath || 1,
+    maxHashSize: maxHashSizeOf(fromAdvert, fromPath),
     name: node.name ?? null,
     role: node.role ?? null,
     lastSeen: node.last_seen ?? null,

@@ -1,6 +1,7 @@
-// The HTTP API, on node's own http module: /healthz, /api/nodes,
-// /api/multibyte-capability, /metrics, and the operator's page at / (page-routes.ts).
-// JSON everywhere but /metrics and the page.
+// The HTTP API, on node's own http module: /healthz, /readyz, /api/nodes, /api/nodes/:key,
+// /api/nodes/:key/capability, /api/multibyte-capability, /metrics, and the operator's page
+// at / (page-routes.ts). JSON everywhere but /metrics and the page; the routes live in
+// api.ts, health.ts, metrics.ts and page-routes.ts.
 //
 // No request ends the process: the request target is read without throwing, the whole
 // handler sits in a guard that answers 400 (the client's fault) or 500 (ours), and a
@@ -8,15 +9,17 @@
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '@mbcap/cli';
-import { checkSchema } from '@mbcap/dbschema';
 import { HTTP_TIMEOUTS, limitConnections } from './connections.js';
 import { explainKept } from './explain-kept.js';
 import { isNodeKey } from './explain.js';
 import type { ServerDatabase } from './database.js';
 import { throttledWarn } from './log-throttle.js';
-import { renderMetrics, type HttpStats } from './metrics.js';
-import { STATUS_OF_SUP, type MultibyteStatus as NodeStatus } from '@mbcap/snapshot';
-import { listNodes } from './nodes.js';
+import { liveness, readinessAnswer } from './health.js';
+import { createMetrics, type HttpStats, type Metrics } from './metrics.js';
+import { capabilityAnswer, nodeAnswer, nodesAnswer } from './api.js';
+import { createGzipCache, negotiate } from './encoding.js';
+import { createNodeListing, type NodeListing } from './node-listing.js';
+import { BadRequest, type Result, shorten } from './request.js';
 import { PAGE_ROUTES, pageRoute } from './page-routes.js';
 import type { PublishState } from './publisher.js';
 import { parseTarget, type Target } from './target.js';
@@ -32,82 +35,31 @@ export type ApiContext = {
   log?: Logger;
 };
 
-class BadRequest extends Error {}
-
-const ROUTES = ['/healthz', '/api/nodes', '/api/nodes/:key/capability', '/api/multibyte-capability', '/metrics', ...PAGE_ROUTES];
+const ROUTES = ['/healthz', '/readyz', '/api/nodes', '/api/nodes/:key', '/api/nodes/:key/capability', '/api/multibyte-capability', '/metrics', ...PAGE_ROUTES];
 const NODE_CAPABILITY = /^\/api\/nodes\/([^/]*)\/capability$/;
+const NODE = /^\/api\/nodes\/([^/]+)$/;
 /** At most one warning line per kind of trouble in this interval. */
 const WARN_INTERVAL_MS = 10_000;
 
-/** `body` is sent as JSON (a string as it is); `parts`, bytes made elsewhere, as they are. */
-export type Result = { code: number; body?: unknown; parts?: Uint8Array[]; type?: string; retryAfter?: number; headers?: Record<string, string> };
-
-function send(res: ServerResponse, { code, body, parts: given, type = 'application/json; charset=utf-8', retryAfter, headers }: Result) {
-  const parts = given ?? [Buffer.from(typeof body === 'string' ? body : `${JSON.stringify(body)}\n`)];
+function send(
+  res: ServerResponse,
+  { code, body, parts: given, type = 'application/json; charset=utf-8', retryAfter, etag, compress, encoding, headers }: Result,
+) {
+  const parts = code === 304 ? [] : (given ?? [Buffer.from(typeof body === 'string' ? body : `${JSON.stringify(body)}\n`)]);
   const length = parts.reduce((n, part) => n + part.byteLength, 0);
   res.writeHead(code, {
     'content-type': type,
-    'content-length': length,
-    'cache-control': 'no-store',
+    ...(code === 304 ? {} : { 'content-length': length }),
+    // An answer with a version may be kept, and is asked again with If-None-Match
+    'cache-control': etag === undefined ? 'no-store' : 'no-cache',
+    ...(etag === undefined ? {} : { etag }),
+    ...(compress ? { vary: 'accept-encoding' } : {}),
+    ...(encoding === undefined ? {} : { 'content-encoding': encoding }),
     ...(retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) }),
     ...headers,
   });
   for (const part of parts) res.write(part);
   res.end();
-}
-
-function intParam(params: URLSearchParams, name: string, fallback: number, min: number, max: number): number {
-  const raw = params.get(name);
-  if (raw === null) return fallback;
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw) || value < min || value > max)
-    throw new BadRequest(`${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
-  return value;
-}
-
-function statusParam(params: URLSearchParams): NodeStatus | null {
-  const raw = params.get('status');
-  if (raw === null || raw === '') return null;
-  if (!(STATUS_OF_SUP as readonly string[]).includes(raw))
-    throw new BadRequest(`status must be one of ${STATUS_OF_SUP.join(', ')}, got ${JSON.stringify(raw)}`);
-  return raw as NodeStatus;
-}
-
-function health(ctx: ApiContext, stats: HttpStats) {
-  const schema = checkSchema(ctx.source.db, 'server');
-  const last = ctx.state.last;
-  const failing = !schema.ok || (last !== null && last.error !== null);
-  const skipped = ctx.state.lastSuccess?.skippedRows;
-  return {
-    code: failing ? 503 : 200,
-    body: {
-      status: failing ? 'failing' : last === null ? 'starting' : 'ok',
-      readOnly: ctx.source.db.readonly,
-      schema,
-      window: ctx.window,
-      interval: ctx.interval,
-      lastPublish: last,
-      lastSuccess: ctx.state.lastSuccess,
-      publishes: ctx.state.publishes,
-      unchangedCycles: ctx.state.unchanged,
-      failures: ctx.state.failures,
-      // Node rows the last publish left out: their key cannot name a snapshot entry
-      skippedRows: {
-        count: skipped?.count ?? 0,
-        byTable: skipped?.byTable ?? { nodes: 0, inactive_nodes: 0 },
-        reason: skipped?.reason ?? null,
-        samples: skipped?.samples ?? [],
-      },
-      http: { maxConnections: ctx.maxConnections, refusedConnections: stats.refused, malformedRequests: stats.malformed },
-    },
-  };
-}
-
-function capability(ctx: ApiContext): Result {
-  const last = ctx.state.lastSuccess;
-  const head = JSON.stringify({ computedAt: last?.at ?? null, seq: last?.seq ?? null, window: ctx.window, counts: last?.counts ?? null });
-  // The entries arrive from the publish thread already as JSON bytes
-  return { code: 200, parts: [Buffer.from(`${head.slice(0, -1)},"entries":`), ctx.state.entriesJson ?? Buffer.from('[]'), Buffer.from('}\n')] };
 }
 
 /** From what the last successful cycle kept: a few rows read by rowid, never a scan. */
@@ -120,45 +72,48 @@ function explain(ctx: ApiContext, key: string): Result {
   return { code: 200, body: explanation };
 }
 
+/** `next` over a result that may come later (the first node listing is being made). */
+function later(result: Result | Promise<Result>, next: (result: Result) => Result | Promise<Result>): Result | Promise<Result> {
+  return result instanceof Promise ? result.then(next) : next(result);
+}
+
 /** The route's name for the request counters. */
 function routeOf(path: string): string {
   if (ROUTES.includes(path)) return path;
-  return NODE_CAPABILITY.test(path) ? '/api/nodes/:key/capability' : 'other';
+  if (NODE_CAPABILITY.test(path)) return '/api/nodes/:key/capability';
+  return NODE.test(path) ? '/api/nodes/:key' : 'other';
 }
 
-function route(ctx: ApiContext, stats: HttpStats, req: IncomingMessage, target: Target): Result {
-  const node = NODE_CAPABILITY.exec(target.path);
-  if (node !== null) return explain(ctx, node[1]!);
+type Routing = { ctx: ApiContext; stats: HttpStats; metrics: Metrics; listing: NodeListing; gzipCache: ReturnType<typeof createGzipCache> };
+
+function route({ ctx, stats, metrics, listing, gzipCache }: Routing, req: IncomingMessage, target: Target): Result | Promise<Result> {
+  const capabilityOf = NODE_CAPABILITY.exec(target.path);
+  if (capabilityOf !== null) return explain(ctx, capabilityOf[1]!);
   const page = pageRoute(ctx, target.path);
   if (page !== null) return page;
+  const node = NODE.exec(target.path);
+  if (node !== null) return later(nodeAnswer(listing, node[1]!), (result) => negotiate(req, result));
   switch (target.path) {
     case '/healthz':
-      return health(ctx, stats);
-    case '/api/nodes': {
-      const { params } = target;
-      const query = {
-        status: statusParam(params),
-        limit: intParam(params, 'limit', 100, 1, 1000),
-        offset: intParam(params, 'offset', 0, 0, Number.MAX_SAFE_INTEGER),
-      };
-      const { total, nodes } = listNodes(ctx.source, query);
-      return { code: 200, body: { total, limit: query.limit, offset: query.offset, status: query.status, nodes } };
-    }
+      return liveness(ctx, stats);
+    case '/readyz':
+      return readinessAnswer(ctx, stats);
+    case '/api/nodes':
+      return later(nodesAnswer(listing, target.params), (result) => negotiate(req, result));
     case '/api/multibyte-capability':
-      return capability(ctx);
+      return negotiate(req, capabilityAnswer(ctx.state, ctx.window, target.params), gzipCache);
     case '/metrics':
-      return { code: 200, body: renderMetrics(ctx.state, stats), type: 'text/plain; version=0.0.4; charset=utf-8' };
+      return metrics.render().then((text) => ({ code: 200, body: text, type: metrics.contentType }));
     default:
       return { code: 404, body: { error: `not found: ${req.method} ${shorten(target.path)}`, paths: ROUTES } };
   }
 }
 
-function shorten(text: string, max = 200): string {
-  return text.length > max ? `${text.slice(0, max)}…` : text;
-}
-
 export function createApiServer(ctx: ApiContext): Server {
   const stats: HttpStats = { requests: new Map(), refused: 0, malformed: 0, maxConnections: ctx.maxConnections };
+  const metrics = createMetrics(ctx, stats);
+  const listing = createNodeListing(ctx.source, ctx.state);
+  const gzipCache = createGzipCache();
   const warn = throttledWarn(ctx.log, WARN_INTERVAL_MS);
   const count = (route: string, code: number) => {
     const key = `${route} ${code}`;
@@ -167,7 +122,7 @@ export function createApiServer(ctx: ApiContext): Server {
 
   function handle(req: IncomingMessage, res: ServerResponse): void {
     const target = parseTarget(req.url);
-    let result: Result;
+    let result: Result | Promise<Result>;
     if (target === null) {
       stats.malformed++;
       warn('bad-request', `bad request target ${JSON.stringify(shorten(req.url ?? ''))} from ${req.socket.remoteAddress}; answered 400`);
@@ -177,12 +132,24 @@ export function createApiServer(ctx: ApiContext): Server {
       result = { code: 405, body: { error: `method ${req.method} not allowed: this API is read-only` } };
     } else {
       try {
-        result = route(ctx, stats, req, target);
+        result = route({ ctx, stats, metrics, listing, gzipCache }, req, target);
       } catch (error) {
         result = failure(error);
       }
     }
-    count(target === null ? 'other' : routeOf(target.path), result.code);
+    const name = target === null ? 'other' : routeOf(target.path);
+    if (result instanceof Promise) {
+      // /metrics (prom-client collects asynchronously) and gzipped answers come later
+      result
+        .catch(failure)
+        .then((answer) => {
+          count(name, answer.code);
+          if (!res.destroyed) send(res, answer);
+        })
+        .catch((error) => answerFailure(req, res, error));
+      return;
+    }
+    count(name, result.code);
     send(res, result);
   }
 
@@ -197,19 +164,23 @@ export function createApiServer(ctx: ApiContext): Server {
     try {
       handle(req, res);
     } catch (error) {
-      // Our own bug: one line, a 500 if the answer has not started, and the process lives on
-      count('other', 500);
-      warn('request-failed', `${req.method} ${shorten(req.url ?? '')} failed: ${(error as Error)?.stack ?? String(error)}; answered 500`);
-      if (res.headersSent) res.destroy();
-      else {
-        try {
-          send(res, { code: 500, body: { error: 'internal error; the server log has the details' } });
-        } catch {
-          res.destroy();
-        }
-      }
+      answerFailure(req, res, error);
     }
   });
+
+  /** Our own bug: one line, a 500 if the answer has not started, and the process lives on. */
+  function answerFailure(req: IncomingMessage, res: ServerResponse, error: unknown): void {
+    count('other', 500);
+    warn('request-failed', `${req.method} ${shorten(req.url ?? '')} failed: ${(error as Error)?.stack ?? String(error)}; answered 500`);
+    if (res.headersSent) res.destroy();
+    else {
+      try {
+        send(res, { code: 500, body: { error: 'internal error; the server log has the details' } });
+      } catch {
+        res.destroy();
+      }
+    }
+  }
   limitConnections(server, ctx.maxConnections);
 
   // Malformed HTTP (node's parser refused it), or a request too slow to arrive

@@ -9,7 +9,8 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { payloadTypeName, routeTypeName } from '@mbcap/meshcore';
 import { adoptionOf } from './adoption.js';
-import type { ApiContext, Result } from './http.js';
+import type { ApiContext } from './http.js';
+import type { Result } from './request.js';
 
 const CSP = [
   "default-src 'none'",

@@ -6,6 +6,7 @@ import type { HmacKey } from '@mbcap/handoff';
 import { writeSnapshot, type MbcapEntry } from '@mbcap/snapshot';
 import { computeCapabilities, type ComputeResult } from './compute.js';
 import type { ServerDatabase } from './database.js';
+import type { EntriesJson } from './entries-json.js';
 import type { KeptEvidence, KeptPatch } from './kept.js';
 import { lastAppliedSeq } from './ledger.js';
 import type { SkippedRows } from './node-keys.js';
@@ -36,7 +37,7 @@ export type PublishRecord = {
 export type PublishOutcome = {
   record: PublishRecord;
   /** The computed entries (with name, role, …) as a UTF-8 JSON array, when asked for and published. */
-  entriesJson: Uint8Array | null;
+  entriesJson: EntriesJson | null;
   /** What explains each node's status, whole (after a rebuild)... */
   kept: KeptEvidence | null;
   /** ...or only the nodes whose explanation changed. */

@@ -17,7 +17,7 @@ const runCycle = createRunCycle(dbPath, { ...options, hmacKey: key });
 parentPort!.on('message', (request: PublishRequest) => {
   void runCycle.cycle({ refreshNodes: request.refreshNodes }).then((outcome) => {
     // The entries' bytes and the kept explanations are moved, not copied, to the main thread
-    const transfer = outcome.entriesJson ? [outcome.entriesJson.buffer as ArrayBuffer] : [];
+    const transfer = outcome.entriesJson ? [outcome.entriesJson.bytes.buffer as ArrayBuffer, outcome.entriesJson.offsets.buffer as ArrayBuffer] : [];
     if (outcome.kept !== null) transfer.push(...keptBuffers(outcome.kept));
     if (outcome.keptPatch !== null) transfer.push(outcome.keptPatch.ids.buffer as ArrayBuffer, ...keptBuffers(outcome.keptPatch.part));
     parentPort!.postMessage({ id: request.id, outcome }, transfer);

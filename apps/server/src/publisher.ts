@@ -1,6 +1,7 @@
 // What the main thread remembers of the publish cycles, for /healthz, /metrics and
 // /api/multibyte-capability. The cycle itself (compute and durable write) runs elsewhere:
 // in the worker thread under `run`.
+import type { EntriesJson } from './entries-json.js';
 import { applyKeptPatch, type KeptEvidence } from './kept.js';
 import { failedRecord, type PublishOutcome, type PublishRecord } from './publish-cycle.js';
 
@@ -10,7 +11,7 @@ export type PublishState = {
   last: PublishRecord | null;
   lastSuccess: PublishRecord | null;
   /** The entries of the last successful publish, confirmed first, as a UTF-8 JSON array. */
-  entriesJson: Uint8Array | null;
+  entriesJson: EntriesJson | null;
   /** What explains each node's status, as of the last successful publish. */
   kept: KeptEvidence | null;
   publishes: number;
@@ -22,7 +23,14 @@ export type PublishState = {
   fullPasses: number;
   lastFullPass: { at: string; reason: string } | null;
   failures: number;
+  /**
+   * The seq of each successful cycle and when it started, oldest first, one per seq and
+   * at most RECENT_KEPT: how long the oldest one the ingestor has not applied has waited.
+   */
+  recent: { seq: number; at: string }[];
 };
+
+const RECENT_KEPT = 1000;
 
 export type Publisher = {
   state: PublishState;
@@ -42,6 +50,7 @@ export function createPublisher(run: () => Promise<PublishOutcome>): Publisher {
     fullPasses: 0,
     lastFullPass: null,
     failures: 0,
+    recent: [],
   };
 
   async function publish(): Promise<PublishRecord> {
@@ -77,6 +86,10 @@ export function createPublisher(run: () => Promise<PublishOutcome>): Publisher {
       if (outcome.kept !== null) state.kept = outcome.kept;
       else if (state.kept !== null && outcome.keptPatch !== null) applyKeptPatch(state.kept, outcome.keptPatch);
       if (state.kept !== null && outcome.asOf !== null) state.kept = { ...state.kept, ...outcome.asOf };
+      if (record.seq !== null && state.recent.at(-1)?.seq !== record.seq) {
+        state.recent.push({ seq: record.seq, at: record.at });
+        if (state.recent.length > RECENT_KEPT) state.recent.shift();
+      }
     } else {
       state.failures++;
     }

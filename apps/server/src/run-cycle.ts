@@ -3,6 +3,7 @@
 // and never sooner than --min-interval after the last write. A cycle that changes nothing
 // costs the new rows, one look at the snapshot's identity and two small ledger queries.
 import type { HmacKey } from '@mbcap/handoff';
+import { encodeEntries } from './entries-json.js';
 import { createIncremental, type Step } from './incremental.js';
 import { copyKept, keptPatch, type KeptEvidence } from './kept.js';
 import { cycleRecord, failedRecord, snapshotEntries, writeEntries, type PublishOutcome } from './publish-cycle.js';
@@ -81,7 +82,7 @@ export function createRunCycle(dbPath: string, options: RunCycleOptions): RunCyc
       const asOf = { since: result.kept!.since, computedAt: result.kept!.computedAt };
       return {
         record,
-        entriesJson: sendEntries ? new TextEncoder().encode(JSON.stringify(result.entries)) : null,
+        entriesJson: sendEntries ? encodeEntries(result.entries) : null,
         ...keptToSend(sendKept, result.kept!, asOf),
         asOf,
       };

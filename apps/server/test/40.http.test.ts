@@ -114,9 +114,11 @@ test('GET /api/multibyte-capability: the latest computed entries, confirmed firs
       status: 'confirmed',
       evidence: 'advert',
       maxHashSize: 2,
+      max_hash_size: 2,
       name: `node ${A.slice(0, 4)}`,
       role: 'repeater',
       lastSeen: r.body.entries[0].lastSeen,
+      last_seen: r.body.entries[0].lastSeen,
       table: 'nodes',
     });
     assert.ok(r.body.entries.slice(1).every((e: { status: string }) => e.status === 'unknown'));

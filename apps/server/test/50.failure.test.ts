@@ -6,7 +6,14 @@ import { join } from 'node:path';
 import { advert, keyWith, message, minutesAgo, scratch, seedDb, startServer } from './helpers.js';
 import { sleep } from '@mbcap/test-utils';
 
-test('a failed publish makes /healthz 503 with the error, keeps serving, and recovers', async () => {
+type Health = { status: string; ready: boolean; notReadyReason: string | null; lastPublish: { error: string | null } | null; failures: number };
+
+async function probe(port: number, path: '/healthz' | '/readyz') {
+  const res = await fetch(`http://127.0.0.1:${port}${path}`);
+  return { status: res.status, body: (await res.json()) as Health };
+}
+
+test('failed publishes from the start: /healthz 200 saying failing, /readyz 503, the API serves, and both recover', async () => {
   const s = scratch();
   seedDb(s.db, { nodes: [{ key: keyWith('a1') }], packets: [] });
   // A file where the snapshot directory should be: every publish fails
@@ -14,27 +21,69 @@ test('a failed publish makes /healthz 503 with the error, keeps serving, and rec
   const run = startServer('--db', s.db, '--port', '0', '--interval', '1s');
   try {
     const port = await run.port();
-    const health = async () => {
-      const res = await fetch(`http://127.0.0.1:${port}/healthz`);
-      return { status: res.status, body: (await res.json()) as { status: string; lastPublish: { error: string | null } | null } };
-    };
-    let h = await health();
+    let h = await probe(port, '/healthz');
     for (let i = 0; i < 200 && h.body.lastPublish === null; i++) {
       await sleep(50);
-      h = await health();
+      h = await probe(port, '/healthz');
     }
-    assert.is(h.status, 503);
+    // Alive: the process answers; the body says what is wrong
+    assert.is(h.status, 200);
     assert.is(h.body.status, 'failing');
     assert.match(h.body.lastPublish!.error!, /EEXIST|ENOTDIR|not a directory|file already exists/i);
+    // Not ready: no publish has ever succeeded
+    const r = await probe(port, '/readyz');
+    assert.is(r.status, 503);
+    assert.is(r.body.ready, false);
+    assert.match(r.body.notReadyReason!, /no publish cycle has succeeded yet/);
     assert.match(run.log(), /error publish failed after .*; the previous snapshot stays in place; next try on the next change noticed, or in 1 s/);
     assert.is((await fetch(`http://127.0.0.1:${port}/api/nodes`)).status, 200, 'the API keeps serving');
     rmSync(join(s.dir, 'mbcap-snapshot'));
-    for (let i = 0; i < 100 && h.status !== 200; i++) {
+    let ready = await probe(port, '/readyz');
+    for (let i = 0; i < 100 && ready.status !== 200; i++) {
       await sleep(50);
-      h = await health();
+      ready = await probe(port, '/readyz');
+    }
+    assert.is(ready.status, 200);
+    assert.is(ready.body.status, 'ok');
+    assert.is((await probe(port, '/healthz')).status, 200);
+  } finally {
+    run.child.kill('SIGKILL');
+    s.cleanup();
+  }
+});
+
+test('one failed publish after a success leaves /readyz 200; only failures for 3 cycles make it 503', async () => {
+  const s = scratch();
+  seedDb(s.db, { nodes: [{ key: keyWith('a1') }], packets: [] });
+  const run = startServer('--db', s.db, '--port', '0', '--interval', '1s');
+  try {
+    const port = await run.port();
+    let r = await probe(port, '/readyz');
+    for (let i = 0; i < 200 && r.status !== 200; i++) {
+      await sleep(50);
+      r = await probe(port, '/readyz');
+    }
+    assert.is(r.status, 200, 'ready after the first publish');
+    // From now on every publish fails
+    rmSync(join(s.dir, 'mbcap-snapshot'), { recursive: true });
+    writeFileSync(join(s.dir, 'mbcap-snapshot'), 'in the way');
+    let h = await probe(port, '/healthz');
+    for (let i = 0; i < 200 && h.body.failures === 0; i++) {
+      await sleep(20);
+      h = await probe(port, '/healthz');
     }
     assert.is(h.status, 200);
-    assert.is(h.body.status, 'ok');
+    assert.is(h.body.status, 'failing');
+    r = await probe(port, '/readyz');
+    assert.is(r.status, 200, 'one failed publish does not make the API unready');
+    assert.is(r.body.ready, true);
+    for (let i = 0; i < 300 && r.status === 200; i++) {
+      await sleep(50);
+      r = await probe(port, '/readyz');
+    }
+    assert.is(r.status, 503);
+    assert.match(r.body.notReadyReason!, /no publish has succeeded for \d+ s \(3 cycles\); the last error: /);
+    assert.is((await probe(port, '/healthz')).status, 200, 'still alive');
   } finally {
     run.child.kill('SIGKILL');
     s.cleanup();

@@ -123,6 +123,28 @@ export const RESET_COLUMNS: readonly ColumnSpec[] = [
   col('not_found', 'INTEGER NOT NULL', 'INTEGER'),
 ];
 
+/**
+ * `mbcap_refusals`: snapshot files the ingestor refused (bad signature, unsigned, stale,
+ * from the future, not a regular file, malformed…), one row each, written in its own short
+ * transaction. Bounded: the newest REFUSALS_KEPT rows are kept, and besides them the newest
+ * row of each code, whose `total` (refusals of that code ever, this one included) keeps
+ * the count by code growing while old rows go.
+ */
+export const REFUSAL_COLUMNS: readonly ColumnSpec[] = [
+  col('id', 'INTEGER PRIMARY KEY AUTOINCREMENT', null),
+  col('refused_at', 'TEXT NOT NULL', 'TEXT'),
+  col('code', 'TEXT NOT NULL', 'TEXT'),
+  // The file's seq when it could be read that far; NULL otherwise
+  col('seq', 'INTEGER'),
+  // The file's identity (device, inode, size, times) as JSON when it could be taken
+  col('file_identity', 'TEXT'),
+  col('reason', 'TEXT'),
+  col('total', 'INTEGER NOT NULL DEFAULT 1'),
+];
+
+/** Rows of `mbcap_refusals` kept (plus the newest of each code). */
+export const REFUSALS_KEPT = 1000;
+
 /** Every table migrate() maintains, in creation order. */
 export const TABLES: readonly TableSpec[] = [
   { name: 'nodes', columns: NODE_COLUMNS },
@@ -131,6 +153,7 @@ export const TABLES: readonly TableSpec[] = [
   { name: 'mbcap_meta', columns: META_COLUMNS },
   { name: 'mbcap_ledger', columns: LEDGER_COLUMNS },
   { name: 'mbcap_resets', columns: RESET_COLUMNS },
+  { name: 'mbcap_refusals', columns: REFUSAL_COLUMNS },
 ];
 
 /** Indexes migrate() creates unless an index already leads with the same column. */

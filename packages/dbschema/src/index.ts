@@ -7,6 +7,8 @@
  *   mbcap_meta              key/value; schema_version = '1'
  *   mbcap_ledger            one row per snapshot apply, written in the apply's transaction
  *   mbcap_resets            one row per operator reset of values back to unknown
+ *   mbcap_refusals          snapshot files the ingestor refused, the newest 1000 (and
+ *                           the newest of each code, with the code's running total)
  *
  * The ingestor (the only writer) calls migrate() at start: additive, idempotent, one
  * transaction, then journal_mode=WAL. It refuses a newer schema_version. The read-only
@@ -14,7 +16,18 @@
  * parseFirstSeen reads the times CoreScope stores as text (first_seen, last_seen), for both.
  */
 
-export { INDEXES, LEDGER_COLUMNS, META_COLUMNS, NODE_COLUMNS, RESET_COLUMNS, SCHEMA_VERSION, TABLES, TRANSMISSION_COLUMNS } from './columns.js';
+export {
+  INDEXES,
+  LEDGER_COLUMNS,
+  META_COLUMNS,
+  NODE_COLUMNS,
+  REFUSAL_COLUMNS,
+  REFUSALS_KEPT,
+  RESET_COLUMNS,
+  SCHEMA_VERSION,
+  TABLES,
+  TRANSMISSION_COLUMNS,
+} from './columns.js';
 export type { ColumnSpec, IndexSpec, NodeRecord, TableSpec } from './columns.js';
 export { migrate } from './migrate.js';
 export type { MigrationReport } from './migrate.js';

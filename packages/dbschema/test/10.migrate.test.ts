@@ -56,13 +56,14 @@ test('a fresh database gets every table, column, index, the version and WAL', ()
   const report = migrate(t.open());
 
   const db = t.open();
-  assert.equal(tableNames(db), ['inactive_nodes', 'mbcap_ledger', 'mbcap_meta', 'mbcap_resets', 'nodes', 'transmissions']);
+  assert.equal(tableNames(db), ['inactive_nodes', 'mbcap_ledger', 'mbcap_meta', 'mbcap_refusals', 'mbcap_resets', 'nodes', 'transmissions']);
   assert.equal(columnNames(db, 'nodes'), NODE);
   assert.equal(columnNames(db, 'inactive_nodes'), NODE);
   assert.equal(columnNames(db, 'transmissions'), TRANSMISSION);
   assert.equal(columnNames(db, 'mbcap_ledger'), LEDGER);
   assert.equal(columnNames(db, 'mbcap_meta'), ['key', 'value']);
   assert.equal(columnNames(db, 'mbcap_resets'), RESETS);
+  assert.equal(columnNames(db, 'mbcap_refusals'), ['id', 'refused_at', 'code', 'seq', 'file_identity', 'reason', 'total']);
   assert.ok(indexedColumns(db, 'transmissions').includes('first_seen'));
   assert.ok(indexedColumns(db, 'transmissions').includes('payload_type'));
   assert.ok(indexedColumns(db, 'mbcap_ledger').includes('content_hash'));
@@ -119,6 +120,7 @@ test('an older CoreScope database keeps every row and extra, and gains what was 
     'created table mbcap_meta',
     'created table mbcap_ledger',
     'created table mbcap_resets',
+    'created table mbcap_refusals',
     'created index idx_transmissions_first_seen on transmissions(first_seen)',
     'created index idx_transmissions_payload_type on transmissions(payload_type)',
     'created index idx_mbcap_ledger_content_hash on mbcap_ledger(content_hash)',
@@ -230,7 +232,7 @@ test('a ledger from before kept_higher and mbcap_resets keeps its rows and gains
   const db = t.open();
   migrate(db);
   // The schema as the previous release left it: no kept_higher column, no mbcap_resets
-  db.exec('DROP TABLE mbcap_resets; ALTER TABLE mbcap_ledger DROP COLUMN kept_higher');
+  db.exec('DROP TABLE mbcap_resets; DROP TABLE mbcap_refusals; ALTER TABLE mbcap_ledger DROP COLUMN kept_higher');
   db.prepare(
     `INSERT INTO mbcap_ledger (applied_at, content_hash, seq, written_at, written_at_ms, entries_read, updated_active,
        updated_inactive, skipped, invalid, not_found, forced) VALUES ('2026-12-01T00:00:00Z', 'h', 7, '2026-12-01T00:00:00Z', 1, 3, 1, 1, 1, 0, 0, 0)`,
@@ -238,7 +240,7 @@ test('a ledger from before kept_higher and mbcap_resets keeps its rows and gains
   const before = rows(db, 'mbcap_ledger') as Record<string, unknown>[];
 
   const report = migrate(db);
-  assert.equal(report.changes, ['added column mbcap_ledger.kept_higher', 'created table mbcap_resets']);
+  assert.equal(report.changes, ['added column mbcap_ledger.kept_higher', 'created table mbcap_resets', 'created table mbcap_refusals']);
   assert.equal(columnNames(db, 'mbcap_ledger'), LEDGER);
   assert.equal(columnNames(db, 'mbcap_resets'), RESETS);
   assert.equal(

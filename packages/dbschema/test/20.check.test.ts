@@ -55,7 +55,7 @@ test('checkSchema works on a read-only connection and writes nothing', () => {
   assert.equal(checkSchema(server, 'server'), { ok: true, missing: [] });
   assert.is(hasTable(server, 'inactive_nodes'), true);
   assert.is(hasColumn(server, 'transmissions', 'path_json'), true);
-  assert.equal(tableNames(server), ['inactive_nodes', 'mbcap_ledger', 'mbcap_meta', 'mbcap_resets', 'nodes', 'observers', 'transmissions']);
+  assert.equal(tableNames(server), ['inactive_nodes', 'mbcap_ledger', 'mbcap_meta', 'mbcap_refusals', 'mbcap_resets', 'nodes', 'observers', 'transmissions']);
 });
 
 test('inactive_nodes is optional, but when present it needs the same columns', () => {

@@ -26,6 +26,8 @@ export type { MultibyteStatus, MultibyteEvidence } from './status.js';
 export { mbcapEntrySchema } from './entry.js';
 export type { MbcapEntry } from './entry.js';
 export { mbcapCodec, mbcapCode, mbcapParts } from './codec.js';
+export { REFUSAL_CODES } from './refusals.js';
+export type { RefusalCode } from './refusals.js';
 
 // The file beside the database
 export { QUEUE_DIR_NAME, SNAPSHOT_FILE_NAME, mbcapHandoff, queueDir, snapshotPath, writeSnapshot, readSnapshot, createSnapshotConsumer } from './snapshot.js';

@@ -2,6 +2,7 @@ import type { CommandModule } from 'yargs';
 import { createLogger } from '@mbcap/cli';
 import { describeOutcome, levelOf } from '../describe.js';
 import { readOptions, withRead, type ReadArgs } from '../options.js';
+import { recordRefusal, refusalOf } from '../refusals.js';
 import { openForWrite } from '../session.js';
 import { tick, type TickOutcome } from '../tick.js';
 
@@ -21,6 +22,9 @@ export const applyCommand: CommandModule<object, Args> = {
     let outcome: TickOutcome;
     try {
       outcome = await tick(db, args.db, { ...options, force: args.force });
+      const refusal = refusalOf(outcome);
+      const unrecorded = refusal && recordRefusal(db, args.db, refusal);
+      if (unrecorded) log.warn('refusal-unrecorded', `refused ${refusal.code}, not counted: ${unrecorded}`);
     } finally {
       db.close();
     }

@@ -1,10 +1,11 @@
 import type { CommandModule } from 'yargs';
 import { createLogger, formatDuration, onStopSignals, parseDuration, surviveHangup, type Logger } from '@mbcap/cli';
 import type { ConsumerEvent } from '@mbcap/handoff';
-import { createSnapshotConsumer } from '@mbcap/snapshot';
+import { createSnapshotConsumer, type RefusalCode } from '@mbcap/snapshot';
 import type { Database } from 'better-sqlite3';
 import { describeMalformed, describeOutcome, levelOf } from '../describe.js';
 import { readOptions, withRead, type ReadArgs } from '../options.js';
+import { recordRefusal, refusalOf, type Refusal } from '../refusals.js';
 import { openForWrite } from '../session.js';
 import { hasTable } from '@mbcap/dbschema';
 import { lastApplied } from '../ledger.js';
@@ -47,6 +48,10 @@ export const runCommand: CommandModule<object, Args> = {
     const db: Database = openForWrite(args.db, log, { migrate: args.migrate, synchronous: args.synchronous });
     warnIfClockBehind(db, log);
     let lastSchemaProblem = '';
+    const record = (refusal: Refusal | null) => {
+      const unrecorded = refusal && recordRefusal(db, args.db, refusal);
+      if (unrecorded) log.warn('refusal-unrecorded', `refused ${refusal.code}, not counted: ${unrecorded}`);
+    };
 
     const consumer = createSnapshotConsumer(args.db, {
       cron: args.cron,
@@ -64,6 +69,7 @@ export const runCommand: CommandModule<object, Args> = {
         }
         lastSchemaProblem = '';
         logOutcome(log, outcome, args.db);
+        record(refusalOf(outcome));
       },
       onEvent: (event: ConsumerEvent) => {
         switch (event.type) {
@@ -83,6 +89,7 @@ export const runCommand: CommandModule<object, Args> = {
               describeMalformed({ code: event.error.code, reason: event.error.message, copy: event.copy, copyNote: event.note ?? undefined }),
               { code: event.error.code, copy: event.copy, copyNote: event.note },
             );
+            record({ code: event.error.code as RefusalCode, seq: null, reason: event.error.message });
             break;
           }
           case 'failed':

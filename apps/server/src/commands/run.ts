@@ -181,7 +181,7 @@ export const runCommand: CommandModule<object, Args> = {
     const port = typeof address === 'object' && address ? address.port : args.port;
     log.info(
       'listening',
-      `serving http://${args.host}:${port}/ (the operator's page; healthz, api/nodes, api/nodes/:key/capability, api/multibyte-capability, api/adoption, metrics); publishing when a status changes over ${window === null ? 'all packets' : `the last ${args.window}`} (changes noticed within ${CHANGE_POLL_MS} ms, snapshots at least ${formatDuration(minIntervalMs)} apart, a cycle at least every ${formatDuration(intervalMs)}, a full pass at least every ${formatDuration(resyncMs)})`,
+      `serving http://${args.host}:${port}/ (the operator's page; healthz, readyz, api/nodes, api/nodes/:key, api/nodes/:key/capability, api/multibyte-capability, api/adoption, metrics); publishing when a status changes over ${window === null ? 'all packets' : `the last ${args.window}`} (changes noticed within ${CHANGE_POLL_MS} ms, snapshots at least ${formatDuration(minIntervalMs)} apart, a cycle at least every ${formatDuration(intervalMs)}, a full pass at least every ${formatDuration(resyncMs)})`,
       { host: args.host, port },
     );
     poll();
