@@ -58,6 +58,9 @@ export function healthBody(ctx: HealthContext, http: HttpCounts) {
     lastSuccess: ctx.state.lastSuccess,
     publishes: ctx.state.publishes,
     unchangedCycles: ctx.state.unchanged,
+    deferredCycles: ctx.state.deferred,
+    fullPasses: ctx.state.fullPasses,
+    lastFullPass: ctx.state.lastFullPass,
     failures: ctx.state.failures,
     // Node rows the last publish left out: their key cannot name a snapshot entry
     skippedRows: {
