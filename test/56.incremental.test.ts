@@ -167,6 +167,7 @@ function randomChange(rng: Rng, keys: string[], clock: { now: number }, step: nu
 test('a database changing under the server: every step equals a full recompute', () => {
   const tally = new Map<string, number>();
   let incrementalSteps = 0;
+  let appendedSteps = 0;
   let fullSteps = 0;
   for (let seed = 1; seed <= 8; seed++) {
     const rng = createRng(seed * 7919);
@@ -199,6 +200,7 @@ test('a database changing under the server: every step equals a full recompute',
         if (change.full === null) assert.is(step.full, null, `${label}: read only the new rows`);
         else assert.match(step.full ?? '', change.full, `${label}: a full pass with its reason`);
         tally.set(change.name, (tally.get(change.name) ?? 0) + 1);
+        if (change.name === 'nodes added with their adverts' && step.appended > 0) appendedSteps++;
         if (step.full === null) incrementalSteps++;
         else fullSteps++;
         assertSame(s.db, incremental, api, windowMs, clock.now, label);
@@ -213,6 +215,8 @@ test('a database changing under the server: every step equals a full recompute',
   // Every kind of change happened, and most steps read only the new rows
   assert.is(tally.size, 12, [...tally.keys()].join(', '));
   assert.ok(incrementalSteps > 2 * fullSteps, `${incrementalSteps} incremental steps, ${fullSteps} full passes`);
+  // Nodes added were appended, not read again whole
+  assert.ok(appendedSteps >= (tally.get('nodes added with their adverts') ?? 0) / 2, `${appendedSteps} steps appended their nodes`);
 });
 
 test('a full pass every --resync, and nothing read when nothing changed', () => {

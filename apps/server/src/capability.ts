@@ -229,10 +229,13 @@ function raise(sizes: Uint8Array, ids: readonly number[] | undefined, size: numb
   for (const id of ids) if (sizes[id]! < size) sizes[id] = size;
 }
 
-/** Key indices by lowercase full key, and by lowercase prefix: 1-3 bytes eagerly, other lengths on first use. */
+/**
+ * Key indices by lowercase full key, and by lowercase prefix: 1-3 bytes eagerly, other
+ * lengths on first use. add() indexes one more node, the next index.
+ */
 export function indexKeys(nodes: readonly NodeRow[]) {
   const keys = nodes.map((node) => (typeof node.public_key === 'string' ? node.public_key.toLowerCase() : ''));
-  const longest = keys.reduce((max, key) => Math.max(max, key.length), 0);
+  let longest = keys.reduce((max, key) => Math.max(max, key.length), 0);
   const byKey = new Map<string, number[]>();
   keys.forEach((key, i) => key !== '' && push(byKey, key, i));
   const byLength = new Map<number, Map<string, number[]>>();
@@ -247,6 +250,14 @@ export function indexKeys(nodes: readonly NodeRow[]) {
     byKey,
     // A hop longer than every key matches nothing; no index is built for it.
     byPrefix: (hop: string): number[] | undefined => (hop.length > longest ? undefined : (byLength.get(hop.length) ?? build(hop.length)).get(hop)),
+    add(node: NodeRow): void {
+      const key = typeof node.public_key === 'string' ? node.public_key.toLowerCase() : '';
+      const id = keys.length;
+      keys.push(key);
+      longest = Math.max(longest, key.length);
+      if (key !== '') push(byKey, key, id);
+      for (const [length, map] of byLength) if (key.length >= length) push(map, key.slice(0, length), id);
+    },
   };
 }
 

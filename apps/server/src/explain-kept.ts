@@ -9,21 +9,23 @@ import { wantedKey, withStored, type NodeExplanation, type StoredNode } from './
 import { keptSlots, matchedLengths, type KeptEvidence } from './kept.js';
 import type { NodeTable } from './node-keys.js';
 
-// By the key list, which stays the same object while the nodes do (patches change the rest)
-const byKeyCache = new WeakMap<readonly string[], Map<string, number>>();
+// By the key list, which stays the same object while the nodes do (patches change the rest;
+// nodes added are appended to it, and indexed on the next look)
+const byKeyCache = new WeakMap<readonly string[], { map: Map<string, number>; indexed: number }>();
 
 /** The node index of each lowercase key; the first of case variants, as the scan finds it. */
 function indexOf(kept: KeptEvidence): Map<string, number> {
-  let map = byKeyCache.get(kept.keys);
-  if (map === undefined) {
-    map = new Map();
-    for (let i = 0; i < kept.keys.length; i++) {
-      const key = kept.keys[i]!.toLowerCase();
-      if (!map.has(key)) map.set(key, i);
-    }
-    byKeyCache.set(kept.keys, map);
+  let cached = byKeyCache.get(kept.keys);
+  if (cached === undefined) {
+    cached = { map: new Map(), indexed: 0 };
+    byKeyCache.set(kept.keys, cached);
   }
-  return map;
+  for (let i = cached.indexed; i < kept.keys.length; i++) {
+    const key = kept.keys[i]!.toLowerCase();
+    if (!cached.map.has(key)) cached.map.set(key, i);
+  }
+  cached.indexed = kept.keys.length;
+  return cached.map;
 }
 
 /** null when no node of the cycle has `key` or its row is gone; MalformedKeyError when it cannot be a key. */

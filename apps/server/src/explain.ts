@@ -157,7 +157,8 @@ export function assemble(parts: ExplanationParts): Explanation {
   if (status === 'suspected') {
     const sharing = [...parts.matchedHops].sort().map((hop) => ({
       hop,
-      nodes: parts.nodeKeys.filter((k) => k !== public_key && k.toLowerCase().startsWith(hop)),
+      // Sorted: the same list whatever order the nodes were read in
+      nodes: parts.nodeKeys.filter((k) => k !== public_key && k.toLowerCase().startsWith(hop)).sort(),
     }));
     return { ...base, evidence: 'path', why: { packets: parts.paths.total, newest: parts.paths.newest, sharing } };
   }

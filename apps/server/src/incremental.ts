@@ -11,8 +11,11 @@ import { readNodes } from './compute.js';
 import { fileIdOf, openServerDatabase, type ServerDatabase } from './database.js';
 import { createEvidenceIndex, type EvidenceIndex } from './evidence.js';
 import { entryOf, indexKeys, type CapabilityEntry, type NodeRow, type PacketRow } from './capability.js';
-import { createKeptArrays, type KeptEvidence } from './kept.js';
+import { createKeptArrays, growKept, type KeptEvidence } from './kept.js';
+import { keyProblem, type NodeTable } from './node-keys.js';
 import type { SkippedRows } from './node-keys.js';
+
+type TableMark = { count: number; max: number | null };
 import { packetColumns, packetScanSql, type ScanRow } from './scan.js';
 
 export type IncrementalOptions = {
@@ -43,6 +46,8 @@ export type Step = {
   entriesChanged: boolean;
   /** Whether some node's explanation differs. */
   keptChanged: boolean;
+  /** Node rows added since the last step and appended to the result (0 when none, or when every node was read again). */
+  appended: number;
 };
 
 export type Incremental = {
@@ -75,7 +80,8 @@ export function createIncremental(options: IncrementalOptions): Incremental {
   let lastNow = -Infinity;
   let nodes: NodeRow[] = [];
   let skippedRows: SkippedRows | null = null;
-  let nodesMark = '';
+  /** Per node table, its row count and highest rowid as last read. */
+  let marks: Map<NodeTable, TableMark> | null = null;
   let view: View | null = null;
   let touched: 'all' | Set<number> = 'all';
   let cachedEntries: CapabilityEntry[] | null = null;
@@ -93,10 +99,46 @@ export function createIncremental(options: IncrementalOptions): Incremental {
     return source;
   }
 
-  /** Rows of both node tables, counted and the highest rowid: a node added, removed or moved changes it. */
-  function markOf(s: ServerDatabase): string {
-    const tables = s.hasInactive ? ['nodes', 'inactive_nodes'] : ['nodes'];
-    return tables.map((t) => JSON.stringify(s.db.prepare(`SELECT count(*), max(rowid) FROM ${t}`).raw().get())).join(' ');
+  function tablesOf(s: ServerDatabase): NodeTable[] {
+    return s.hasInactive ? ['nodes', 'inactive_nodes'] : ['nodes'];
+  }
+
+  /** Each node table's row count and highest rowid (asked apart: one aggregate each is answered from an index's end). */
+  function marksOf(s: ServerDatabase): Map<NodeTable, TableMark> {
+    return new Map(
+      tablesOf(s).map((t) => [
+        t,
+        {
+          count: s.db.prepare(`SELECT count(*) FROM ${t}`).pluck().get() as number,
+          max: s.db.prepare(`SELECT max(rowid) FROM ${t}`).pluck().get() as number | null,
+        },
+      ]),
+    );
+  }
+
+  /**
+   * The node rows added since `before` when rows were only added, in table order; null when
+   * a row was removed, moved or cannot name an entry (the nodes are read again whole).
+   */
+  function addedNodes(s: ServerDatabase, before: Map<NodeTable, TableMark>, after: Map<NodeTable, TableMark>): NodeRow[] | null {
+    const added: NodeRow[] = [];
+    for (const table of tablesOf(s)) {
+      const was = before.get(table);
+      const now = after.get(table)!;
+      if (was === undefined) return null;
+      if (was.count === now.count && was.max === now.max) continue;
+      if (now.max === null || (was.max !== null && now.max <= was.max)) return null;
+      const where = was.max === null ? '' : ' WHERE rowid > ?';
+      const rows = s.db
+        .prepare(`SELECT public_key, name, role, last_seen FROM ${table}${where} ORDER BY rowid`)
+        .all(...(was.max === null ? [] : [was.max])) as NodeRow[];
+      if (was.count + rows.length !== now.count) return null;
+      for (const row of rows) {
+        if (keyProblem(row.public_key) !== null) return null;
+        added.push(table === 'inactive_nodes' ? { ...row, inactive: true } : row);
+      }
+    }
+    return added;
   }
 
   function hashAt(s: ServerDatabase, rowid: number): string | null {
@@ -215,22 +257,34 @@ export function createIncremental(options: IncrementalOptions): Incremental {
       lastHash = lastId > 0 ? hashAt(s, lastId) : null;
       rowsRead = read;
 
-      const mark = markOf(s);
-      const nodesChanged = full !== null || refreshNodes || mark !== nodesMark;
-      if (nodesChanged) {
-        ({ nodes, skipped: skippedRows } = readNodes(s));
-        nodesMark = mark;
-      }
+      const current = marksOf(s);
+      const added = full === null && !refreshNodes && marks !== null && view !== null ? addedNodes(s, marks, current) : null;
+      marks = current;
       const dirty = index.takeDirty();
       const lengths = index.hopLengths();
-      if (nodesChanged || view === null) {
+      // Nodes added: appended to the view, unless one shares its key (ignoring case) with another
+      if (added !== null && added.length > 0 && appendView(view!, added, index, lengths)) {
+        touched = 'all';
+        refreshView(view!, index, lengths, dirty);
+        return { full, read, expired, statusChanged: true, entriesChanged: true, keptChanged: true, appended: added.length };
+      }
+      if (added === null || added.length > 0) {
+        ({ nodes, skipped: skippedRows } = readNodes(s));
         view = buildView(nodes, index, lengths);
         touched = 'all';
-        return { full, read, expired, statusChanged: true, entriesChanged: true, keptChanged: true };
+        return { full, read, expired, statusChanged: true, entriesChanged: true, keptChanged: true, appended: 0 };
       }
-      const refreshed = refreshView(view, index, lengths, dirty);
+      const refreshed = refreshView(view!, index, lengths, dirty);
       if (touched !== 'all') for (const id of refreshed.ids) touched.add(id);
-      return { full, read, expired, statusChanged: refreshed.statusChanged, entriesChanged: refreshed.entriesChanged, keptChanged: refreshed.ids.size > 0 };
+      return {
+        full,
+        read,
+        expired,
+        statusChanged: refreshed.statusChanged,
+        entriesChanged: refreshed.entriesChanged,
+        keptChanged: refreshed.ids.size > 0,
+        appended: 0,
+      };
     })();
     lastNow = now;
     if (outcome.entriesChanged || cachedEntries === null) cachedEntries = sortedEntries(view!);
@@ -311,6 +365,37 @@ function buildView(nodes: NodeRow[], index: EvidenceIndex, lengths: readonly num
   // Stable, as sortEntries is: equal keys keep the node order
   const order = nodes.map((_, i) => i).sort((a, b) => compare(nodes[a]!.public_key, nodes[b]!.public_key));
   return { nodes, lower, keys: indexKeys(nodes), kept, entries, order };
+}
+
+/**
+ * Nodes added to the tables, at the view's end: their order among the others decides
+ * nothing (explanations list sharing keys sorted), but which of two keys equal ignoring case
+ * comes first does, so such a node is refused (false) and the view is built again.
+ */
+function appendView(view: View, added: readonly NodeRow[], index: EvidenceIndex, lengths: readonly number[]): boolean {
+  const lowers = added.map((node) => node.public_key.toLowerCase());
+  if (new Set(lowers).size !== lowers.length || lowers.some((lower) => view.keys.byKey.has(lower))) return false;
+  view.kept = growKept(view.kept, view.nodes.length + added.length);
+  added.forEach((node, j) => {
+    const id = view.nodes.length;
+    const lower = lowers[j]!;
+    view.nodes.push(node);
+    view.lower.push(lower);
+    view.keys.add(node);
+    view.kept.keys.push(node.public_key);
+    const { advertMax, pathMax } = index.fillNode(view.kept, id, lower, lengths);
+    view.entries.push(entryOf(node, advertMax, pathMax));
+    // Into key order, after equal keys (none: refused above)
+    let lo = 0;
+    let hi = view.order.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (compare(view.nodes[view.order[mid]!]!.public_key, node.public_key) <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    view.order.splice(lo, 0, id);
+  });
+  return true;
 }
 
 /** The nodes named by the dirty advert keys and hops, filled again; what that changed. */

@@ -175,10 +175,22 @@ export function matchedLengths(kept: KeptEvidence, node: number): number[] {
 
 /** A copy that shares no memory with `kept`: what is handed to another thread while the original goes on changing. */
 export function copyKept(kept: KeptEvidence, asOf: { since: number | null; computedAt: number }): KeptEvidence {
-  const copy = createKeptArrays(kept.keys, asOf.since, asOf.computedAt);
+  const copy = createKeptArrays(kept.keys.slice(), asOf.since, asOf.computedAt, kept.advertMax.length);
   const from = keptArrays(kept);
   keptArrays(copy).forEach((array, i) => (array as Uint8Array).set(from[i] as Uint8Array));
   return copy;
+}
+
+/**
+ * The same state with room for at least `n` nodes: the arrays are copied into larger ones
+ * (half again as large, so appending node after node copies rarely); `keys` is shared.
+ */
+export function growKept(kept: KeptEvidence, n: number): KeptEvidence {
+  if (kept.advertMax.length >= n) return kept;
+  const grown = createKeptArrays(kept.keys, kept.since, kept.computedAt, Math.max(n, Math.ceil(kept.advertMax.length * 1.5)));
+  const from = keptArrays(kept);
+  keptArrays(grown).forEach((array, i) => (array as Uint8Array).set(from[i] as Uint8Array));
+  return grown;
 }
 
 /** Some nodes' kept state, by node index: what changed, sent instead of the whole. */

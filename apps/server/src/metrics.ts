@@ -55,7 +55,11 @@ export function createMetrics(ctx: HealthContext, http: HttpStats): Metrics {
   total('mbcap_publish_total', 'Snapshots published.', () => state.publishes);
   total('mbcap_cycles_unchanged_total', 'Cycles that wrote nothing: the snapshot on disk already held their entries.', () => state.unchanged);
   total('mbcap_cycles_deferred_total', 'Cycles whose changed entries waited for --min-interval after the last snapshot written.', () => state.deferred);
-  total('mbcap_full_passes_total', 'Cycles that read every transmission (the first, --resync, and what the incremental reader cannot follow).', () => state.fullPasses);
+  total(
+    'mbcap_full_passes_total',
+    'Cycles that read every transmission (the first, --resync, and what the incremental reader cannot follow).',
+    () => state.fullPasses,
+  );
   total('mbcap_publish_failures_total', 'Publish cycles that failed.', () => state.failures);
   gauge('mbcap_publish_duration_seconds', 'Duration of the last publish cycle (compute and write).', () => (state.last?.durationMs ?? 0) / 1000);
   gauge('mbcap_publish_last_success_timestamp_seconds', 'When the last successful publish started.', () => {
