@@ -37,6 +37,7 @@ test('lag and last applied seq before and after an apply; refusals by code after
   const a = keyWith('a1');
   seedDb(s.db, { nodes: [{ key: a }], packets: [{ raw_hex: advert(a, 2), first_seen: minutesAgo(5) }] });
   const { run, get, health } = await serve(s.db);
+  let stop = () => {};
   try {
     // Published, not applied yet: the publish waits, and says how long
     await sleep(300);
@@ -64,7 +65,10 @@ test('lag and last applied seq before and after an apply; refusals by code after
     const appliedAt = sample(metrics, 'mbcap_handoff_last_applied_timestamp_seconds')!;
     assert.ok(Math.abs(appliedAt - Date.now() / 1000) < 30, `applied at ${appliedAt}`);
 
-    // Refused files: garbage in place of the snapshot, twice; then an unsigned file where a key is required
+    // Refused files: garbage in place of the snapshot, twice; then an unsigned file where a key is required.
+    // The server is stopped meanwhile: it reacts to each refusal's commit and publishes over the garbage
+    run.child.kill('SIGTERM');
+    await run.exited;
     const file = join(s.dir, 'mbcap-snapshot', 'snapshot.json');
     writeFileSync(file, '{"version":1,"seq":');
     for (let i = 0; i < 2; i++) assert.is(JSON.parse(ingestor('apply', '--db', s.db, '--json').stdout).code, 'MALFORMED');
@@ -74,11 +78,14 @@ test('lag and last applied seq before and after an apply; refusals by code after
     chmodSync(key, 0o600);
     assert.is(JSON.parse(ingestor('apply', '--db', s.db, '--hmac-key-file', key, '--json').stdout).code, 'UNSIGNED');
 
-    metrics = await get('/metrics');
+    // Read back by a server started now: the refusals are in the database
+    const again = await serve(s.db);
+    stop = () => again.run.child.kill('SIGKILL');
+    metrics = await again.get('/metrics');
     assert.is(sample(metrics, 'mbcap_handoff_refusals_total{code="MALFORMED"}'), 2);
     assert.is(sample(metrics, 'mbcap_handoff_refusals_total{code="UNSIGNED"}'), 1);
     assert.is(sample(metrics, 'mbcap_handoff_refusals_total{code="BAD_SIGNATURE"}'), 0);
-    h = await health();
+    h = await again.health();
     assert.is(h.handoff.refusals?.MALFORMED, 2);
     assert.is(h.handoff.refusals?.UNSIGNED, 1);
     assert.is(h.handoff.lastRefusal?.code, 'UNSIGNED');
@@ -108,6 +115,7 @@ test('lag and last applied seq before and after an apply; refusals by code after
     assert.match(metrics, /^mbcap_ready 1$/m);
   } finally {
     run.child.kill('SIGKILL');
+    stop();
     s.cleanup();
   }
 });
