@@ -12,6 +12,9 @@ import { EXPLAIN_LIMIT, type KeptEvidence } from './kept.js';
 /** The newest EXPLAIN_LIMIT pieces of one kind of evidence, as (time, rowid, hop) triples newest first, and how many there are. */
 type Lane = { items: number[]; total: number };
 
+/** What a row names (evidence.ts reads it once per row). */
+type Parts = { evidence: boolean; type: number; key: string | null; hops: readonly unknown[] | null };
+
 /** A key's adverts in the window: by hash size (zero-hop direct ones apart), and the evidence among them. */
 type AdvertAgg = { sizes: [number, number, number]; zeroHopDirect: number; evidence: [number, number]; lane: Lane };
 /** A hop's path evidence in the window: by hash size (2, 3). */
@@ -139,16 +142,18 @@ export function createEvidenceIndex(windowMs: number | null) {
     dirty.add(lower);
   }
 
-  /** Notes when a row's multi-byte evidence was seen, for each key and hop it names. */
-  function first(row: PacketRow, packet: PacketPeek, time: number): void {
-    if (!isEvidence(packet)) return;
+  /** What a row names, read once: its type, its advert key (adverts only), its hops (evidence only; null for TRACE). */
+  function partsOf(row: PacketRow, packet: PacketPeek): Parts {
+    const evidence = isEvidence(packet);
     const type = payloadTypeOf(row, packet);
-    if (type === PAYLOAD_TYPE.ADVERT) {
-      const key = advertKeyOf(row, packet);
-      if (key !== null) noteFirst(firstByKey, dirtyAdverts, key.toLowerCase(), time);
-    }
-    const list = evidenceHops(row, packet, type);
-    for (const hop of list ?? []) {
+    return { evidence, type, key: type === PAYLOAD_TYPE.ADVERT ? advertKeyOf(row, packet) : null, hops: evidence ? evidenceHops(row, packet, type) : null };
+  }
+
+  /** Notes when a row's multi-byte evidence was seen, for each key and hop it names. */
+  function first(parts: Parts, time: number): void {
+    if (!parts.evidence) return;
+    if (parts.key !== null) noteFirst(firstByKey, dirtyAdverts, parts.key.toLowerCase(), time);
+    for (const hop of parts.hops ?? []) {
       if (typeof hop !== 'string' || hop === '' || hop.length > 64) continue;
       firstHopLengths.add(hop.length);
       noteFirst(firstByHop, dirtyHops, hop.toLowerCase(), time);
@@ -156,16 +161,15 @@ export function createEvidenceIndex(windowMs: number | null) {
   }
 
   /** Adds (sign 1) or takes away (sign -1) what an intact row in the window says; false when it says nothing. */
-  function apply(row: PacketRow, packet: PacketPeek, time: number, sign: 1 | -1): boolean {
-    const evidence = isEvidence(packet);
-    const type = payloadTypeOf(row, packet);
+  function apply(row: PacketRow, packet: PacketPeek, parts: Parts, time: number, sign: 1 | -1): boolean {
+    const { evidence, type } = parts;
     const size = packet.hashSize;
     const rowid = row.rowid ?? 0;
     let counts = false;
 
     // Adverts of every size are counted for the explanation; the multi-byte ones are evidence
     if (type === PAYLOAD_TYPE.ADVERT) {
-      const key = advertKeyOf(row, packet);
+      const key = parts.key;
       if (key !== null) {
         const lower = key.toLowerCase();
         dirtyAdverts.add(lower);
@@ -188,7 +192,7 @@ export function createEvidenceIndex(windowMs: number | null) {
     if (!evidence) return counts;
 
     // Path evidence; TRACE path bytes are SNR values, not hashes
-    const list = evidenceHops(row, packet, type);
+    const list = parts.hops;
     if (list === null) return counts;
     for (let h = 0; h < list.length; h++) {
       const hop = list[h];
@@ -230,13 +234,18 @@ export function createEvidenceIndex(windowMs: number | null) {
         return;
       }
       const packet = peekPacket(row.raw_hex);
-      if (packet !== null) first(row, packet, time);
-      if (time < since) return;
+      // Before the window: only when its evidence was first seen
+      if (time < since) {
+        if (packet !== null && isEvidence(packet)) first(partsOf(row, packet), time);
+        return;
+      }
       if (packet === null) {
         skipped++;
         return;
       }
-      if (!apply(row, packet, time, 1)) return;
+      const parts = partsOf(row, packet);
+      first(parts, time);
+      if (!apply(row, packet, parts, time, 1)) return;
       counted++;
       if (windowMs !== null) queue.push(time, row.rowid ?? 0);
     },
@@ -253,7 +262,8 @@ export function createEvidenceIndex(windowMs: number | null) {
       for (const [time, rowid] of leaving) {
         const row = rows.get(rowid);
         const packet = row === undefined ? null : peekPacket(row.raw_hex);
-        if (row === undefined || packet === null || parseFirstSeen(row.first_seen) !== time || !apply(row, packet, time, -1)) return false;
+        if (row === undefined || packet === null || parseFirstSeen(row.first_seen) !== time || !apply(row, packet, partsOf(row, packet), time, -1))
+          return false;
         counted--;
       }
       return true;
