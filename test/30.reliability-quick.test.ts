@@ -98,10 +98,10 @@ test('regression: a unix socket at the snapshot path is NOT_REGULAR_FILE for app
     let log = '';
     ingestor.child.stderr!.on('data', (c) => (log += c));
     const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline && !/snapshot malformed \(NOT_REGULAR_FILE/.test(log)) await new Promise((r) => setTimeout(r, 20));
+    while (Date.now() < deadline && !/snapshot refused: not a regular file \(NOT_REGULAR_FILE/.test(log)) await new Promise((r) => setTimeout(r, 20));
     ingestor.child.kill('SIGTERM');
     const stopped = await ingestor.done;
-    assert.match(log, /snapshot malformed \(NOT_REGULAR_FILE: .* is a socket or a device, not a snapshot file; remove it\)/);
+    assert.match(log, /snapshot refused: not a regular file \(NOT_REGULAR_FILE: .* is a socket or a device, not a snapshot file; remove it\)/);
     assert.not.match(log, / error /, 'logged once as a refusal, not retried as a read error');
     assert.is(stopped.code, 0);
   } finally {

@@ -15,8 +15,22 @@ function name(o: TickOutcome): string {
  */
 export function describeMalformed(m: { code: string; reason: string; copy: string | null; copyNote?: string | undefined }): string {
   const kept = m.copy ? `kept a copy at ${m.copy}; ` : m.copyNote ? `${m.copyNote}; ` : '';
-  return `snapshot malformed (${m.code}: ${m.reason}); ${kept}database untouched; waiting for the next publish`;
+  return `snapshot refused: ${REFUSAL_KIND[m.code] ?? 'unreadable'} (${m.code}: ${m.reason}); ${kept}database untouched; waiting for the next publish`;
 }
+
+/** What a refusal is, in words, by its code. */
+const REFUSAL_KIND: Record<string, string> = {
+  MALFORMED: 'malformed',
+  INVALID_SCHEMA: 'not a valid snapshot',
+  UNSUPPORTED_VERSION: 'an unsupported version',
+  CHECKSUM_MISMATCH: 'its checksum does not match (damaged or edited)',
+  BAD_SIGNATURE: 'bad signature',
+  UNSIGNED: 'unsigned',
+  NOT_REGULAR_FILE: 'not a regular file',
+  TOO_LARGE: 'too large',
+  UNSAFE_DIRECTORY: 'unsafe directory',
+  FUTURE: 'from the future',
+};
 
 export function describeOutcome(o: TickOutcome, dbPath: string): string {
   switch (o.status) {

@@ -6,7 +6,8 @@ import { sameIdentity, SnapshotError, type FileIdentity, type HmacKey, type Read
 import { mbcapHandoff, type MbcapEntry } from '@mbcap/snapshot';
 import { lastApplied } from './ledger.js';
 import { applySnapshot, type ApplyCounts, type ApplyOptions } from './apply.js';
-import { clockBehindMs } from './apply-rule.js';
+import { clockBehindMs, DEFAULT_MAX_FUTURE_MS } from './apply-rule.js';
+import { formatDuration } from '@mbcap/cli';
 
 export type TickStatus = 'applied' | 'unchanged' | 'no-snapshot' | 'malformed' | 'schema-missing' | 'stale' | 'timed-out';
 
@@ -143,7 +144,7 @@ function applyChecked(db: Database, read: ReadResult<MbcapEntry>, options: Apply
     case 'future':
       return outcome('malformed', decision.counts, started, read, {
         code: 'FUTURE',
-        reason: `writtenAt ${read.snapshot.writtenAt} is ${Math.round(decision.aheadMs / 1000)} s ahead of this clock (more than allowed); check the publisher's clock`,
+        reason: `writtenAt ${read.snapshot.writtenAt} is ${Math.round(decision.aheadMs / 1000)} s ahead of this clock, more than the ${formatDuration(options.maxFutureMs ?? DEFAULT_MAX_FUTURE_MS)} --max-future allows; check the publisher's clock (NTP), or raise --max-future`,
       });
     case 'timed-out':
       return outcome('timed-out', decision.counts, started, read, {

@@ -13,7 +13,7 @@ import { plainKinds, signedKinds } from '../lib/hostile.mjs';
 import { ingestorBin, run, sleep, start } from '../lib/proc.mjs';
 
 const FAR_AWAY = '0 0 1 1 *';
-const OUTCOME_LINE = /applied snapshot|snapshot malformed|is stale|could not (read|apply)/;
+const OUTCOME_LINE = /applied snapshot|snapshot refused|is stale|could not (read|apply)/;
 const DIR_GONE = 'queue directory removed and made again';
 const lastly = (kinds, last) => [...kinds, last];
 const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -159,8 +159,8 @@ export async function runCampaign({ rng, quick, work, check, log, shared }) {
       counts.placed++;
       const { outcome, code } = kind.expect;
       if (outcome === 'rejected') {
-        const seen = await proc.waitFor(new RegExp(`snapshot malformed \\(${escapeRegExp(code)}:`), 8000, from);
-        if (check(seen !== null, `${label}: no "snapshot malformed (${code}: …)" line; the log says: ${proc.log().slice(from).slice(0, 600) || '(nothing)'}`))
+        const seen = await proc.waitFor(new RegExp(`snapshot refused: [^(]*\\(${escapeRegExp(code)}:`), 8000, from);
+        if (check(seen !== null, `${label}: no "snapshot refused: … (${code}: …)" line; the log says: ${proc.log().slice(from).slice(0, 600) || '(nothing)'}`))
           counts.rejected++;
       } else if (outcome === 'applied') {
         const seen = await proc.waitFor(/applied snapshot [^\n]*/, 15_000, from);
@@ -171,7 +171,7 @@ export async function runCampaign({ rng, quick, work, check, log, shared }) {
             `${label}: expected ${kind.expect.invalid} invalid entries dropped: ${seen?.[0]}`,
           );
         if (!kind.expect.transientMalformed)
-          check(!/snapshot malformed/.test(proc.log().slice(from)), `${label}: reported malformed: ${proc.log().slice(from).slice(0, 400)}`);
+          check(!/snapshot refused/.test(proc.log().slice(from)), `${label}: reported malformed: ${proc.log().slice(from).slice(0, 400)}`);
       } else if (outcome === 'stale') {
         const seen = await proc.waitFor(/is stale/, 8000, from);
         if (check(seen !== null, `${label}: no "stale" line; the log says: ${proc.log().slice(from).slice(0, 600) || '(nothing)'}`)) counts.stale++;

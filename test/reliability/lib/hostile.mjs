@@ -2,7 +2,7 @@
 // mbcap-snapshot/snapshot.json, and what the ingestor must make of it.
 //
 // A kind: { name, expect, make(c) } where `expect` is
-//   { outcome: 'rejected', code }   logged as `snapshot malformed (CODE: …)`, rows untouched
+//   { outcome: 'rejected', code }   logged as `snapshot refused: <kind> (CODE: …)`, rows untouched
 //   { outcome: 'applied' }          applied; the rows change exactly by `effective` entries
 //   { outcome: 'stale' }            logged as stale, rows untouched
 //   { outcome: 'silent' }           nothing to apply (no outcome line), rows untouched
