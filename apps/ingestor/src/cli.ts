@@ -19,7 +19,7 @@ await runParser(
   createParser(
     'mbcap-ingestor',
     '$0 <command> --db PATH [options]\n\nThe only writer of the mesh database: schema migrations, the snapshot apply, and resets.',
-    { version },
+    { version, envPrefix: 'MBCAP' },
   )
     .command(migrateCommand)
     .command(applyCommand)

@@ -204,7 +204,10 @@ test('a writtenAt far in the future is refused like a malformed file, so it cann
     const out = applyJson(s.db);
     assert.is(out.status, 'malformed');
     assert.is(out.code, 'FUTURE');
-    assert.match(out.stderr, /snapshot refused: from the future \(FUTURE: writtenAt .* is 3[56]\d\d s ahead of this clock, more than the 10 min --max-future allows; check the publisher's clock \(NTP\), or raise --max-future/);
+    assert.match(
+      out.stderr,
+      /snapshot refused: from the future \(FUTURE: writtenAt .* is 3[56]\d\d s ahead of this clock, more than the 10 min --max-future allows; check the publisher's clock \(NTP\), or raise --max-future/,
+    );
     assert.is(applyJson(s.db, '--force').status, 'malformed', 'not even forced');
     assert.is(applyJson(s.db, '--max-future', '2h').status, 'applied', 'the tolerance is configurable');
     await writeSnapshot(s.db, { entries: [{ public_key: 'bb22', status: 'suspected', evidence: 'path' }] });

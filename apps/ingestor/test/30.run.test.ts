@@ -80,7 +80,10 @@ test('a malformed file is logged once, not on every tick, and the next good publ
     await sleep(2500);
     const warnings = run.log().match(/snapshot refused/g) ?? [];
     assert.is(warnings.length, 1, run.log());
-    assert.match(run.log(), /warn {2}snapshot refused: malformed \(MALFORMED: .*\); kept a copy at .*rejected\/.*; database untouched; waiting for the next publish/);
+    assert.match(
+      run.log(),
+      /warn {2}snapshot refused: malformed \(MALFORMED: .*\); kept a copy at .*rejected\/.*; database untouched; waiting for the next publish/,
+    );
     await writeSnapshot(s.db, { entries: [{ public_key: 'aa11', status: 'confirmed', evidence: 'advert' }] });
     assert.ok(await eventually(() => capabilities(s.db).aa11?.[0] === 2, 3000), run.log());
   } finally {

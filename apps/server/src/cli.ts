@@ -15,7 +15,7 @@ await runParser(
   createParser(
     'mbcap-server',
     '$0 <command> --db PATH [options]\n\nRead-only capability analytics: publishes the snapshot the ingestor applies, and serves an HTTP API.',
-    { version },
+    { version, envPrefix: 'MBCAP' },
   )
     .command(publishCommand)
     .command(runCommand)

@@ -16,6 +16,8 @@ export type ParserOptions = {
   version?: string;
   /** The arguments (default: the process's). */
   argv?: string[];
+  /** Options may also come from environment variables with this prefix (`MBCAP` → `MBCAP_DB` for `--db`); the command line wins. */
+  envPrefix?: string;
 };
 
 /**
@@ -38,10 +40,33 @@ export function createParser(name: string, usage: string, options: ParserOptions
     .alias('h', 'help')
     .wrap(Math.min(100, process.stdout.columns || 100))
     .check((args) => checkValues(parser, args, argv), true)
-    .fail((message, error) => exitOnFailure(name, message, error));
+    .fail((message, error) => exitOnFailure(name, fromEnvironment(message, options.envPrefix), error));
+  if (options.envPrefix !== undefined) {
+    const prefix = options.envPrefix;
+    parser
+      .env(prefix)
+      .epilogue(
+        `Every option can also be set in the environment as ${prefix}_<OPTION>, upper case with underscores (${prefix}_DB for --db, ${prefix}_HMAC_KEY_FILE for --hmac-key-file); an option on the command line wins.`,
+      );
+  }
   if (options.version === undefined) parser.version(false);
   else parser.version(`${name} ${options.version}`);
   return parser;
+}
+
+/** "Unknown argument: bogus" says where it came from when the environment set it (MBCAP_BOGUS). */
+function fromEnvironment(message: string | null, prefix: string | undefined): string | null {
+  const unknown = message === null || prefix === undefined ? null : /^Unknown arguments?: (.+)$/.exec(message);
+  if (unknown === null) return message;
+  const names = unknown[1]!.split(', ').map(
+    (argument) =>
+      `${prefix}_${argument
+        .replace(/[A-Z]/g, (c) => `_${c}`)
+        .replace(/-/g, '_')
+        .toUpperCase()}`,
+  );
+  const set = names.filter((variable) => process.env[variable] !== undefined);
+  return set.length === 0 ? message : `${message} (set in the environment as ${set.join(', ')}: no such option; unset it or correct its name)`;
 }
 
 /** Parses the arguments and runs the command; a failure, thrown at once or later, exits as `createParser` says. */
