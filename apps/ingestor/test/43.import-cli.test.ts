@@ -66,4 +66,21 @@ test('usage errors exit 2; an unreadable file or database exits 1 and touches no
   }
 });
 
+test('exit codes: every line bad exits 1 (nothing could be imported); an empty input and duplicates only exit 0', () => {
+  const s = migrated();
+  try {
+    const bad = ingestor(['import', '--db', s.db, '-'], 'garbage\n{"raw_hex": 7}\n');
+    assert.is(bad.code, 1, bad.stderr);
+    assert.match(bad.stderr, /error nothing imported: all 2 lines of stdin were bad \(see the lines above\); exit 1/);
+    assert.is(ingestor(['import', '--db', s.db, '-'], '').code, 0, 'an empty input');
+    const lines = readFileSync(REAL, 'utf8');
+    assert.is(ingestor(['import', '--db', s.db, '-'], lines).code, 0);
+    const again = ingestor(['import', '--db', s.db, '-'], lines);
+    assert.is(again.code, 0, 'duplicates only: already imported');
+    assert.match(again.stderr, /54 duplicates/);
+  } finally {
+    s.cleanup();
+  }
+});
+
 test.run();

@@ -20,7 +20,12 @@ export const importCommand: CommandModule<object, Args> = {
       .positional('file', { describe: 'JSON lines file, or - to read stdin' })
       .option('json', { type: 'boolean', default: false, describe: 'Print the summary as one JSON object on stdout' })
       .option('migrate', { type: 'boolean', default: true, describe: 'Bring the schema up to date first; --no-migrate leaves it alone' })
-      .option('max-bad', { type: 'number', requiresArg: true, describe: 'Stop (exit 1) once more than this many lines are bad; default: never stop' }) as never,
+      .option('max-bad', {
+        type: 'number',
+        requiresArg: true,
+        describe:
+          'Stop (exit 1) once more than this many lines are bad; default: never stop. Whatever this says, an input whose every line is bad exits 1: nothing could be imported',
+      }) as never,
   handler: async (args) => {
     // Validate arguments; yargs hands a lone "-" over as true (and "123" as a number)
     const file = args.file === true ? '-' : String(args.file);
@@ -74,6 +79,13 @@ export const importCommand: CommandModule<object, Args> = {
     if (args.json) console.log(JSON.stringify(summary));
     if (summary.status === 'interrupted') process.exit(130);
     if (summary.status !== 'complete') process.exit(1);
+    // Every line bad: nothing could be imported, which a script must not take for success
+    if (summary.bad > 0 && summary.stored === 0 && summary.duplicates === 0) {
+      log.error('nothing-imported', `nothing imported: all ${summary.bad} lines of ${file === '-' ? 'stdin' : file} were bad (see the lines above); exit 1`, {
+        ...summary,
+      });
+      process.exit(1);
+    }
   },
 };
 
