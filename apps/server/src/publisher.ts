@@ -37,9 +37,9 @@ export type Publisher = {
   publish(): Promise<PublishRecord>;
 };
 
-/** A publisher over `run`, which performs one whole cycle and reports its outcome. */
-export function createPublisher(run: () => Promise<PublishOutcome>): Publisher {
-  const state: PublishState = {
+/** The state before any cycle. */
+export function emptyPublishState(): PublishState {
+  return {
     last: null,
     lastSuccess: null,
     entriesJson: null,
@@ -52,6 +52,11 @@ export function createPublisher(run: () => Promise<PublishOutcome>): Publisher {
     failures: 0,
     recent: [],
   };
+}
+
+/** A publisher over `run`, which performs one whole cycle and reports its outcome. */
+export function createPublisher(run: () => Promise<PublishOutcome>): Publisher {
+  const state = emptyPublishState();
 
   async function publish(): Promise<PublishRecord> {
     const at = new Date().toISOString();

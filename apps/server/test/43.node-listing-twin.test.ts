@@ -10,7 +10,7 @@ import { openServerDatabase } from '../src/database.js';
 import type { KeptEvidence } from '../src/kept.js';
 import { createNodeListing, hashSizesOf } from '../src/node-listing.js';
 import { findNode, listNodes, type NodeQuery } from '../src/nodes.js';
-import type { PublishState } from '../src/publisher.js';
+import { emptyPublishState, type PublishState } from '../src/publisher.js';
 import { scratch } from './helpers.js';
 
 function prng(seed: number) {
@@ -69,19 +69,7 @@ function stateWith(keys: string[], random: () => number): PublishState {
     advertMax: Uint8Array.from(known, () => (random() < 0.3 ? 2 + Math.floor(random() * 2) : 0)),
     pathMax: Uint8Array.from(known, () => (random() < 0.3 ? 2 : 0)),
   } as unknown as KeptEvidence;
-  return {
-    last: null,
-    lastSuccess: null,
-    entriesJson: null,
-    kept,
-    publishes: 0,
-    unchanged: 0,
-    deferred: 0,
-    fullPasses: 0,
-    lastFullPass: null,
-    failures: 0,
-    recent: [],
-  };
+  return { ...emptyPublishState(), kept };
 }
 
 test('the listing answers as the plain twin does, for random databases and queries', async () => {
