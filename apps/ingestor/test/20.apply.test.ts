@@ -272,6 +272,17 @@ test('status tells whether the current snapshot is applied yet, in words', async
     const text = ingestor('status', '--db', s.db).stdout;
     assert.match(text, /snapshot seq 1: .*; applied at /);
     assert.match(text, /history \(newest first\):\n {2}\S+ {2}seq 1 +6 entries: 2 rows updated \(1 nodes, 1 inactive\), 2 unknown, 1 not found/);
+    assert.match(text, /refused files: none recorded/);
+
+    // A refused file, twice: counted by code, the last one named
+    const file = join(s.dir, 'mbcap-snapshot', 'snapshot.json');
+    for (let i = 0; i < 2; i++) {
+      writeFileSync(file, '{"version":1,"seq":');
+      assert.is(applyJson(s.db).code, 'MALFORMED');
+    }
+    const refused = ingestor('status', '--db', s.db);
+    assert.match(refused.stdout, /refused files: 2 \(MALFORMED 2\); the last at \S+: MALFORMED \(.*malformed snapshot/);
+    assert.equal(JSON.parse(ingestor('status', '--db', s.db, '--json').stdout).refusals.totals, { MALFORMED: 2 });
   } finally {
     s.cleanup();
   }

@@ -3,7 +3,7 @@
 // refused, by code), against what this server published. A database without these tables
 // (older, or no ingestor ever ran) reads as nothing applied and nothing refused.
 import type { Database } from 'better-sqlite3';
-import { hasColumn, hasTable } from '@mbcap/dbschema';
+import { hasColumn, readRefusals } from '@mbcap/dbschema';
 import { REFUSAL_CODES } from '@mbcap/snapshot';
 import { lastAppliedSeq } from './ledger.js';
 import type { PublishState } from './publisher.js';
@@ -27,7 +27,6 @@ export type HandoffHealth = {
 };
 
 type LedgerRow = { seq: number | null; applied_at: string; written_at: string };
-type RefusalRow = { refused_at: string; code: string; seq: number | null; reason: string | null };
 
 export function readHandoffHealth(db: Database, state: PublishState, now = Date.now()): HandoffHealth {
   // The ledger
@@ -41,19 +40,10 @@ export function readHandoffHealth(db: Database, state: PublishState, now = Date.
   const oldest = state.recent.find((p) => p.seq > applied) ?? null;
   const lagSeconds = oldest === null ? 0 : Math.max(0, (now - Date.parse(oldest.at)) / 1000);
 
-  // Refusals: the newest row of each code carries that code's total
-  let refusals: Record<string, number> | null = null;
-  let lastRefusal: HandoffHealth['lastRefusal'] = null;
-  if (hasTable(db, 'mbcap_refusals') && hasColumn(db, 'mbcap_refusals', 'total')) {
-    refusals = Object.fromEntries(REFUSAL_CODES.map((code) => [code, 0]));
-    const totals = db.prepare('SELECT code, total FROM mbcap_refusals WHERE id IN (SELECT max(id) FROM mbcap_refusals GROUP BY code)').all() as {
-      code: string;
-      total: number;
-    }[];
-    for (const { code, total } of totals) refusals[code] = total;
-    const last = db.prepare('SELECT refused_at, code, seq, reason FROM mbcap_refusals ORDER BY id DESC LIMIT 1').get() as RefusalRow | undefined;
-    if (last) lastRefusal = { at: last.refused_at, code: last.code, seq: last.seq, reason: last.reason };
-  }
+  // Refusals: every known code, 0 included
+  const read = readRefusals(db);
+  const refusals = read === null ? null : { ...Object.fromEntries(REFUSAL_CODES.map((code) => [code, 0])), ...read.totals };
+  const lastRefusal = read?.last ?? null;
 
   return {
     lastApplied: row ? { seq: row.seq, appliedAt: row.applied_at, writtenAt: row.written_at } : null,

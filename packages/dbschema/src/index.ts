@@ -42,3 +42,4 @@ export { parseFirstSeen } from './first-seen.js';
 export { openDatabase, DatabaseOpenError, SYNCHRONOUS_LEVELS } from './open.js';
 export type { SynchronousLevel } from './open.js';
 export type { OpenOptions } from './open.js';
+export { readRefusals, type RefusalSummary } from './refusals.js';

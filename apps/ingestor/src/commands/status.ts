@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { createLogger, formatDuration, KEY_FILE_RULES, readKeyFile } from '@mbcap/cli';
-import { hasTable, openDatabase } from '@mbcap/dbschema';
+import { hasTable, openDatabase, readRefusals, type RefusalSummary } from '@mbcap/dbschema';
 import { SnapshotError } from '@mbcap/handoff';
 import { mbcapHandoff } from '@mbcap/snapshot';
 import { recentApplies, type LedgerRow } from '../ledger.js';
@@ -10,7 +10,7 @@ type Args = CommonArgs & { json: boolean; history: number; 'hmac-key-file'?: str
 
 export const statusCommand: CommandModule<object, Args> = {
   command: 'status',
-  describe: 'What was applied when, the current snapshot file, and whether it is applied yet',
+  describe: 'What was applied when, the current snapshot file, whether it is applied yet, and the files refused',
   builder: (y) =>
     withDb(y)
       .option('json', { type: 'boolean', default: false, describe: 'Print one JSON object' })
@@ -25,8 +25,10 @@ export const statusCommand: CommandModule<object, Args> = {
     const hmacKey = readKeyFile(args['hmac-key-file'], { use: 'verify', log: createLogger({ format: args['log-format'] }) });
     const db = openDatabase(args.db, { readonly: true });
     let history: LedgerRow[] = [];
+    let refusals: RefusalSummary | null = null;
     try {
       if (hasTable(db, 'mbcap_ledger')) history = recentApplies(db, Math.max(args.history, 1));
+      refusals = readRefusals(db);
     } finally {
       db.close();
     }
@@ -55,7 +57,7 @@ export const statusCommand: CommandModule<object, Args> = {
     const shown = history.slice(0, args.history);
 
     if (args.json) {
-      console.log(JSON.stringify({ database: args.db, snapshot, history: shown }));
+      console.log(JSON.stringify({ database: args.db, snapshot, history: shown, refusals }));
       return;
     }
     const s = snapshot;
@@ -65,6 +67,16 @@ export const statusCommand: CommandModule<object, Args> = {
       const name = s.seq === null ? 'snapshot (no seq)' : `snapshot seq ${s.seq}`;
       const state = s.state === 'applied' ? `applied at ${s.appliedAt}` : 'NOT applied yet';
       console.log(`${name}: written ${s.writtenAt} (${formatDuration(s.ageMs as number)} ago), ${s.entries} entries; ${state}`);
+    }
+    const refused = refusals === null ? 0 : Object.values(refusals.totals).reduce((n, count) => n + count, 0);
+    if (refusals === null || refused === 0) console.log('refused files: none recorded');
+    else {
+      const byCode = Object.entries(refusals.totals)
+        .sort((a, b) => b[1] - a[1])
+        .map(([code, count]) => `${code} ${count}`)
+        .join(', ');
+      const last = refusals.last;
+      console.log(`refused files: ${refused} (${byCode})${last ? `; the last at ${last.at}: ${last.code}${last.reason ? ` (${last.reason})` : ''}` : ''}`);
     }
     if (shown.length === 0) console.log('history: nothing applied yet');
     else {
