@@ -23,7 +23,7 @@ const REFUSAL_KIND: Record<string, string> = {
   MALFORMED: 'malformed',
   INVALID_SCHEMA: 'not a valid snapshot',
   UNSUPPORTED_VERSION: 'an unsupported version',
-  CHECKSUM_MISMATCH: 'its checksum does not match (damaged or edited)',
+  CHECKSUM_MISMATCH: 'its checksum does not match, damaged or edited',
   BAD_SIGNATURE: 'bad signature',
   UNSIGNED: 'unsigned',
   NOT_REGULAR_FILE: 'not a regular file',

@@ -159,7 +159,7 @@ export async function runCampaign({ rng, quick, work, check, log, shared }) {
       counts.placed++;
       const { outcome, code } = kind.expect;
       if (outcome === 'rejected') {
-        const seen = await proc.waitFor(new RegExp(`snapshot refused: [^(]*\\(${escapeRegExp(code)}:`), 8000, from);
+        const seen = await proc.waitFor(new RegExp(`snapshot refused: .*?\\(${escapeRegExp(code)}:`), 8000, from);
         if (check(seen !== null, `${label}: no "snapshot refused: … (${code}: …)" line; the log says: ${proc.log().slice(from).slice(0, 600) || '(nothing)'}`))
           counts.rejected++;
       } else if (outcome === 'applied') {
