@@ -232,7 +232,9 @@ export function createIncremental(options: IncrementalOptions): Incremental {
       const countAll = () => s.db.prepare('SELECT count(*) FROM transmissions').pluck().get() as number;
       const due = performance.now() - countedAt >= (options.countEveryMs ?? 0);
       let total = due ? countAll() : null;
-      const newer = s.db.prepare('SELECT count(*) FROM transmissions WHERE rowid > ?').pluck().get(lastId) as number;
+      // Rows after the last one read: a range of the rowid tree, cheap once lastId is high; a
+      // pass already known to be full reads them all anyway
+      const newer = full !== null ? 0 : (s.db.prepare('SELECT count(*) FROM transmissions WHERE rowid > ?').pluck().get(lastId) as number);
       full ??= invalid(s, now, total, newer);
       if (full !== null) total ??= countAll();
       if (total !== null) countedAt = performance.now();
