@@ -160,10 +160,10 @@ export function createIncremental(options: IncrementalOptions): Incremental {
 
   /**
    * Reads the rows after rowid `after` (null: every row) that can be evidence or an advert
-   * (scan.ts), into the index; returns how many rows were added, read or not. The highest
-   * rowid becomes `lastId`, whether its row was read or not.
+   * (scan.ts), into the index. The highest rowid becomes `lastId`, whether its row was read
+   * or not.
    */
-  function readAfter(s: ServerDatabase, after: number | null): number {
+  function readAfter(s: ServerDatabase, after: number | null): void {
     const row: PacketRow = { raw_hex: '', payload_type: null, decoded_json: null, first_seen: '', path_json: null, rowid: 0 };
     const statement = s.db.prepare(packetScanSql(s, { filter: true, afterId: after !== null })).raw();
     for (const values of (after === null ? statement.iterate() : statement.iterate(after)) as Iterable<ScanRow>) {
@@ -175,17 +175,8 @@ export function createIncremental(options: IncrementalOptions): Incremental {
       row.rowid = values[5];
       index.add(row);
     }
-    const where = after === null ? '' : ' WHERE rowid > ?';
-    const added = s.db
-      .prepare(`SELECT count(*) FROM transmissions${where}`)
-      .pluck()
-      .get(...(after === null ? [] : [after])) as number;
-    const max = s.db
-      .prepare(`SELECT max(rowid) FROM transmissions${where}`)
-      .pluck()
-      .get(...(after === null ? [] : [after])) as number | null;
+    const max = s.db.prepare('SELECT max(rowid) FROM transmissions').pluck().get() as number | null;
     if (max !== null) lastId = max;
-    return added;
   }
 
   /** Why the index cannot follow the database by reading new rows, or null when it can. */
@@ -236,24 +227,25 @@ export function createIncremental(options: IncrementalOptions): Incremental {
       // pass already known to be full reads them all anyway
       const newer = full !== null ? 0 : (s.db.prepare('SELECT count(*) FROM transmissions WHERE rowid > ?').pluck().get(lastId) as number);
       full ??= invalid(s, now, total, newer);
-      if (full !== null) total ??= countAll();
-      if (total !== null) countedAt = performance.now();
-      let read = 0;
+      let read = newer;
       let expired = 0;
       if (full === null) {
         index.setNow(now);
-        read = readAfter(s, lastId);
+        readAfter(s, lastId);
         const before = index.stats().counted;
         if (index.expire(rereader(s))) expired = before - index.stats().counted;
         else full = 'a transmission leaving the window is gone or changed since it was read';
       }
       if (full !== null) {
+        total ??= countAll();
         index = createEvidenceIndex(windowMs);
         index.setNow(now);
         lastId = 0;
-        read = readAfter(s, null);
+        readAfter(s, null);
+        read = total;
         fullAt = now;
       }
+      if (total !== null) countedAt = performance.now();
       rowCount = total ?? rowCount + newer;
       lowestId = s.db.prepare('SELECT min(rowid) FROM transmissions').pluck().get() as number | null;
       lastHash = lastId > 0 ? hashAt(s, lastId) : null;

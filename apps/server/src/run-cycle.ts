@@ -3,6 +3,7 @@
 // and never sooner than --min-interval after the last write. A cycle that changes nothing
 // costs the new rows, one look at the snapshot's identity and two small ledger queries.
 import type { HmacKey } from '@mbcap/handoff';
+import type { MbcapEntry } from '@mbcap/snapshot';
 import { encodeEntries } from './entries-json.js';
 import { createIncremental, type Step } from './incremental.js';
 import { copyKept, keptPatch, type KeptEvidence } from './kept.js';
@@ -54,9 +55,12 @@ export function createRunCycle(dbPath: string, options: RunCycleOptions): RunCyc
         throw error;
       }
       const result = incremental.result();
+      // The snapshot's entries, made once in a cycle, when the digest or the write needs them
+      let entries: MbcapEntry[] | null = null;
+      const snapshot = () => (entries ??= snapshotEntries(result));
       if (step.entriesChanged) entriesUnsent = true;
       if (step.keptChanged) keptUnsent = true;
-      if (step.statusChanged || digest === null) digest = entriesDigest(snapshotEntries(result));
+      if (step.statusChanged || digest === null) digest = entriesDigest(snapshot());
 
       const source = incremental.source();
       const same = await unchanged.seqIfSame(source.db, digest);
@@ -67,7 +71,7 @@ export function createRunCycle(dbPath: string, options: RunCycleOptions): RunCyc
         const wait = lastWrite + options.minIntervalMs - performance.now();
         if (wait > 0) deferredMs = Math.ceil(wait);
         else {
-          const done = await writeEntries(dbPath, source, snapshotEntries(result), options.hmacKey);
+          const done = await writeEntries(dbPath, source, snapshot(), options.hmacKey);
           unchanged.wrote(done, digest);
           written = done;
           lastWrite = performance.now();
